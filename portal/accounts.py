@@ -1,0 +1,38 @@
+"""django-allauth integration: the account adapter and the framework signal handlers that
+give every new user a customer record and log sign-ups and logins as interactions."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+
+from portal.models import Channel, InteractionKind
+from portal.services.customers import customer_for_signup
+from portal.services.interactions import interaction_record
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if commit and not user.is_staff:
+                customer_for_signup(user=user)
+        return user
+
+
+def on_user_signed_up(sender, request, user, **kwargs) -> None:
+    interaction_record(
+        kind=InteractionKind.SIGNUP,
+        channel=Channel.WEB,
+        user=user,
+        customer=getattr(user, "customer", None),
+    )
+
+
+def on_user_logged_in(sender, request, user, **kwargs) -> None:
+    customer = getattr(user, "customer", None)
+    if customer is None:
+        return  # staff logins are not customer interactions
+    interaction_record(
+        kind=InteractionKind.LOGIN, channel=Channel.WEB, user=user, customer=customer
+    )

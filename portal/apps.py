@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def ensure_role_groups(sender, using="default", **kwargs) -> None:
+    """Create the role groups after migrations; admins may enter the Wagtail admin."""
+    from django.contrib.auth.models import Group, Permission
+
+    from portal import roles
+
+    for name in roles.ROLE_GROUPS:
+        Group.objects.using(using).get_or_create(name=name)
+    access_admin = (
+        Permission.objects.using(using)
+        .filter(content_type__app_label="wagtailadmin", codename="access_admin")
+        .first()
+    )
+    if access_admin is not None:
+        Group.objects.using(using).get(name=roles.ADMINS).permissions.add(access_admin)
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Portal")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from allauth.account.signals import user_signed_up
+        from django.contrib.auth.signals import user_logged_in
+
+        from portal import accounts
+
+        user_signed_up.connect(accounts.on_user_signed_up, dispatch_uid="portal-signup")
+        user_logged_in.connect(accounts.on_user_logged_in, dispatch_uid="portal-login")
+        post_migrate.connect(ensure_role_groups, dispatch_uid="portal-role-groups")

@@ -1,0 +1,19 @@
+from portal.models.accounts import Customer, Organisation, Team, User
+from portal.models.interactions import Channel, Interaction, InteractionKind
+from portal.models.products import Product, Subscription
+from portal.models.purchases import Purchase
+from portal.models.tokens import ApiToken
+
+__all__ = [
+    "ApiToken",
+    "Channel",
+    "Customer",
+    "Interaction",
+    "InteractionKind",
+    "Organisation",
+    "Product",
+    "Purchase",
+    "Subscription",
+    "Team",
+    "User",
+]

@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from portal.api import api
+from portal.views import health, pages
+
+api.add_router("/kb/", "knowledgebase.api.router")
+
+portal_patterns = (
+    [
+        path("", pages.home, name="home"),
+        path("me/", pages.me, name="me"),
+        path("me/tokens/", pages.token_create, name="token_create"),
+        path("me/tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
+        path("healthz", health.healthz, name="healthz"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("", include("knowledgebase.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    # The Wagtail admin signs in through allauth (rate limits, MFA): no side door.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="admin_login_redirect",
+    ),
+    path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's own login form for private pages would be a second, unthrottled sign-in.
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="wagtail_login_redirect",
+    ),
+    path("documents/", include(wagtaildocs_urls)),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]
