@@ -1,0 +1,125 @@
+# Support portal: one Makefile for the demo, the tests and CI.
+#
+#   make run    fresh clone -> demo on http://127.0.0.1:8000 (SQLite, demo data, a task worker)
+#   make test   fresh clone -> the whole test suite (unit, integration and browser tests)
+#
+# Needs Python 3.12+ and make. uv is used when on PATH, otherwise bootstrapped into .tools/.
+# Recipes are POSIX sh.
+
+SHELL := /bin/sh
+.DEFAULT_GOAL := help
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+PY_BIN := $(VENV)/bin/python
+MANAGE := $(PY_BIN) manage.py
+CHROMIUM ?= /usr/bin/chromium
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+# Prints the first interpreter that really runs and is Python >= 3.12 (pyenv shims that are
+# not selected fail to run, so every candidate is executed, not just looked up).
+define find_python_sh
+ok() { "$$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 python; do
+  p=$$(command -v "$$c" 2>/dev/null) || continue
+  if ok "$$p"; then echo "$$p"; exit 0; fi
+done
+root=$$(pyenv root 2>/dev/null) || root=$${PYENV_ROOT:-$$HOME/.pyenv}
+for d in $$(ls -d "$$root"/versions/3.1[2-9]* 2>/dev/null | sort -r); do
+  for p in "$$d"/bin/python3.1[2-9] "$$d"/bin/python3; do
+    if [ -x "$$p" ] && ok "$$p"; then echo "$$p"; exit 0; fi
+  done
+done
+for p in /usr/local/bin/python3.1[2-9] /opt/homebrew/bin/python3.1[2-9]; do
+  if [ -x "$$p" ] && ok "$$p"; then echo "$$p"; exit 0; fi
+done
+exit 1
+endef
+export find_python_sh
+
+# Prints a working uv command, installing uv into .tools/ with pip when there is none.
+define find_uv_sh
+if uv --version >/dev/null 2>&1; then echo uv; exit 0; fi
+if [ -x .tools/bin/uv ] && .tools/bin/uv --version >/dev/null 2>&1; then echo .tools/bin/uv; exit 0; fi
+echo "uv not found: installing it into .tools/ with $$1 -m pip" >&2
+"$$1" -m venv .tools >&2 && .tools/bin/python -m pip install --quiet --upgrade pip uv >&2 \
+  && echo .tools/bin/uv
+endef
+export find_uv_sh
+
+.PHONY: help env run worker test test-fast e2e chromium lint format check ci clean
+
+help:
+	@echo "make run        demo on http://$(HOST):$(PORT) (migrate, seed_demo, task worker, web server)"
+	@echo "make test       the whole test suite (installs Chromium for the browser tests if needed)"
+	@echo "make test-fast  the suite without the browser tests"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make format     ruff format + ruff check --fix"
+	@echo "make check      Django system checks and missing-migration check"
+	@echo "make ci         what CI runs (.ci/run: SQLite and PostgreSQL, lint, checks)"
+
+# The virtual environment, exactly as locked (uv.lock).
+env:
+	@py=$$(sh -c "$$find_python_sh") || { \
+	  echo "Python 3.12 or newer is required (tried python3.14, python3.13, python3.12, python3," >&2; \
+	  echo "pyenv versions and common install paths). Install it, or point PYTHON=/path/to/python3.12" >&2; \
+	  echo "at one, then run make again." >&2; exit 1; }; \
+	uv=$$(sh -c "$$find_uv_sh" find_uv "$$py") || { echo "could not install uv with $$py -m pip" >&2; exit 1; }; \
+	echo "Python: $$py ($$("$$py" -c 'import platform; print(platform.python_version())'))"; \
+	$$uv sync --frozen --python "$$py" --quiet
+
+run: env
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@case "$${DEBUG:-1}" in 0|false|False|no|off) $(MANAGE) collectstatic --noinput -v0 ;; esac
+	@echo "Starting the task worker and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
+	@$(MANAGE) db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker: env
+	$(MANAGE) db_worker
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  [ -x "$(CHROMIUM)" ] || { echo "Chromium was not installed at $(CHROMIUM)" >&2; exit 1; }; \
+	else \
+	  echo "The browser tests need Chromium at $(CHROMIUM)." >&2; \
+	  echo "Install it (Debian/Ubuntu: sudo apt-get install chromium) or run make test" >&2; \
+	  echo "with CHROMIUM=/path/to/chromium. The tests never download a browser." >&2; \
+	  exit 1; \
+	fi
+
+test: env chromium
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest
+
+test-fast: env
+	$(VENV)/bin/pytest -m "not e2e"
+
+e2e: env chromium
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e
+
+lint: env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: env
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: env
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+ci:
+	CI=true bash .ci/run
+
+clean:
+	rm -rf .tools test-results var/static
