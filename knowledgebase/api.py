@@ -1,0 +1,135 @@
+"""Knowledge-base API: list/search and read articles, suggestions for a ticket text.
+
+Mounted at /api/v1/kb/. Anonymous callers (and integration tokens, which act for no user)
+see public articles only; signed-in customers also see customer articles; agents see all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from knowledgebase import search as kb_search
+from knowledgebase import services
+from knowledgebase.models import ArticlePage
+from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
+from portal.api.auth import SessionAuth, TokenAuth
+
+SUGGEST_TEXT_MAX = 5000
+
+
+def _anonymous(request):
+    """Public endpoints still accept a token or a session; without one, the caller is
+    anonymous (public articles only)."""
+    return True
+
+
+router = Router(tags=["knowledge base"], auth=[TokenAuth(), SessionAuth(), _anonymous])
+
+
+class ArticleOut(Schema):
+    id: int
+    title: str
+    summary: str
+    url: str
+    audience: str
+    tags: list[str]
+    products: list[str]
+    last_published_at: datetime | None
+    reading_time: int
+
+
+class ArticleDetailOut(ArticleOut):
+    body_html: str
+    body_text: str
+
+
+class ArticleList(Schema):
+    count: int
+    items: list[ArticleOut]
+
+
+class ListFilters(Schema):
+    q: str = ""
+    category: int | None = None
+    product: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+def _article_out(article: ArticlePage, request, *, url_suffix: str = "") -> dict:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "summary": article.summary,
+        "url": request.build_absolute_uri(article.get_url(request=request) or "/") + url_suffix,
+        "audience": article.audience,
+        "tags": sorted(tag.name for tag in article.tags.all()),
+        "products": sorted(p.slug for p in article.products.all()),
+        "last_published_at": article.last_published_at,
+        "reading_time": article.reading_time,
+    }
+
+
+def _with_relations(articles):
+    return articles.prefetch_related("tags", "products")
+
+
+@router.get("/articles", response=ArticleList, summary="List or search articles")
+def article_list(request, filters: Query[ListFilters]):
+    if len(filters.q) > QUERY_MAX_LENGTH * 10:
+        raise HttpError(422, _("The query is too long."))
+    if not 1 <= filters.limit <= 100 or filters.offset < 0:
+        raise HttpError(422, _("limit must be 1-100 and offset not negative."))
+    params = kb_search.SearchParams(
+        query=normalise_query(filters.q), category=filters.category, product=filters.product
+    )
+    source = kb_search.ArticleSource()
+    articles = source.queryset(params, user=request.user)
+    window = slice(filters.offset, filters.offset + filters.limit)
+    if params.backend_query:
+        results = articles.search(params.backend_query, operator="and")
+        count = results.count()
+        page = list(results[window])
+        by_id = {
+            a.pk: a
+            for a in _with_relations(ArticlePage.objects.filter(pk__in=[a.pk for a in page]))
+        }
+        page = [by_id[a.pk] for a in page]
+    else:
+        ordered = _with_relations(articles.order_by("title"))
+        count = ordered.count()
+        page = list(ordered[window])
+    return {"count": count, "items": [_article_out(a, request) for a in page]}
+
+
+@router.get("/articles/{article_id}", response=ArticleDetailOut, summary="One article")
+def article_detail(request, article_id: int):
+    article = get_object_or_404(
+        _with_relations(ArticlePage.objects.visible_to(request.user)), pk=article_id
+    )
+    return {
+        **_article_out(article, request),
+        "body_html": str(article.body),
+        "body_text": article.body_text,
+    }
+
+
+@router.get("/suggest", response=list[ArticleOut], summary="Articles that may answer a text")
+def suggest(request, text: str = "", limit: int = 5):
+    """For the ticket form: articles likely to answer the ticket's text. Links carry
+    ``?via=suggest`` so a view can later count as a deflection."""
+    if len(text) > SUGGEST_TEXT_MAX:
+        raise HttpError(422, _("The text is too long."))
+    if not 1 <= limit <= 20:
+        raise HttpError(422, _("limit must be 1-20."))
+    articles = services.articles_suggest(text=text, user=request.user, limit=limit)
+    by_id = {
+        a.pk: a
+        for a in _with_relations(ArticlePage.objects.filter(pk__in=[a.pk for a in articles]))
+    }
+    return [_article_out(by_id[a.pk], request, url_suffix="?via=suggest") for a in articles]

@@ -1,0 +1,406 @@
+"""Knowledge-base pages (index, nested categories, articles) and the rows that measure them.
+
+Who may read an article is decided in one place, ``ArticlePage.objects.visible_to(user)``
+(and ``ArticlePage.is_visible_to`` for a page already in hand); pages, search, the API,
+suggestions and the sitemap all go through it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from knowledgebase.blocks import ArticleBodyBlock, heading_anchor
+from knowledgebase.text import reading_minutes, stream_plain_text
+from portal import roles
+
+RELATED_LIMIT = 5
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", _("Everyone")
+    CUSTOMERS = "customers", _("Signed-in customers")
+    AGENTS = "agents", _("Agents only (internal)")
+
+
+def audiences_for(user) -> list[str]:
+    if roles.is_agent(user):
+        return [Audience.PUBLIC, Audience.CUSTOMERS, Audience.AGENTS]
+    if user is not None and user.is_authenticated:
+        return [Audience.PUBLIC, Audience.CUSTOMERS]
+    return [Audience.PUBLIC]
+
+
+class KnowledgeBaseIndexPage(Page):
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["knowledgebase.CategoryPage", "knowledgebase.ArticlePage"]
+    max_count = 1
+    template = "knowledgebase/index_page.html"
+
+    class Meta:
+        verbose_name = _("knowledge base")
+
+    def get_context(self, request, *args, **kwargs):
+        from knowledgebase.selectors import popular_articles
+
+        context = super().get_context(request, *args, **kwargs)
+        context["categories"] = CategoryPage.objects.child_of(self).live().public()
+        context["popular"] = popular_articles(user=request.user, limit=8)
+        return context
+
+
+class CategoryPage(Page):
+    intro = models.TextField(_("introduction"), blank=True, max_length=500)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["knowledgebase.KnowledgeBaseIndexPage", "knowledgebase.CategoryPage"]
+    subpage_types = ["knowledgebase.CategoryPage", "knowledgebase.ArticlePage"]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    template = "knowledgebase/category_page.html"
+
+    class Meta:
+        verbose_name = _("knowledge-base category")
+        verbose_name_plural = _("knowledge-base categories")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["subcategories"] = CategoryPage.objects.child_of(self).live().public()
+        context["articles"] = (
+            ArticlePage.objects.visible_to(request.user).child_of(self).order_by("title")
+        )
+        context["breadcrumbs"] = kb_breadcrumbs(self)
+        return context
+
+
+def kb_breadcrumbs(page: Page) -> list[Page]:
+    """Ancestors from the knowledge-base index down to (not including) ``page``."""
+    return list(
+        Page.objects.ancestor_of(page)
+        .filter(depth__gte=3)
+        .type(KnowledgeBaseIndexPage, CategoryPage)
+        .live()
+        .order_by("depth")
+    )
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "knowledgebase.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticlePageQuerySet(PageQuerySet):
+    def visible_to(self, user) -> ArticlePageQuerySet:
+        """Live, unrestricted articles whose audience includes ``user``."""
+        return self.live().public().filter(audience__in=audiences_for(user))
+
+
+class ArticlePageManager(PageManager.from_queryset(ArticlePageQuerySet)):
+    pass
+
+
+class ArticlePage(Page):
+    summary = models.TextField(
+        _("summary"), max_length=300, help_text=_("One or two sentences shown in search results.")
+    )
+    body = StreamField(ArticleBodyBlock(), verbose_name=_("body"))
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+    products = ParentalManyToManyField(
+        "portal.Product", blank=True, related_name="kb_articles", verbose_name=_("applies to")
+    )
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default=Audience.PUBLIC
+    )
+    content_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("content owner"),
+        help_text=_("Who keeps this article correct."),
+    )
+    last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
+    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=180)
+    next_review = models.DateField(_("next review"), null=True, blank=True, editable=False)
+    body_text = models.TextField(editable=False, blank=True)
+    reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
+
+    objects = ArticlePageManager()
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("tags"), FieldPanel("products"), FieldPanel("audience")],
+            heading=_("Classification"),
+        ),
+        InlinePanel("related_links", label=_("Related articles"), max_num=8),
+        MultiFieldPanel(
+            [
+                FieldPanel("content_owner"),
+                FieldPanel("last_reviewed"),
+                FieldPanel("review_interval_days"),
+            ],
+            heading=_("Review"),
+        ),
+    ]
+    parent_page_types = ["knowledgebase.KnowledgeBaseIndexPage", "knowledgebase.CategoryPage"]
+    subpage_types: list[str] = []
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body_text"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.AutocompleteField("summary"),
+        index.FilterField("audience"),
+    ]
+    template = "knowledgebase/article_page.html"
+
+    class Meta:
+        verbose_name = _("knowledge-base article")
+        verbose_name_plural = _("knowledge-base articles")
+
+    def save(self, *args, **kwargs):
+        self.body_text = stream_plain_text(self.body)
+        self.reading_time = reading_minutes(f"{self.summary} {self.body_text}")
+        self.next_review = (
+            self.last_reviewed + timedelta(days=self.review_interval_days)
+            if self.last_reviewed
+            else None
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "body_text",
+                "reading_time",
+                "next_review",
+            }
+        return super().save(*args, **kwargs)
+
+    # --- single-row behaviour ---------------------------------------------------------------
+    def is_visible_to(self, user) -> bool:
+        return self.live and self.audience in audiences_for(user)
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review is None or self.next_review < timezone.localdate()
+
+    @cached_property
+    def toc(self) -> list[dict[str, str]]:
+        return [
+            {
+                "text": b.value["text"],
+                "anchor": heading_anchor(b.value["text"]),
+                "level": b.value["level"],
+            }
+            for b in self.body
+            if b.block_type == "heading"
+        ]
+
+    def get_sitemap_urls(self, request=None):
+        if self.audience != Audience.PUBLIC:
+            return []
+        return super().get_sitemap_urls(request)
+
+    # --- serving ----------------------------------------------------------------------------
+    def serve(self, request, *args, **kwargs):
+        if not getattr(request, "is_preview", False):
+            if not self.is_visible_to(request.user):
+                if not request.user.is_authenticated and self.audience == Audience.CUSTOMERS:
+                    return redirect_to_login(request.get_full_path())
+                raise Http404
+            from knowledgebase import services
+
+            services.article_view_record(
+                article=self,
+                user=request.user,
+                session_key=services.session_key_for(request),
+                via=request.GET.get("via", ""),
+            )
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from knowledgebase.selectors import feedback_of, help_links, related_articles
+
+        context = super().get_context(request, *args, **kwargs)
+        context["breadcrumbs"] = kb_breadcrumbs(self)
+        context["related"] = related_articles(self, user=request.user)
+        context["help_links"] = help_links()
+        context["my_feedback"] = feedback_of(self, request)
+        return context
+
+    def related_automatic(self, *, user, exclude: list[int], limit: int = RELATED_LIMIT):
+        tag_ids = list(self.tags.values_list("pk", flat=True))
+        product_ids = list(self.products.values_list("pk", flat=True))
+        if not tag_ids and not product_ids:
+            return ArticlePage.objects.none()
+        return (
+            ArticlePage.objects.visible_to(user)
+            .exclude(pk__in=[self.pk, *exclude])
+            .filter(Q(tags__in=tag_ids) | Q(products__in=product_ids))
+            .annotate(
+                shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+                + Count("products", filter=Q(products__in=product_ids), distinct=True)
+            )
+            .order_by("-shared", "title")[:limit]
+        )
+
+
+class RelatedArticle(Orderable):
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="related_links")
+    article = models.ForeignKey(
+        ArticlePage, on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
+
+    panels = [FieldPanel("article")]
+
+
+# --- feedback and measurement ---------------------------------------------------------------
+class ArticleFeedback(models.Model):
+    """One "was this helpful?" answer per signed-in user or anonymous session; changeable."""
+
+    article = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    visitor = models.CharField(max_length=32, blank=True)
+    helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("article feedback")
+        verbose_name_plural = _("article feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"],
+                condition=Q(user__isnull=False),
+                name="kb_feedback_one_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "visitor"],
+                condition=Q(user__isnull=True),
+                name="kb_feedback_one_per_visitor",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(visitor=""), name="kb_feedback_has_voter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
+
+
+class SearchQuery(models.Model):
+    """One search as typed (normalised), its filters and how many results it found."""
+
+    query = models.CharField(max_length=200, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    page = models.PositiveIntegerField(default=1)
+    result_count = models.PositiveIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    visitor = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        indexes = [
+            models.Index(fields=["created_at"], name="kb_search_time"),
+            models.Index(fields=["query", "created_at"], name="kb_search_query_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.query!r} ({self.result_count})"
+
+
+class SearchClick(models.Model):
+    search = models.ForeignKey(SearchQuery, on_delete=models.CASCADE, related_name="clicks")
+    source = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64)
+    position = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("search click")
+        verbose_name_plural = _("search clicks")
+
+    def __str__(self) -> str:
+        return f"{self.search_id} → {self.source}:{self.object_id} @{self.position}"
+
+
+class EngagementEvent(models.Model):
+    """What the article beacon reports: time on page, clicks on related articles."""
+
+    class Kind(models.TextChoices):
+        TIME_ON_PAGE = "time", _("Time on page")
+        RELATED_CLICK = "related", _("Related article click")
+
+    article = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    seconds = models.PositiveIntegerField(null=True, blank=True)
+    target = models.ForeignKey(
+        ArticlePage, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    visitor = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("engagement event")
+        verbose_name_plural = _("engagement events")
+        indexes = [models.Index(fields=["article", "kind"], name="kb_engagement_article_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.article_id}"
+
+
+class SuggestionView(models.Model):
+    """A suggested article opened from the ticket form; settles into a deflection or a ticket."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DEFLECTED = "deflected", _("Deflected")
+        TICKET = "ticket", _("Ticket filed anyway")
+
+    article = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    visitor = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("suggested-article view")
+        verbose_name_plural = _("suggested-article views")
+        indexes = [models.Index(fields=["status", "created_at"], name="kb_suggestion_status")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.status}"

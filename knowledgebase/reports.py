@@ -1,0 +1,229 @@
+"""Editors' reports in the Wagtail admin (Reports menu), each exportable as CSV or XLSX.
+
+- top articles: views over the last 30 days, helpful yes/no and ratio, average time on page
+- feedback: every "was this helpful?" answer that came with a comment
+- content gaps: searches that found nothing; searches whose results nobody clicked
+- review due: articles past their review date (or never reviewed)
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.reports import ReportView
+
+from knowledgebase.models import (
+    ArticleFeedback,
+    ArticlePage,
+    EngagementEvent,
+    SearchClick,
+    SearchQuery,
+)
+from portal.models import Interaction, InteractionKind
+
+PERIOD_DAYS = 30
+
+
+def _since():
+    return timezone.now() - timedelta(days=PERIOD_DAYS)
+
+
+class _KBReport(ReportView):
+    header_icon = "doc-full"
+    paginate_by = 50
+
+    def get_heading(self, queryset, field):
+        """Spreadsheet headings are the on-screen column labels."""
+        for column in self.columns:
+            if column.name == field:
+                return force_str(column.label)
+        return super().get_heading(queryset, field)
+
+
+def _count_subquery(queryset, field: str = "pk"):
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(field).annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def top_articles_queryset():
+    ct = ContentType.objects.get_for_model(ArticlePage)
+    views = Interaction.objects.filter(
+        kind=InteractionKind.KB_VIEW,
+        target_type=ct,
+        target_id=Cast(OuterRef("pk"), output_field=CharField()),
+        occurred_at__gte=_since(),
+    )
+    feedback = ArticleFeedback.objects.filter(article=OuterRef("pk"))
+    time = EngagementEvent.objects.filter(
+        article=OuterRef("pk"), kind=EngagementEvent.Kind.TIME_ON_PAGE
+    )
+    return (
+        ArticlePage.objects.live()
+        .annotate(
+            views=_count_subquery(views, "target_id"),
+            helpful_yes=_count_subquery(feedback.filter(helpful=True), "article"),
+            helpful_no=_count_subquery(feedback.filter(helpful=False), "article"),
+            avg_seconds=Subquery(
+                time.order_by().values("article").annotate(a=Avg("seconds")).values("a")[:1]
+            ),
+        )
+        .order_by("-views", "title")
+    )
+
+
+class TopArticlesReport(_KBReport):
+    page_title = _("Knowledge base: top articles")
+    index_url_name = "kb_reports:top_articles"
+    index_results_url_name = "kb_reports:top_articles_results"
+    export_filename = "kb-top-articles"
+    columns = [
+        TitleColumn("title", label=_("Article"), url_name="wagtailadmin_pages:edit"),
+        Column("audience", label=_("Audience")),
+        Column("views", label=_("Views (30 days)")),
+        Column("helpful_yes", label=_("Helpful")),
+        Column("helpful_no", label=_("Not helpful")),
+        Column("helpful_ratio", label=_("Helpful %")),
+        Column("avg_time", label=_("Avg. seconds on page")),
+    ]
+    list_export = [
+        "title",
+        "audience",
+        "views",
+        "helpful_yes",
+        "helpful_no",
+        "helpful_ratio",
+        "avg_time",
+    ]
+
+    def get_queryset(self):
+        return top_articles_queryset()
+
+    def decorate_paginated_queryset(self, object_list):
+        for article in object_list:
+            votes = article.helpful_yes + article.helpful_no
+            article.helpful_ratio = f"{100 * article.helpful_yes / votes:.0f}" if votes else "-"
+            article.avg_time = f"{article.avg_seconds:.0f}" if article.avg_seconds else "-"
+        return object_list
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        return super().as_spreadsheet(
+            self.decorate_paginated_queryset(list(queryset)), spreadsheet_format
+        )
+
+
+class FeedbackReport(_KBReport):
+    page_title = _("Knowledge base: feedback comments")
+    index_url_name = "kb_reports:feedback"
+    index_results_url_name = "kb_reports:feedback_results"
+    export_filename = "kb-feedback"
+    columns = [
+        Column("article", label=_("Article")),
+        Column("helpful_label", label=_("Helpful?")),
+        Column("comment", label=_("Comment")),
+        DateColumn("updated_at", label=_("When")),
+    ]
+    list_export = ["article", "helpful_label", "comment", "updated_at"]
+
+    def get_queryset(self):
+        return (
+            ArticleFeedback.objects.exclude(comment="")
+            .select_related("article")
+            .annotate(
+                helpful_label=Case(
+                    When(helpful=True, then=Value("yes")),
+                    default=Value("no"),
+                    output_field=CharField(),
+                )
+            )
+            .order_by("-updated_at")
+        )
+
+
+class NoResultSearchReport(_KBReport):
+    page_title = _("Knowledge base: searches with no results")
+    index_url_name = "kb_reports:no_results"
+    index_results_url_name = "kb_reports:no_results_results"
+    export_filename = "kb-searches-no-results"
+    columns = [
+        Column("query", label=_("Query")),
+        Column("searches", label=_("Searches (30 days)")),
+        DateColumn("last", label=_("Last searched")),
+    ]
+    list_export = ["query", "searches", "last"]
+
+    def get_queryset(self):
+        return (
+            SearchQuery.objects.filter(created_at__gte=_since(), result_count=0)
+            .exclude(query="")
+            .values("query")
+            .annotate(searches=Count("pk"), last=Max("created_at"))
+            .order_by("-searches", "query")
+        )
+
+
+class NoClickSearchReport(_KBReport):
+    page_title = _("Knowledge base: searches nobody clicked")
+    index_url_name = "kb_reports:no_clicks"
+    index_results_url_name = "kb_reports:no_clicks_results"
+    export_filename = "kb-searches-no-click"
+    columns = NoResultSearchReport.columns
+    list_export = NoResultSearchReport.list_export
+
+    def get_queryset(self):
+        clicked = SearchClick.objects.filter(search=OuterRef("pk"))
+        return (
+            SearchQuery.objects.filter(created_at__gte=_since(), result_count__gt=0)
+            .exclude(query="")
+            .filter(~Exists(clicked))
+            .values("query")
+            .annotate(searches=Count("pk"), last=Max("created_at"))
+            .order_by("-searches", "query")
+        )
+
+
+class ReviewDueReport(_KBReport):
+    page_title = _("Knowledge base: articles past their review date")
+    index_url_name = "kb_reports:review_due"
+    index_results_url_name = "kb_reports:review_due_results"
+    export_filename = "kb-review-due"
+    columns = [
+        TitleColumn("title", label=_("Article"), url_name="wagtailadmin_pages:edit"),
+        Column("content_owner", label=_("Owner")),
+        DateColumn("last_reviewed", label=_("Last reviewed")),
+        DateColumn("next_review", label=_("Review was due")),
+    ]
+    list_export = ["title", "content_owner", "last_reviewed", "next_review"]
+
+    def get_queryset(self):
+        return (
+            ArticlePage.objects.live()
+            .filter(Q(next_review__isnull=True) | Q(next_review__lt=timezone.localdate()))
+            .select_related("content_owner")
+            .order_by(F("next_review").asc(nulls_first=True), "title")
+        )

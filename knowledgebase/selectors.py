@@ -1,0 +1,125 @@
+"""Reads for the knowledge-base pages (always through ``ArticlePage.objects.visible_to``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db.models import Count
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from knowledgebase.models import ArticleFeedback, ArticlePage, RelatedArticle
+from portal.models import Interaction, InteractionKind
+from portal.services.interactions import visitor_hash
+
+POPULAR_CACHE_KEY = "kb:popular-ids"
+POPULAR_DAYS = 90
+
+
+def popular_article_ids(*, days: int = POPULAR_DAYS, limit: int = 50) -> list[int]:
+    """Most-viewed article ids over the last ``days`` (cached ten minutes)."""
+    ids = cache.get(POPULAR_CACHE_KEY)
+    if ids is None:
+        ct = ContentType.objects.get_for_model(ArticlePage)
+        rows = (
+            Interaction.objects.filter(
+                kind=InteractionKind.KB_VIEW,
+                target_type=ct,
+                occurred_at__gte=timezone.now() - timedelta(days=days),
+            )
+            .values("target_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "target_id")[:limit]
+        )
+        ids = [int(row["target_id"]) for row in rows if row["target_id"].isdigit()]
+        cache.set(POPULAR_CACHE_KEY, ids, 600)
+    return ids
+
+
+def popular_articles(*, user, limit: int = 6) -> list[ArticlePage]:
+    """Most-viewed articles the user may read, topped up with the most recently published."""
+    ids = popular_article_ids()
+    visible = ArticlePage.objects.visible_to(user)
+    by_id = {a.pk: a for a in visible.filter(pk__in=ids)}
+    chosen = [by_id[i] for i in ids if i in by_id][:limit]
+    if len(chosen) < limit:
+        chosen += list(
+            visible.exclude(pk__in=[a.pk for a in chosen]).order_by("-first_published_at")[
+                : limit - len(chosen)
+            ]
+        )
+    return chosen
+
+
+def related_articles(article: ArticlePage, *, user, limit: int = 5) -> list[ArticlePage]:
+    """Editor-chosen related articles first (those the user may read), then automatic ones
+    sharing tags or products."""
+    visible = ArticlePage.objects.visible_to(user)
+    chosen_ids = list(
+        RelatedArticle.objects.filter(page=article)
+        .order_by("sort_order")
+        .values_list("article_id", flat=True)
+    )
+    by_id = {a.pk: a for a in visible.filter(pk__in=chosen_ids)}
+    chosen = [by_id[i] for i in chosen_ids if i in by_id and i != article.pk][:limit]
+    if len(chosen) < limit:
+        chosen += list(
+            article.related_automatic(
+                user=user, exclude=[a.pk for a in chosen], limit=limit - len(chosen)
+            )
+        )
+    return chosen
+
+
+def feedback_of(article: ArticlePage, request) -> ArticleFeedback | None:
+    """The current voter's answer on ``article``, if any."""
+    if request.user.is_authenticated:
+        return ArticleFeedback.objects.filter(article=article, user=request.user).first()
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if not key:
+        return None
+    return ArticleFeedback.objects.filter(
+        article=article, user=None, visitor=visitor_hash(key)
+    ).first()
+
+
+def _served_by_django(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.url_name != "wagtail_serve"
+
+
+HELP_PATHS = [
+    ("/community/", _("Ask the community"), _("Other customers and our staff answer questions.")),
+    ("/catalogue/", _("Do it yourself"), _("Reset a password, block a card, change an address.")),
+    ("/tickets/new/", _("Contact support"), _("Open a ticket; we reply within one working day.")),
+]
+
+
+def help_links() -> list[dict[str, str]]:
+    """The "still need help?" paths that exist in this installation (features come online
+    one by one), falling back to the account page and the support email."""
+    links = [
+        {"url": path, "label": str(label), "hint": str(hint)}
+        for path, label, hint in HELP_PATHS
+        if _served_by_django(path)
+    ]
+    if not any(link["url"] == "/tickets/new/" for link in links):
+        email = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
+        links.append(
+            {
+                "url": f"mailto:{email}",
+                "label": str(_("Email support")),
+                "hint": email,
+            }
+        )
+        links.append(
+            {"url": "/me/", "label": str(_("Your account")), "hint": str(_("Requests, settings"))}
+        )
+    return links

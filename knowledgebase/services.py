@@ -1,0 +1,271 @@
+"""Writes for the knowledge base: views, feedback, engagement, search logging, deflection.
+
+Every function here is the one path for its write; views, the API and commands call them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from knowledgebase.models import (
+    ArticleFeedback,
+    ArticlePage,
+    EngagementEvent,
+    SearchClick,
+    SearchQuery,
+    SuggestionView,
+)
+from knowledgebase.text import normalise_query
+from portal import roles
+from portal.models import InteractionKind
+from portal.services.interactions import interaction_record, visitor_hash
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+FEEDBACK_RATE = (10, 600)  # at most 10 votes per voter per 10 minutes
+BEACON_RATE = (120, 600)
+COMMENT_MAX = 1000
+SECONDS_MAX = 6 * 60 * 60
+
+
+class RateLimited(Exception):
+    """Too many writes from one voter in the window."""
+
+
+def session_key_for(request: HttpRequest) -> str:
+    """The session key of an anonymous visitor (creating the session if needed); "" if signed in."""
+    if request.user.is_authenticated:
+        return ""
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    if not session.session_key:
+        session.save()
+    return session.session_key or ""
+
+
+def _voter(user, session_key: str) -> tuple[object | None, str]:
+    if user is not None and user.is_authenticated:
+        return user, ""
+    if not session_key:
+        raise ValueError("an anonymous voter needs a session")
+    return None, visitor_hash(session_key)
+
+
+def _rate_limit(bucket: str, voter: str, rate: tuple[int, int]) -> None:
+    limit, window = rate
+    key = f"kb:rate:{bucket}:{voter}"
+    if cache.add(key, 1, window):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return
+    if count > limit:
+        raise RateLimited
+
+
+def _voter_key(user, visitor: str) -> str:
+    return f"u{user.pk}" if user is not None else f"v{visitor}"
+
+
+@transaction.atomic
+def article_view_record(
+    *, article: ArticlePage, user, session_key: str = "", via: str = ""
+) -> None:
+    """Log a view (interaction KB_VIEW); a view from a ticket-form suggestion starts a
+    ``SuggestionView`` that later settles into a deflection or a ticket."""
+    interaction_record(
+        kind=InteractionKind.KB_VIEW,
+        user=user,
+        session_key=session_key or None,
+        target=article,
+        metadata={"via": via[:32]} if via else None,
+    )
+    if via == "suggest" and not roles.is_agent(user):
+        voter, visitor = (
+            (user, "") if user.is_authenticated else (None, visitor_hash(session_key or "-"))
+        )
+        SuggestionView.objects.create(article=article, user=voter, visitor=visitor)
+
+
+@transaction.atomic
+def feedback_submit(
+    *, article: ArticlePage, user, session_key: str = "", helpful: bool, comment: str = ""
+) -> ArticleFeedback:
+    """Record or change the voter's "was this helpful?" answer (one per user or session)."""
+    voter, visitor = _voter(user, session_key)
+    _rate_limit("feedback", _voter_key(voter, visitor), FEEDBACK_RATE)
+    comment = (comment or "").strip()[:COMMENT_MAX]
+    lookup = {"user": voter} if voter is not None else {"user": None, "visitor": visitor}
+    feedback, created = ArticleFeedback.objects.select_for_update().update_or_create(
+        article=article, **lookup, defaults={"helpful": helpful, "comment": comment}
+    )
+    interaction_record(
+        kind=InteractionKind.KB_VOTE,
+        user=user,
+        session_key=session_key or None,
+        target=article,
+        value=1 if helpful else 0,
+        metadata={"changed": not created, "comment": bool(comment)},
+    )
+    return feedback
+
+
+@transaction.atomic
+def engagement_record(
+    *,
+    article: ArticlePage,
+    user,
+    session_key: str = "",
+    kind: str,
+    seconds: int | None = None,
+    target: ArticlePage | None = None,
+) -> EngagementEvent:
+    if kind not in EngagementEvent.Kind.values:
+        raise ValueError("unknown engagement kind")
+    if kind == EngagementEvent.Kind.TIME_ON_PAGE and (
+        seconds is None or not 0 <= seconds <= SECONDS_MAX
+    ):
+        raise ValueError("seconds out of range")
+    if kind == EngagementEvent.Kind.RELATED_CLICK and target is None:
+        raise ValueError("a related click needs a target")
+    voter, visitor = _voter(user, session_key)
+    _rate_limit("beacon", _voter_key(voter, visitor), BEACON_RATE)
+    return EngagementEvent.objects.create(
+        article=article,
+        kind=kind,
+        seconds=seconds if kind == EngagementEvent.Kind.TIME_ON_PAGE else None,
+        target=target,
+        user=voter,
+        visitor=visitor,
+    )
+
+
+@transaction.atomic
+def search_log(
+    *,
+    query: str,
+    filters: dict[str, str],
+    page: int,
+    result_count: int,
+    user,
+    session_key: str = "",
+) -> SearchQuery:
+    """Log one search (normalised query, filters, result count) and its SEARCH interaction."""
+    normalised = normalise_query(query)
+    voter = user if user is not None and user.is_authenticated else None
+    search = SearchQuery.objects.create(
+        query=normalised,
+        filters=filters,
+        page=page,
+        result_count=result_count,
+        user=voter,
+        visitor="" if voter or not session_key else visitor_hash(session_key),
+    )
+    interaction_record(
+        kind=InteractionKind.SEARCH,
+        user=user,
+        session_key=session_key or None,
+        target=search,
+        value=result_count,
+        metadata={"query": normalised, "results": result_count, "filters": filters, "page": page},
+    )
+    return search
+
+
+@transaction.atomic
+def search_click_record(
+    *, search: SearchQuery, source: str, object_id: str, position: int
+) -> SearchClick:
+    return SearchClick.objects.create(
+        search=search, source=source[:32], object_id=str(object_id)[:64], position=position
+    )
+
+
+# --- deflection ---------------------------------------------------------------------------
+def articles_suggest(*, text: str, user, limit: int = 5) -> list[ArticlePage]:
+    """Articles that may answer ``text`` (a ticket subject and description), best first,
+    among those ``user`` may read. Any word may match (OR), ranked by relevance."""
+    from knowledgebase.search import search_terms
+
+    words = search_terms(text)
+    if not words:
+        return []
+    limit = max(1, min(limit, 20))
+    results = ArticlePage.objects.visible_to(user).search(
+        " ".join(words[:32]), operator="or", order_by_relevance=True
+    )
+    return list(results[:limit])
+
+
+def _pending_views(user, session_key: str):
+    voter, visitor = (
+        (user, "")
+        if user is not None and user.is_authenticated
+        else (None, visitor_hash(session_key or "-"))
+    )
+    views = SuggestionView.objects.filter(status=SuggestionView.Status.PENDING)
+    if voter is not None:
+        return views.filter(user=voter)
+    return views.filter(user=None, visitor=visitor)
+
+
+@transaction.atomic
+def deflection_record(*, user, session_key: str = "", article: ArticlePage | None = None) -> int:
+    """The visitor read suggested article(s) and did not file the ticket: settle their pending
+    suggestion views (only ``article``'s, if given) as deflections, one DEFLECTION interaction
+    per article. Returns how many were recorded; calling it twice records nothing more."""
+    views = _pending_views(user, session_key).select_for_update()
+    if article is not None:
+        views = views.filter(article=article)
+    return _settle(list(views), SuggestionView.Status.DEFLECTED)
+
+
+@transaction.atomic
+def suggestion_views_ticket_filed(*, user, session_key: str = "") -> int:
+    """The ticket form calls this after filing: pending suggestion views did not deflect.
+    Returns how many views were settled."""
+    views = list(_pending_views(user, session_key).select_for_update())
+    _settle(views, SuggestionView.Status.TICKET)
+    return len(views)
+
+
+@transaction.atomic
+def deflections_settle(*, older_than: timedelta = timedelta(hours=24)) -> int:
+    """Pending suggestion views older than ``older_than`` with no ticket become deflections
+    (a periodic task runs this)."""
+    cutoff = timezone.now() - older_than
+    views = list(
+        SuggestionView.objects.select_for_update().filter(
+            status=SuggestionView.Status.PENDING, created_at__lt=cutoff
+        )
+    )
+    return _settle(views, SuggestionView.Status.DEFLECTED)
+
+
+def _settle(views: list[SuggestionView], status: str) -> int:
+    now = timezone.now()
+    recorded = 0
+    seen: set[tuple[int | None, str, int]] = set()
+    for view in views:
+        view.status, view.settled_at = status, now
+        view.save(update_fields=["status", "settled_at"])
+        key = (view.user_id, view.visitor, view.article_id)
+        if status == SuggestionView.Status.DEFLECTED and key not in seen:
+            seen.add(key)
+            interaction_record(
+                kind=InteractionKind.DEFLECTION,
+                user=view.user,
+                target=view.article,
+                metadata={"visitor": view.visitor} if view.visitor else None,
+            )
+            recorded += 1
+    return recorded

@@ -1,0 +1,168 @@
+"""Search, click tracking, suggestions as you type, feedback and the engagement beacon."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from knowledgebase import search as kb_search
+from knowledgebase import services
+from knowledgebase.forms import BeaconForm, FeedbackForm, SearchForm
+from knowledgebase.models import ArticlePage, CategoryPage, SearchQuery
+from knowledgebase.selectors import help_links, popular_articles
+from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
+
+PER_PAGE = 10
+CLICK_SALT = "knowledgebase.search-click"
+CLICK_MAX_AGE = 24 * 60 * 60
+
+
+def _params(request) -> tuple[kb_search.SearchParams, int]:
+    form = SearchForm(request.GET)
+    form.is_valid()  # invalid fields are simply absent from cleaned_data
+    data = form.cleaned_data
+    raw_q = (request.GET.get("q") or "")[: QUERY_MAX_LENGTH * 10]
+    source = data.get("type") or None
+    params = kb_search.SearchParams(
+        query=normalise_query(raw_q),
+        category=data.get("category"),
+        product=data.get("product") or None,
+        source=source if source and kb_search.get_source(source) else None,
+    )
+    page = request.GET.get("page", "1")
+    return params, int(page) if page.isdigit() and len(page) < 7 else 1
+
+
+@require_GET
+def search(request):
+    params, page_number = _params(request)
+    results = kb_search.search(params, request=request)
+    page = Paginator(results, PER_PAGE).get_page(page_number)
+    context = {
+        "params": params,
+        "page_obj": page,
+        "hits": page.object_list,
+        "result_count": page.paginator.count,
+        "sources": kb_search.sources(),
+        "categories": CategoryPage.objects.live().public().filter(depth__lte=4),
+        "products": ArticlePage.products.field.related_model.objects.filter(
+            kb_articles__in=ArticlePage.objects.visible_to(request.user)
+        ).distinct(),
+    }
+    if params.query:
+        logged = services.search_log(
+            query=params.query,
+            filters=params.filters,
+            page=page.number,
+            result_count=page.paginator.count,
+            user=request.user,
+            session_key=services.session_key_for(request),
+        )
+        context["click_tokens"] = [
+            signing.dumps(
+                [logged.pk, hit.source, hit.object_id, page.start_index() + i], salt=CLICK_SALT
+            )
+            for i, hit in enumerate(page.object_list)
+        ]
+        context["results"] = list(zip(page.object_list, context["click_tokens"], strict=True))
+    if not params.query or not page.paginator.count:
+        context["popular"] = popular_articles(user=request.user, limit=6)
+        context["help_links"] = help_links()
+    return render(request, "knowledgebase/search.html", context)
+
+
+@require_GET
+def search_click(request):
+    """Record which result (and position) a search led to, then go there."""
+    try:
+        search_id, source_key, object_id, position = signing.loads(
+            request.GET.get("t", ""), salt=CLICK_SALT, max_age=CLICK_MAX_AGE
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return HttpResponseBadRequest(_("This search link has expired. Search again."))
+    source = kb_search.get_source(str(source_key))
+    url = source.url_for(str(object_id), request=request) if source else None
+    search_row = SearchQuery.objects.filter(pk=search_id).first()
+    if url is None or search_row is None:
+        raise Http404
+    services.search_click_record(
+        search=search_row, source=source.key, object_id=str(object_id), position=int(position)
+    )
+    return redirect(url)
+
+
+@require_GET
+def search_suggest(request):
+    """Titles as you type (htmx partial under the search box)."""
+    terms = kb_search.search_terms(normalise_query(request.GET.get("q", "")))[:6]
+    articles = []
+    if terms and len(" ".join(terms)) >= 2:
+        articles = list(
+            ArticlePage.objects.visible_to(request.user).autocomplete(" ".join(terms))[:6]
+        )
+    return render(
+        request, "knowledgebase/includes/suggestions.html", {"articles": articles, "terms": terms}
+    )
+
+
+@require_POST
+def feedback(request, page_id: int):
+    article = get_object_or_404(ArticlePage.objects.visible_to(request.user), pk=page_id)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return _feedback_response(request, article, form, status=400)
+    try:
+        vote = services.feedback_submit(
+            article=article,
+            user=request.user,
+            session_key=services.session_key_for(request),
+            helpful=form.cleaned_data["helpful"],
+            comment=form.cleaned_data["comment"],
+        )
+    except services.RateLimited:
+        return HttpResponse(_("Too many votes; try again in a few minutes."), status=429)
+    if request.htmx:
+        return _feedback_response(request, article, None, my_feedback=vote, thanked=True)
+    messages.success(request, _("Thank you for your feedback."))
+    return redirect(f"{article.get_url(request=request)}#feedback")
+
+
+def _feedback_response(request, article, form, *, status=200, my_feedback=None, thanked=False):
+    if not request.htmx and status >= 400:
+        return HttpResponseBadRequest(_("Choose yes or no; comments are up to 1000 characters."))
+    context = {"page": article, "form": form, "my_feedback": my_feedback, "thanked": thanked}
+    return render(request, "knowledgebase/includes/feedback.html", context, status=status)
+
+
+@require_POST
+def beacon(request):
+    """Time on page and related-article clicks from the article page's beacon script."""
+    form = BeaconForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("invalid beacon")
+    visible = ArticlePage.objects.visible_to(request.user)
+    article = visible.filter(pk=form.cleaned_data["article"]).first()
+    target = None
+    if form.cleaned_data.get("target"):
+        target = visible.filter(pk=form.cleaned_data["target"]).first()
+        if target is None:
+            return HttpResponseBadRequest("invalid beacon")
+    if article is None:
+        return HttpResponseBadRequest("invalid beacon")
+    try:
+        services.engagement_record(
+            article=article,
+            user=request.user,
+            session_key=services.session_key_for(request),
+            kind=form.cleaned_data["event"],
+            seconds=form.cleaned_data.get("seconds"),
+            target=target,
+        )
+    except services.RateLimited:
+        return HttpResponse(status=429)
+    return HttpResponse(status=204)

@@ -1,0 +1,52 @@
+"""Knowledge-base reports in the Wagtail admin's Reports menu."""
+
+from __future__ import annotations
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from knowledgebase import reports
+
+REPORTS = [
+    ("top_articles", "top-articles/", reports.TopArticlesReport, _("KB: top articles"), "pick"),
+    ("feedback", "feedback/", reports.FeedbackReport, _("KB: feedback comments"), "comment"),
+    (
+        "no_results",
+        "no-results/",
+        reports.NoResultSearchReport,
+        _("KB: searches, no results"),
+        "search",
+    ),
+    ("no_clicks", "no-clicks/", reports.NoClickSearchReport, _("KB: searches, no click"), "search"),
+    ("review_due", "review-due/", reports.ReviewDueReport, _("KB: review due"), "time"),
+]
+
+
+def _patterns():
+    patterns = []
+    for name, route, view, _label, _icon in REPORTS:
+        patterns.append(path(route, view.as_view(), name=name))
+        patterns.append(
+            path(f"{route}results/", view.as_view(results_only=True), name=f"{name}_results")
+        )
+    return patterns
+
+
+@hooks.register("register_admin_urls")
+def register_kb_report_urls():
+    return [path("reports/kb/", include((_patterns(), "kb_reports"), namespace="kb_reports"))]
+
+
+def _menu_item(name: str, label, icon: str, order: int):
+    return MenuItem(
+        label, reverse(f"kb_reports:{name}"), name=f"kb-{name}", icon_name=icon, order=order
+    )
+
+
+for _order, (_name, _route, _view, _label, _icon) in enumerate(REPORTS):
+
+    @hooks.register("register_reports_menu_item")
+    def _register(name=_name, label=_label, icon=_icon, order=1000 + _order):
+        return _menu_item(name, label, icon, order)

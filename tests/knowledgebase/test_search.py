@@ -1,0 +1,155 @@
+"""/search/: ranking, audience, filters, logging, click tracking, suggestions, bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core import signing
+
+from knowledgebase.models import SearchClick, SearchQuery
+from knowledgebase.services import articles_suggest
+from knowledgebase.text import highlight, normalise_query
+from knowledgebase.views import CLICK_SALT
+from portal.models import Interaction, InteractionKind
+from tests.knowledgebase.conftest import make_article
+
+
+def titles(response) -> list[str]:
+    html = response.content.decode()
+    return [
+        re.sub(r"</?mark>", "", t)
+        for t in re.findall(r'class="kb-result-title"[^>]*>(.*?)</a>', html)
+    ]
+
+
+def test_finds_by_title_and_by_body(corpus, client):
+    assert titles(client.get("/search/?q=router")) == ["Router keeps restarting"]
+    assert titles(client.get("/search/?q=firmware")) == ["Router keeps restarting"]
+
+
+def test_title_match_ranks_above_body_match(kb_index, client):
+    make_article(kb_index, "Roaming charges", summary="Prices abroad.", paragraphs=("Costs.",))
+    make_article(
+        kb_index,
+        "Travelling abroad",
+        summary="Before you travel.",
+        paragraphs=("Turn on roaming before you leave.",),
+    )
+    assert titles(client.get("/search/?q=roaming")) == ["Roaming charges", "Travelling abroad"]
+
+
+def test_audience_in_search(corpus, client_for, alice, ada):
+    assert "Escalation playbook for card fraud" not in titles(
+        client_for(alice).get("/search/?q=card")
+    )
+    assert "Card PIN reset" not in titles(client_for(None).get("/search/?q=card"))
+    assert "Card PIN reset" in titles(client_for(alice).get("/search/?q=card"))
+    assert "Escalation playbook for card fraud" in titles(client_for(ada).get("/search/?q=fraud"))
+    assert titles(client_for(alice).get("/search/?q=fraud")) == []
+
+
+def test_snippets_highlight_terms_and_escape_html(corpus, client):
+    html = client.get("/search/?q=firmware").content.decode()
+    assert "<mark>firmware</mark>" in html
+    assert str(highlight("<b>card</b> & cards", ["card"])) == (
+        "&lt;b&gt;<mark>card</mark>&lt;/b&gt; &amp; <mark>card</mark>s"
+    )
+
+
+def test_filters_by_category_and_product(corpus, client, fibre_product):
+    net = corpus["net"].pk
+    assert titles(client.get(f"/search/?q=card+router&category={net}")) == [
+        "Router keeps restarting"
+    ]
+    assert titles(client.get("/search/?q=card+router&product=home-fibre")) == [
+        "Router keeps restarting"
+    ]
+    assert titles(client.get("/search/?q=card&product=home-fibre")) == []
+
+
+def test_search_is_logged(corpus, client_for, alice):
+    client_for(alice).get("/search/?q=  Lost   CARD ")
+    search = SearchQuery.objects.get()
+    assert (search.query, search.result_count, search.user) == ("lost card", 1, alice)
+    interaction = Interaction.objects.get(kind=InteractionKind.SEARCH)
+    assert interaction.metadata["query"] == "lost card"
+    assert interaction.metadata["results"] == 1
+    assert interaction.customer == alice.customer
+
+
+def test_empty_query_is_not_logged_and_shows_alternatives(corpus, client):
+    response = client.get("/search/")
+    assert response.status_code == 200
+    assert "Popular articles" in response.content.decode()
+    assert not SearchQuery.objects.exists()
+
+
+def test_no_results_page_offers_alternatives(corpus, client):
+    html = client.get("/search/?q=zzyzzx").content.decode()
+    assert "No articles match your search" in html
+    assert "Popular articles" in html and "Still need help?" in html
+    assert SearchQuery.objects.get().result_count == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=" + "card " * 500,
+        "q=card&page=abc",
+        "q=card&page=99999",
+        "q=card&page=-1",
+        "q=card&page=" + "9" * 40,
+        "q=card&category=abc",
+        "q=card&category=999999",
+        "q=card&product=../../etc",
+        "q=card&type=nope",
+        'q="card" OR * NEAR(-)',
+        "q=%00%01card",
+        "q=%E2%80%8F%F0%9F%92%B3",
+    ],
+)
+def test_bad_input_never_500(corpus, client, query):
+    response = client.get(f"/search/?{query}")
+    assert response.status_code == 200
+
+
+def test_click_is_recorded_with_position_and_redirects(corpus, client):
+    html = client.get("/search/?q=card").content.decode()
+    link = re.search(r'class="kb-result-title" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response["Location"] == "/kb/cards-and-payments/lost-or-stolen-card/"
+    click = SearchClick.objects.get()
+    assert click.position == 1 and click.object_id == str(corpus["lost"].pk)
+    assert click.search == SearchQuery.objects.get()
+
+
+def test_click_rejects_forged_or_invisible_targets(corpus, client):
+    assert client.get("/search/click/?t=forged").status_code == 400
+    search = SearchQuery.objects.create(query="x")
+    token = signing.dumps([search.pk, "kb", str(corpus["internal"].pk), 1], salt=CLICK_SALT)
+    assert client.get(f"/search/click/?t={token}").status_code == 404
+    assert not SearchClick.objects.exists()
+
+
+def test_suggest_partial_autocompletes_titles_for_the_audience(corpus, client_for, alice):
+    html = client_for(None).get("/search/suggest/?q=rout").content.decode()
+    assert "Router keeps restarting" in html
+    assert "Card PIN" not in client_for(None).get("/search/suggest/?q=card").content.decode()
+    assert "Card PIN" in client_for(alice).get("/search/suggest/?q=card").content.decode()
+    assert "Escalation" not in client_for(alice).get("/search/suggest/?q=escal").content.decode()
+    assert client_for(None).get("/search/suggest/?q=").content.decode().strip() == ""
+
+
+def test_articles_suggest_for_ticket_text(corpus, alice):
+    found = articles_suggest(text="Help! My card was stolen yesterday", user=alice)
+    assert found[0] == corpus["lost"]
+    assert corpus["internal"] not in articles_suggest(text="card fraud", user=alice)
+    assert articles_suggest(text="   !!! ", user=AnonymousUser()) == []
+
+
+def test_normalise_query():
+    assert normalise_query("  Lost\tCARD\x00 ") == "lost card"
+    assert len(normalise_query("x" * 1000)) == 200
