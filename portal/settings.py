@@ -315,7 +315,7 @@ SECURE_CSP_RELAXED_PREFIXES = ("/admin/", "/api/v1/docs")
 
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - documented demo password
-PORTAL_PURCHASE_IMPORT_BATCH = env_int("PORTAL_PURCHASE_IMPORT_BATCH", 5000)
+PORTAL_PURCHASE_IMPORT_BATCH = env_int("PORTAL_PURCHASE_IMPORT_BATCH", 20000)
 PORTAL_DEFAULT_CURRENCY = env_str("PORTAL_DEFAULT_CURRENCY", "EUR")
 
 LOGGING = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,18 @@ class InteractionKind(models.TextChoices):
     TICKET_OPEN = "ticket_open", _("Opened a ticket")
     TICKET_REPLY = "ticket_reply", _("Replied to a ticket")
     TICKET_RESOLVED = "ticket_resolved", _("Ticket resolved")
+    TICKET_NOTE = "ticket_note", _("Internal note on a ticket")
+    TICKET_ASSIGN = "ticket_assign", _("Ticket assigned")
+    TICKET_CLAIM = "ticket_claim", _("Ticket claimed")
+    TICKET_STATUS = "ticket_status", _("Ticket status changed")
+    TICKET_PRIORITY = "ticket_priority", _("Ticket priority changed")
+    TICKET_TAG = "ticket_tag", _("Ticket tags changed")
+    TICKET_UPDATE = "ticket_update", _("Ticket details changed")
+    TICKET_MERGE = "ticket_merge", _("Ticket merged")
+    TICKET_CLOSED = "ticket_closed", _("Ticket closed")
+    TICKET_REOPENED = "ticket_reopened", _("Ticket reopened")
+    TICKET_SLA_BREACH = "ticket_sla_breach", _("Ticket SLA breached")
+    TICKET_ESCALATED = "ticket_escalated", _("Ticket escalated")
     FORUM_POST = "forum_post", _("Posted in the community")
     FORUM_ANSWER = "forum_answer", _("Answered in the community")
     FORUM_VOTE = "forum_vote", _("Voted in the community")
@@ -81,6 +94,7 @@ class Interaction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="interactions",
+        db_index=False,  # interaction_customer_time starts with it
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,6 +103,7 @@ class Interaction(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Who acted, when it is not the customer (an agent, an integration)."),
+        db_index=False,  # interaction_user, partial: most rows have no user
     )
     visitor = models.CharField(
         _("anonymous visitor"),
@@ -97,7 +112,12 @@ class Interaction(models.Model):
         help_text=_("Hashed session key of an anonymous visitor."),
     )
     target_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # interaction_target starts with it
     )
     target_id = models.CharField(max_length=64, blank=True)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
@@ -115,6 +135,7 @@ class Interaction(models.Model):
             models.Index(fields=["kind", "occurred_at"], name="interaction_kind_time"),
             models.Index(fields=["customer", "occurred_at"], name="interaction_customer_time"),
             models.Index(fields=["target_type", "target_id"], name="interaction_target"),
+            models.Index(fields=["user"], condition=Q(user__isnull=False), name="interaction_user"),
         ]
 
     def __str__(self) -> str:

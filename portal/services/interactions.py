@@ -166,6 +166,15 @@ def insert_returning_pks(
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     pks: list[int] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite" and connection.in_atomic_block:
+            # One prepared statement run per row is ~1.5x faster on SQLite than multi-row
+            # VALUES. Inside a transaction SQLite holds the write lock (transactions begin
+            # IMMEDIATE, see settings), so the AUTOINCREMENT keys of these rows are
+            # consecutive and end at last_insert_rowid().
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {placeholders}", rows)  # noqa: S608
+            cursor.execute("SELECT last_insert_rowid()")
+            (last,) = cursor.fetchone()
+            return list(range(last - len(rows) + 1, last + 1))
         if not connection.features.can_return_rows_from_bulk_insert:
             sql = f"INSERT INTO {table} ({columns}) VALUES {placeholders}"  # noqa: S608
             for row in rows:

@@ -4,9 +4,9 @@ Columns (header required): ``customer_ref,ordered_at,amount`` plus optional
 ``order_ref,currency,product``. Unknown customers are created by ``customer_ref``;
 re-importing the same file adds nothing (see ``portal.services.purchases``).
 
-Without ``--skip-invalid`` the file is validated first (one streaming pass) and nothing is
-imported if any row is bad. The file is streamed throughout: memory stays bounded whatever
-its size.
+Without ``--skip-invalid`` the whole file is imported in one transaction, which is rolled
+back (nothing imported) if any row is bad; every bad row is still reported.
+The file is streamed throughout: memory stays bounded whatever its size.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, reset_queries
+from django.db import connection, reset_queries, transaction
 
 from portal.models import Channel
 from portal.services.purchases import (
@@ -160,6 +160,18 @@ def forget_queries(rows: Iterable[PurchaseRow], every: int = 1000) -> Iterator[P
         yield row
 
 
+class _InvalidFile(Exception):
+    """Raised inside the import transaction to roll it back when a row is invalid."""
+
+
+def until_invalid(rows: Iterable[PurchaseRow], errors: RowErrors) -> Iterator[PurchaseRow]:
+    """Pass rows on until the first invalid one; after it, keep validating (so every bad
+    row is reported) but import nothing more: the transaction will be rolled back."""
+    for row in rows:
+        if not errors.count:
+            yield row
+
+
 @contextmanager
 def bulk_session() -> Iterator[None]:
     """On SQLite, a larger page cache for the import (restored afterwards): inserts into
@@ -225,25 +237,31 @@ class Command(BaseCommand):
             )
 
         products = ProductLookup()
-        if not options["skip_invalid"]:
-            errors = self.validate(path, products)
-            if errors.count:
-                for line in errors.lines():
-                    self.stderr.write(line)
-                raise CommandError(
-                    f"{errors.count} invalid row(s) in {path}; nothing was imported. "
-                    "Fix them, or use --skip-invalid to import the valid rows."
-                )
-
+        strict = not options["skip_invalid"]
         errors = RowErrors()
-        with path.open(encoding="utf-8-sig", newline="") as handle, bulk_session():
-            reader = open_reader(handle)
-            result = purchases_import(
-                rows=forget_queries(parsed_rows(reader, products=products, errors=errors)),
-                source=source,
-                channel=Channel.IMPORT,
-                batch_size=batch_size,
-            )
+        try:
+            with (
+                path.open(encoding="utf-8-sig", newline="") as handle,
+                bulk_session(),
+                transaction.atomic() if strict else nullcontext(),
+            ):
+                rows = parsed_rows(open_reader(handle), products=products, errors=errors)
+                result = purchases_import(
+                    rows=forget_queries(until_invalid(rows, errors) if strict else rows),
+                    source=source,
+                    channel=Channel.IMPORT,
+                    batch_size=batch_size,
+                )
+                if strict and errors.count:
+                    raise _InvalidFile
+        except _InvalidFile:
+            for line in errors.lines():
+                self.stderr.write(line)
+            raise CommandError(
+                f"{errors.count} invalid row(s) in {path}; nothing was imported. "
+                "Fix them, or use --skip-invalid to import the valid rows."
+            ) from None
+
         for line in errors.lines():
             self.stderr.write(line)
         if result.created + result.duplicates + errors.count == 0:
@@ -256,11 +274,3 @@ class Command(BaseCommand):
                 f"invalid skipped: {errors.count}"
             )
         )
-
-    def validate(self, path: Path, products: ProductLookup) -> RowErrors:
-        errors = RowErrors()
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = open_reader(handle)
-            for _row in parsed_rows(reader, products=products, errors=errors):
-                pass
-        return errors
