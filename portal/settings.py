@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "portal",
     "knowledgebase",
+    "tickets",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -317,6 +319,17 @@ SECURE_CSP_RELAXED_PREFIXES = ("/admin/", "/api/v1/docs")
 PORTAL_DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - documented demo password
 PORTAL_PURCHASE_IMPORT_BATCH = env_int("PORTAL_PURCHASE_IMPORT_BATCH", 20000)
 PORTAL_DEFAULT_CURRENCY = env_str("PORTAL_DEFAULT_CURRENCY", "EUR")
+
+# --- Tickets ------------------------------------------------------------------------------
+# A customer may reopen a resolved or closed ticket for this long; resolved tickets close
+# themselves after TICKETS_AUTO_CLOSE (``manage.py sla_tick``).
+TICKETS_REOPEN_WINDOW = timedelta(days=env_int("TICKETS_REOPEN_DAYS", 14))
+TICKETS_AUTO_CLOSE = timedelta(days=env_int("TICKETS_AUTO_CLOSE_DAYS", 7))
+TICKETS_ATTACHMENT_MAX_BYTES = env_int("TICKETS_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+TICKETS_ATTACHMENTS_PER_MESSAGE = env_int("TICKETS_ATTACHMENTS_PER_MESSAGE", 5)
+# Notification emails about a ticket reply to support+T-123@<domain> (the ticket number is
+# the address's "+" tag, so a mail gateway can route the answer back to the ticket).
+TICKETS_REPLY_TO = env_str("TICKETS_REPLY_TO", "support@example.com")
 
 LOGGING = {
     "version": 1,
