@@ -121,7 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else DATABASES["default"]["CONN_MAX_AGE"]
+if TESTING:
+    # Request threads of the browser tests' live server must not keep connections open
+    # after the test (PostgreSQL then refuses to drop the test database).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # Wagtail's search index uses SearchVectorField and GIN indexes on PostgreSQL.
     INSTALLED_APPS.append("django.contrib.postgres")
