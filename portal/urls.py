@@ -26,6 +26,7 @@ portal_patterns = (
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("knowledgebase.urls")),
+    path("tickets/", include("tickets.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),

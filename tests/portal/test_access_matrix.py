@@ -32,6 +32,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.models import ApiToken, Interaction, Purchase
+from tests.tickets import matrix as tm
 
 ROLES = ("anonymous", "alice", "amy", "bob", "ada", "mo", "root")
 ROLE_HELP = {
@@ -559,6 +560,88 @@ URL_ROWS: dict[str, list[Probe]] = {
             note="a hidden article is an invalid beacon",
         ),
         Probe("GET", "/kb/beacon/", expect(405)),
+    ],
+    # --- tickets (customers) ---
+    "tickets:list": [
+        Probe("GET", "/tickets/", signed_in(200)),
+        Probe("GET", "/tickets/?state=nonsense&page=x", signed_in(200)),
+        Probe("POST", "/tickets/", signed_in(405)),
+    ],
+    "tickets:new": [
+        Probe("GET", "/tickets/new/", only(CUSTOMERS, 200, others=403, anonymous=LOGIN)),
+        Probe(
+            "POST",
+            "/tickets/new/",
+            only(CUSTOMERS, Redirect("/tickets/"), others=403, anonymous=LOGIN),
+            data=tm.NEW_TICKET,
+            check=tm.opened,
+        ),
+        Probe(
+            "POST",
+            "/tickets/new/",
+            only(CUSTOMERS, 400, others=403, anonymous=LOGIN),
+            data={"subject": ""},
+            note="invalid form",
+        ),
+    ],
+    "tickets:suggest": [
+        Probe("GET", _after_kb("/tickets/new/suggest/?subject=matrix"), signed_in(200))
+    ],
+    "tickets:deflect": [
+        Probe("POST", "/tickets/new/answered/", signed_in(Redirect("/"))),
+        Probe(
+            "POST",
+            "/tickets/new/answered/",
+            _kb_sees("agents", Redirect("/kb/"), 404) | {"anonymous": LOGIN},
+            data=lambda ctx: {"article": ctx.kb["agents"].pk},
+            note="a hidden article is a 404",
+        ),
+        Probe("GET", "/tickets/new/answered/", signed_in(405)),
+    ],
+    "tickets:detail": [
+        Probe(
+            "GET",
+            tm.path("/tickets/{id}/"),
+            signed_in(404, alice=200, amy=200, ada=200, root=200),
+            note="amy: Acme shares tickets; bob (Globex) and mo get a 404",
+        ),
+    ],
+    "tickets:reply": [
+        Probe(
+            "POST",
+            tm.path("/tickets/{id}/reply/"),
+            signed_in(404, **{r: Redirect("/tickets/") for r in ("alice", "amy", "ada", "root")}),
+            data={"body": "matrix reply"},
+            check=tm.replied,
+        ),
+        Probe("GET", tm.path("/tickets/{id}/reply/"), signed_in(405)),
+    ],
+    "tickets:close": [
+        Probe(
+            "POST",
+            tm.path("/tickets/{id}/close/"),
+            signed_in(404, **{r: Redirect("/tickets/") for r in ("alice", "amy", "ada", "root")}),
+        ),
+    ],
+    "tickets:reopen": [
+        Probe(
+            "POST",
+            tm.path("/tickets/{id}/reopen/", tm.alice_closed_ticket),
+            signed_in(404, **{r: Redirect("/tickets/") for r in ("alice", "amy", "ada", "root")}),
+        ),
+    ],
+    "tickets:attachment": [
+        Probe(
+            "GET",
+            tm.attachment_path,
+            signed_in(404, alice=200, amy=200, ada=200, root=200),
+        ),
+        Probe(
+            "GET",
+            tm.internal_attachment_path,
+            signed_in(404, ada=200, root=200),
+            note="an internal note's file is for agents only",
+        ),
     ],
     "api:openapi-json": [Probe("GET", "/api/v1/openapi.json", expect(200), check=_schema_lists_me)],
     "api:openapi-view": [Probe("GET", "/api/v1/docs", expect(200))],

@@ -1,0 +1,100 @@
+"""Objects the access matrix (tests/portal/test_access_matrix.py) points ticket URLs at.
+
+Each helper takes the matrix's per-test context and builds its object once (cached on the
+context), through the services, as the right persona."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.tickets.conftest import PNG
+
+
+def _cached(ctx, key: str, build):
+    cache = ctx.__dict__.setdefault("_tickets", {})
+    if key not in cache:
+        ctx.settings.MEDIA_ROOT = str(ctx.tmp_path / "media")
+        cache[key] = build()
+    return cache[key]
+
+
+def alice_ticket(ctx):
+    """An open ticket of alice's (Acme, which shares tickets), with one attachment."""
+    from tickets.services import ticket_open
+
+    alice = ctx.users["alice"]
+    return _cached(
+        ctx,
+        "alice",
+        lambda: ticket_open(
+            customer=alice.customer,
+            opened_by=alice,
+            subject="Matrix router",
+            body="It restarts.",
+            attachments=[SimpleUploadedFile("matrix.png", PNG, content_type="image/png")],
+        ),
+    )
+
+
+def alice_closed_ticket(ctx):
+    from tickets.services import ticket_close
+
+    def build():
+        ticket = alice_ticket(ctx)
+        return ticket_close(ticket=ticket, actor=ctx.users["alice"])
+
+    return _cached(ctx, "closed", build)
+
+
+def internal_attachment(ctx):
+    from tickets.services import ticket_note
+
+    def build():
+        note = ticket_note(
+            ticket=alice_ticket(ctx),
+            author=ctx.users["ada"],
+            body="internal",
+            attachments=[SimpleUploadedFile("note.png", PNG, content_type="image/png")],
+        )
+        return note.attachments.get()
+
+    return _cached(ctx, "internal", build)
+
+
+def path(template: str, build=alice_ticket):
+    """``path("/tickets/{id}/")``: the URL of the object ``build`` makes."""
+    return lambda ctx: template.format(id=build(ctx).pk)
+
+
+def attachment_path(ctx) -> str:
+    return alice_ticket(ctx).attachments.get().get_absolute_url()
+
+
+def internal_attachment_path(ctx) -> str:
+    return internal_attachment(ctx).get_absolute_url()
+
+
+def _accepted(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith("/tickets/")
+
+
+def replied(ctx, response) -> None:
+    from tickets.models import Message
+
+    sent = Message.objects.filter(body="matrix reply").exists()
+    assert sent is _accepted(response), "a message only when the reply is accepted"
+
+
+def opened(ctx, response) -> None:
+    from tickets.models import Ticket
+
+    created = Ticket.objects.filter(subject="Matrix ticket").exists()
+    assert created is _accepted(response), "a ticket only when accepted"
+
+
+NEW_TICKET = {
+    "subject": "Matrix ticket",
+    "category": "question",
+    "impact": "me",
+    "description": "Opened by the access matrix.",
+}
