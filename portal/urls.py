@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("knowledgebase.urls")),
     path("tickets/", include("tickets.urls")),
+    path("desk/", include("tickets.desk_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),

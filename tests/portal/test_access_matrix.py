@@ -432,6 +432,16 @@ ADMIN_ROWS: dict[str, list[Probe]] = {
 }
 
 # --- our own URLs ---------------------------------------------------------------------------
+TO_DESK = Redirect("/desk/")
+TO_DESK_TICKET = Redirect("/desk/tickets/")
+AGENTS_TO_DESK = {"ada": TO_DESK, "root": TO_DESK}
+
+
+def agents_only(outcome: Outcome, **per_role: Outcome) -> dict[str, Outcome]:
+    """The desk: agents and admins get ``outcome``; everyone else 403, anonymous the login."""
+    return {**only(("ada", "root"), outcome, others=403, anonymous=LOGIN), **per_role}
+
+
 URL_ROWS: dict[str, list[Probe]] = {
     **ADMIN_ROWS,
     "portal:home": [Probe("GET", "/", expect(200))],
@@ -563,23 +573,27 @@ URL_ROWS: dict[str, list[Probe]] = {
     ],
     # --- tickets (customers) ---
     "tickets:list": [
-        Probe("GET", "/tickets/", signed_in(200)),
-        Probe("GET", "/tickets/?state=nonsense&page=x", signed_in(200)),
+        Probe("GET", "/tickets/", signed_in(200, ada=TO_DESK, root=TO_DESK)),
+        Probe("GET", "/tickets/?state=nonsense&page=x", signed_in(200, ada=TO_DESK, root=TO_DESK)),
         Probe("POST", "/tickets/", signed_in(405)),
     ],
     "tickets:new": [
-        Probe("GET", "/tickets/new/", only(CUSTOMERS, 200, others=403, anonymous=LOGIN)),
+        Probe(
+            "GET",
+            "/tickets/new/",
+            only(CUSTOMERS, 200, **AGENTS_TO_DESK, others=403, anonymous=LOGIN),
+        ),
         Probe(
             "POST",
             "/tickets/new/",
-            only(CUSTOMERS, Redirect("/tickets/"), others=403, anonymous=LOGIN),
+            only(CUSTOMERS, Redirect("/tickets/"), **AGENTS_TO_DESK, others=403, anonymous=LOGIN),
             data=tm.NEW_TICKET,
             check=tm.opened,
         ),
         Probe(
             "POST",
             "/tickets/new/",
-            only(CUSTOMERS, 400, others=403, anonymous=LOGIN),
+            only(CUSTOMERS, 400, **AGENTS_TO_DESK, others=403, anonymous=LOGIN),
             data={"subject": ""},
             note="invalid form",
         ),
@@ -602,7 +616,7 @@ URL_ROWS: dict[str, list[Probe]] = {
         Probe(
             "GET",
             tm.path("/tickets/{id}/"),
-            signed_in(404, alice=200, amy=200, ada=200, root=200),
+            signed_in(404, alice=200, amy=200, ada=TO_DESK_TICKET, root=TO_DESK_TICKET),
             note="amy: Acme shares tickets; bob (Globex) and mo get a 404",
         ),
     ],
@@ -641,6 +655,73 @@ URL_ROWS: dict[str, list[Probe]] = {
             tm.internal_attachment_path,
             signed_in(404, ada=200, root=200),
             note="an internal note's file is for agents only",
+        ),
+    ],
+    # --- the agents' desk ---
+    "desk:index": [
+        Probe("GET", "/desk/", agents_only(200)),
+        Probe("GET", "/desk/?status=zzz&priority=9&sla=x&queue=y&page=z", agents_only(200)),
+        Probe("POST", "/desk/", agents_only(405)),
+    ],
+    "desk:bulk": [
+        Probe(
+            "POST",
+            tm.path_of(lambda ctx: "/desk/bulk/", tm.alice_ticket),
+            agents_only(Redirect("/desk/")),
+            data=lambda ctx: {
+                "tickets": [tm.alice_ticket(ctx).pk],
+                "action": "tag",
+                "value": "matrix",
+            },
+            check=tm.tagged,
+        ),
+        Probe("GET", "/desk/bulk/", agents_only(405)),
+    ],
+    "desk:view_save": [
+        Probe(
+            "POST",
+            "/desk/views/",
+            agents_only(Redirect("/desk/?sla=breached")),
+            data={"name": "Matrix view", "query": "sla=breached"},
+        ),
+    ],
+    "desk:view_delete": [
+        Probe(
+            "POST",
+            tm.path("/desk/views/{id}/delete/", tm.ada_view),
+            agents_only(Redirect("/desk/"), root=404),
+            note="ada's private view: root cannot see it, customers cannot reach the desk",
+        ),
+    ],
+    "desk:ticket": [Probe("GET", tm.path("/desk/tickets/{id}/"), agents_only(200))],
+    "desk:claim": [
+        Probe("POST", tm.path("/desk/tickets/{id}/claim/"), agents_only(TO_DESK_TICKET)),
+        Probe("GET", tm.path("/desk/tickets/{id}/claim/"), agents_only(405)),
+    ],
+    "desk:compose": [
+        Probe(
+            "POST",
+            tm.path("/desk/tickets/{id}/compose/"),
+            agents_only(TO_DESK_TICKET),
+            data={"kind": "note", "body": "matrix note", "action": "send"},
+        ),
+        Probe(
+            "POST",
+            tm.path("/desk/tickets/{id}/compose/"),
+            agents_only(400),
+            data={"kind": "reply", "body": "", "action": "send"},
+            note="an empty message",
+        ),
+    ],
+    "desk:properties": [
+        Probe("POST", tm.path("/desk/tickets/{id}/properties/"), agents_only(400), data={}),
+    ],
+    "desk:merge": [
+        Probe(
+            "POST",
+            tm.path("/desk/tickets/{id}/merge/"),
+            agents_only(400),
+            data={"target": "nonsense"},
         ),
     ],
     "api:openapi-json": [Probe("GET", "/api/v1/openapi.json", expect(200), check=_schema_lists_me)],

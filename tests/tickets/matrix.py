@@ -66,6 +66,33 @@ def path(template: str, build=alice_ticket):
     return lambda ctx: template.format(id=build(ctx).pk)
 
 
+def path_of(build_path, *builders):
+    """A fixed path that needs objects to exist first."""
+
+    def make(ctx):
+        for build in builders:
+            build(ctx)
+        return build_path(ctx)
+
+    return make
+
+
+def ada_view(ctx):
+    from tickets.services import saved_view_create
+
+    return _cached(
+        ctx,
+        "view",
+        lambda: saved_view_create(owner=ctx.users["ada"], name="Ada's", query="assignee=me"),
+    )
+
+
+def tagged(ctx, response) -> None:
+    ticket = alice_ticket(ctx)
+    has_tag = ticket.tags.filter(name="matrix").exists()
+    assert has_tag is (ctx.role in ("ada", "root")), "only agents bulk-tag"
+
+
 def attachment_path(ctx) -> str:
     return alice_ticket(ctx).attachments.get().get_absolute_url()
 

@@ -10,6 +10,7 @@ from tickets.services.agent import (
     ticket_claim,
     ticket_merge,
     ticket_priority_change,
+    ticket_properties_update,
     ticket_tag,
     ticket_update,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "ticket_note",
     "ticket_open",
     "ticket_priority_change",
+    "ticket_properties_update",
     "ticket_reopen",
     "ticket_reply",
     "ticket_status_change",

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from portal import roles
 from portal.models import Channel, InteractionKind, Product, User
 from tickets.models import (
-    DONE_STATUSES,
     Category,
     Impact,
     Message,
@@ -312,12 +311,62 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor, now: datetime | None 
     return target
 
 
+@transaction.atomic
+def ticket_properties_update(
+    *,
+    ticket: Ticket,
+    actor,
+    status: str,
+    priority: int,
+    assignee: User | None,
+    queue: Queue | None,
+    category: str,
+    impact: str,
+    product: Product | None,
+    tags: Iterable[str],
+    now: datetime | None = None,
+) -> Ticket:
+    """The desk's properties form: every changed field through its own service, all or
+    nothing (one invalid change leaves the ticket as it was)."""
+    from tickets.services.workflow import ticket_status_change
+
+    require_agent(actor)
+    now = now_or(now)
+    current = lock(ticket)
+    ticket_update(
+        ticket=current,
+        actor=actor,
+        queue=queue,
+        category=category,
+        impact=impact,
+        product=product,
+        now=now,
+    )
+    if priority != current.priority:
+        ticket_priority_change(ticket=current, priority=priority, actor=actor, now=now)
+    if (assignee.pk if assignee else None) != current.assignee_id:
+        ticket_assign(ticket=current, assignee=assignee, actor=actor, now=now)
+    wanted = {slugify(tag_clean(name)): name for name in tags}
+    have = {tag.slug: tag.name for tag in current.tags.all()}
+    if set(wanted) != set(have):
+        ticket_tag(
+            ticket=current,
+            actor=actor,
+            add=[name for slug, name in wanted.items() if slug not in have],
+            remove=[name for slug, name in have.items() if slug not in wanted],
+            now=now,
+        )
+    if status != current.status:
+        ticket_status_change(ticket=current, status=status, actor=actor, now=now)
+    return lock(current)
+
+
 __all__ = [
-    "DONE_STATUSES",
     "ticket_assign",
     "ticket_claim",
     "ticket_merge",
     "ticket_priority_change",
+    "ticket_properties_update",
     "ticket_tag",
     "ticket_update",
 ]

@@ -41,6 +41,8 @@ def _customer(request):
 @login_required
 @require_GET
 def ticket_list(request):
+    if roles.is_agent(request.user):
+        return redirect("desk:index")
     customer = _customer(request)
     filters = TicketListFilter(request.GET)
     filters.is_valid()
@@ -84,6 +86,8 @@ def _suggestions(request, text: str) -> list[ArticlePage]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ticket_new(request):
+    if roles.is_agent(request.user):
+        return redirect("desk:index")
     customer = _customer(request)
     if customer is None:
         raise PermissionDenied(_("Only customers can open tickets."))
@@ -194,6 +198,8 @@ def _detail_context(request, ticket: Ticket, form: ReplyForm | None = None) -> d
 @require_GET
 def ticket_detail(request, pk: int):
     ticket = _ticket_for(request, pk)
+    if roles.is_agent(request.user):
+        return redirect(ticket.get_desk_url())
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 

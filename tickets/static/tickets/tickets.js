@@ -16,6 +16,13 @@
     });
   });
 
+  // Long filter panels start closed on narrow screens (open without JavaScript).
+  if (window.matchMedia && window.matchMedia("(max-width: 48rem)").matches) {
+    document.querySelectorAll("details[data-collapse-narrow]").forEach(function (details) {
+      details.open = false;
+    });
+  }
+
   // Desk: "select all" checkbox for bulk actions.
   document.querySelectorAll("[data-select-all]").forEach(function (master) {
     var name = master.getAttribute("data-select-all");

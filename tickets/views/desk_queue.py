@@ -1,0 +1,165 @@
+"""/desk/: the agents' queue with filters, sorting, saved views and bulk actions."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from portal import roles
+from tickets.desk_forms import BulkForm, DeskFilterForm, SavedViewForm
+from tickets.models import SavedView, Status, Ticket
+from tickets.presenters import sla_state_label
+from tickets.selectors import desk_counters, desk_tickets
+from tickets.services import (
+    TicketError,
+    saved_view_create,
+    saved_view_delete,
+    tickets_bulk_apply,
+)
+
+PER_PAGE = 50
+FILTER_KEYS = (
+    "q",
+    "queue",
+    "status",
+    "priority",
+    "assignee",
+    "sla",
+    "product",
+    "organisation",
+    "tag",
+    "sort",
+)
+
+
+def agent_required(view):
+    """Signed in (else the login page) and an agent or admin (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles.is_agent(request.user):
+            raise PermissionDenied(_("The desk is for agents."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def filter_query(querydict) -> str:
+    """The filter part of a query string (what a saved view stores)."""
+    pairs = [(key, value) for key in FILTER_KEYS for value in querydict.getlist(key) if value]
+    return urlencode(pairs)
+
+
+@agent_required
+@require_GET
+def desk_index(request):
+    form = DeskFilterForm(request.GET)
+    params = form.params()
+    now = timezone.now()
+    tickets = desk_tickets(params, user=request.user, now=now)
+    page = Paginator(tickets, PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(ticket, ticket.sla_state(now)) for ticket in page.object_list]
+    query = filter_query(request.GET)
+    views = SavedView.objects.visible_to(request.user).select_related("owner")
+    return render(
+        request,
+        "desk/index.html",
+        {
+            "form": form,
+            "params": params,
+            "page_obj": page,
+            "rows": [(t, state, sla_state_label(state)) for t, state in rows],
+            "counters": desk_counters(user=request.user),
+            "saved_views": views,
+            "current_query": query,
+            "query": query,
+            "bulk_actions": BulkForm.ACTIONS,
+            "statuses": Status.choices,
+            "save_form": SavedViewForm(initial={"query": query}),
+            "now": now,
+        },
+    )
+
+
+def _back(request) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("desk:index")
+
+
+@agent_required
+@require_POST
+def desk_bulk(request):
+    ids = [value for value in request.POST.getlist("tickets") if value.isdigit()][:200]
+    tickets = list(Ticket.objects.visible_to(request.user).filter(pk__in=ids).order_by("pk"))
+    form = BulkForm(request.POST, ticket_ids=[t.pk for t in tickets])
+    if not form.is_valid():
+        if "tickets" in form.errors:
+            messages.error(request, _("Select at least one ticket."))
+        else:
+            messages.error(request, _("Choose a bulk action."))
+        return redirect(_back(request))
+    chosen = [t for t in tickets if t.pk in set(form.cleaned_data["tickets"])]
+    try:
+        result = tickets_bulk_apply(
+            tickets=chosen,
+            actor=request.user,
+            action=form.cleaned_data["action"],
+            value=form.cleaned_data["value"],
+        )
+    except TicketError as exc:
+        messages.error(request, exc.message)
+        return redirect(_back(request))
+    if result.done:
+        messages.success(request, _("Updated %(count)d tickets.") % {"count": len(result.done)})
+    for ticket, reason in result.failed:
+        messages.warning(request, f"{ticket.number}: {reason}")
+    return redirect(_back(request))
+
+
+@agent_required
+@require_POST
+def saved_view_save(request):
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        try:
+            view = saved_view_create(
+                owner=request.user,
+                name=form.cleaned_data["name"],
+                query=form.cleaned_data["query"],
+                is_shared=form.cleaned_data["is_shared"],
+            )
+        except TicketError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+            return redirect(f"{reverse('desk:index')}?{view.query}")
+    else:
+        messages.error(request, _("Give the view a name."))
+    return redirect(_back(request))
+
+
+@agent_required
+@require_POST
+def saved_view_remove(request, pk: int):
+    view = get_object_or_404(SavedView.objects.visible_to(request.user), pk=pk)
+    try:
+        saved_view_delete(view=view, actor=request.user)
+    except PermissionDenied:
+        messages.error(request, _("Only the owner can delete a shared view."))
+    else:
+        messages.success(request, _("View deleted."))
+    return redirect("desk:index")
