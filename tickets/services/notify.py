@@ -17,3 +17,7 @@ def ticket_status_changed(*, ticket, old: str, actor) -> None:
 
 def ticket_assigned(*, ticket, actor) -> None:
     return None
+
+
+def ticket_escalated(*, ticket, level: str) -> None:
+    return None

@@ -1,0 +1,14 @@
+"""Background tasks (Django's tasks framework; ``manage.py db_worker`` runs them)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from tickets.services.escalation import sla_tick
+
+
+@task
+def sla_tick_task() -> dict[str, int]:
+    """One SLA pass (breaches, escalations, auto-close); ``manage.py sla_tick --enqueue``
+    queues it, cron or ``manage.py sla_tick --every 300`` can run it directly instead."""
+    return sla_tick().as_dict()
