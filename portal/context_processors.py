@@ -13,4 +13,12 @@ def portal(request) -> dict:
         "user_role": role,
         "user_is_agent": role in ("agent", "admin"),
         "user_is_admin": role == "admin",
+        # a callable: templates only run the query where they show the count
+        "unread_notifications": (lambda: _unread(user)) if role != "anonymous" else 0,
     }
+
+
+def _unread(user) -> int:
+    from portal.models import Notification
+
+    return Notification.objects.visible_to(user).unread().count()

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models.accounts import NOTIFICATION_DEFAULTS
+from portal.models.notifications import CHANNELS, topics_for
 
 NOTIFICATION_LABELS = {
     "email_ticket_updates": _("Email me when my tickets are updated"),
@@ -28,15 +29,15 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for key in NOTIFICATION_DEFAULTS:
-            self.fields[key] = forms.BooleanField(label=NOTIFICATION_LABELS[key], required=False)
+        for key, label in NOTIFICATION_LABELS.items():
+            self.fields[key] = forms.BooleanField(label=label, required=False)
 
     @property
     def notification_fields(self):
-        return [self[key] for key in NOTIFICATION_DEFAULTS]
+        return [self[key] for key in NOTIFICATION_LABELS]
 
     def notification_preferences(self) -> dict[str, bool]:
-        return {key: self.cleaned_data[key] for key in NOTIFICATION_DEFAULTS}
+        return {key: self.cleaned_data[key] for key in NOTIFICATION_LABELS}
 
     @classmethod
     def initial_for(cls, user) -> dict:
@@ -47,7 +48,7 @@ class ProfileForm(forms.Form):
             "consent_surveys": customer.consent_surveys if customer else False,
             "consent_marketing": customer.consent_marketing if customer else False,
         }
-        initial.update({key: user.wants(key) for key in NOTIFICATION_DEFAULTS})
+        initial.update({key: user.wants(key) for key in NOTIFICATION_LABELS})
         return initial
 
 
@@ -75,3 +76,36 @@ class TokenCreateForm(forms.Form):
         if value is not None and value <= timezone.localdate():
             raise forms.ValidationError(_("The expiry date must be in the future."))
         return value
+
+
+class NotificationSettingsForm(forms.Form):
+    """One checkbox per topic and channel (email, in the portal) the user can receive."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.topics = topics_for(user)
+        self.row_keys: list[tuple[object, list[str | None]]] = []
+        for topic in self.topics:
+            keys: list[str | None] = []
+            for channel in CHANNELS:
+                key = f"{channel}_{topic.key}"
+                if key in NOTIFICATION_DEFAULTS:
+                    self.fields[key] = forms.BooleanField(label=topic.label, required=False)
+                    keys.append(key)
+                else:
+                    keys.append(None)
+            self.row_keys.append((topic, keys))
+
+    @property
+    def rows(self):
+        """(topic, [email field or None, web field or None]) for the template."""
+        return [
+            (topic, [self[key] if key else None for key in keys]) for topic, keys in self.row_keys
+        ]
+
+    def preferences(self) -> dict[str, bool]:
+        return {key: self.cleaned_data[key] for key in self.fields}
+
+    @classmethod
+    def initial_for(cls, user) -> dict[str, bool]:
+        return {key: user.wants(key) for key in NOTIFICATION_DEFAULTS}

@@ -8,7 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.api import api
-from portal.views import health, pages
+from portal.views import health, notifications, pages
 
 api.add_router("/kb/", "knowledgebase.api.router")
 
@@ -18,6 +18,18 @@ portal_patterns = (
         path("me/", pages.me, name="me"),
         path("me/tokens/", pages.token_create, name="token_create"),
         path("me/tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
+        path("me/notifications/", notifications.notification_list, name="notifications"),
+        path(
+            "me/notifications/settings/",
+            notifications.notification_settings,
+            name="notification_settings",
+        ),
+        path("me/notifications/read/", notifications.notifications_read, name="notifications_read"),
+        path(
+            "me/notifications/<int:pk>/",
+            notifications.notification_open,
+            name="notification_open",
+        ),
         path("healthz", health.healthz, name="healthz"),
     ],
     "portal",

@@ -1,5 +1,6 @@
 from portal.models.accounts import Customer, Organisation, Team, User
 from portal.models.interactions import Channel, Interaction, InteractionKind
+from portal.models.notifications import Notification, NotificationDelivery
 from portal.models.products import Product, Subscription
 from portal.models.purchases import Purchase
 from portal.models.tokens import ApiToken
@@ -10,6 +11,8 @@ __all__ = [
     "Customer",
     "Interaction",
     "InteractionKind",
+    "Notification",
+    "NotificationDelivery",
     "Organisation",
     "Product",
     "Purchase",

@@ -21,6 +21,16 @@ NOTIFICATION_DEFAULTS: dict[str, bool] = {
     "email_outage_notices": True,
     "email_community_digest": False,
     "email_surveys": True,
+    # In-portal notifications and the agents' topics (portal.models.notifications.TOPICS):
+    "web_ticket_updates": True,
+    "email_desk_new_tickets": False,
+    "web_desk_new_tickets": True,
+    "email_desk_customer_replies": True,
+    "web_desk_customer_replies": True,
+    "email_desk_assignments": True,
+    "web_desk_assignments": True,
+    "email_desk_escalations": True,
+    "web_desk_escalations": True,
 }
 
 

@@ -72,9 +72,9 @@ def profile_update(
     if unknown:
         raise ValueError(f"unknown notification preferences: {', '.join(sorted(unknown))}")
     user.full_name = full_name.strip()
-    user.notification_preferences = {
-        key: bool(notification_preferences.get(key, default))
-        for key, default in NOTIFICATION_DEFAULTS.items()
+    user.notification_preferences = {  # keys the form does not show keep their value
+        key: bool(notification_preferences.get(key, user.wants(key)))
+        for key in NOTIFICATION_DEFAULTS
     }
     user.save(update_fields=["full_name", "notification_preferences"])
     customer = getattr(user, "customer", None)

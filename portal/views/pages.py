@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.forms import ProfileForm, TokenCreateForm
-from portal.models import ApiToken, Interaction, Purchase, Subscription
+from portal.models import ApiToken, Interaction, Notification, Purchase, Subscription
 from portal.services.customers import profile_update
 from portal.services.tokens import api_token_create, api_token_revoke
 
@@ -69,6 +69,7 @@ def _me_context(
         else [],
         "interactions": Interaction.objects.filter(customer=customer)[:6] if customer else [],
         "tokens": ApiToken.objects.visible_to(user).filter(user=user, kind=ApiToken.Kind.PERSONAL),
+        "recent_notifications": Notification.objects.visible_to(user)[:4],
     }
 
 

@@ -571,6 +571,32 @@ URL_ROWS: dict[str, list[Probe]] = {
         ),
         Probe("GET", "/kb/beacon/", expect(405)),
     ],
+    # --- notifications ---
+    "portal:notifications": [
+        Probe("GET", "/me/notifications/", signed_in(200)),
+        Probe("GET", "/me/notifications/?page=zz", signed_in(200)),
+    ],
+    "portal:notification_settings": [
+        Probe("GET", "/me/notifications/settings/", signed_in(200)),
+        Probe(
+            "POST",
+            "/me/notifications/settings/",
+            signed_in(Redirect("/me/notifications/settings/")),
+            data={"web_ticket_updates": "on"},
+        ),
+    ],
+    "portal:notifications_read": [
+        Probe("POST", "/me/notifications/read/", signed_in(Redirect("/me/notifications/"))),
+        Probe("GET", "/me/notifications/read/", signed_in(405)),
+    ],
+    "portal:notification_open": [
+        Probe(
+            "GET",
+            tm.path("/me/notifications/{id}/", tm.alice_notification),
+            signed_in(404, alice=Redirect("/tickets/")),
+            note="alice's notification: only alice opens it",
+        ),
+    ],
     # --- tickets (customers) ---
     "tickets:list": [
         Probe("GET", "/tickets/", signed_in(200, ada=TO_DESK, root=TO_DESK)),

@@ -93,6 +93,18 @@ def tagged(ctx, response) -> None:
     assert has_tag is (ctx.role in ("ada", "root")), "only agents bulk-tag"
 
 
+def alice_notification(ctx):
+    from portal.models import Notification
+
+    return _cached(
+        ctx,
+        "notification",
+        lambda: Notification.objects.create(
+            user=ctx.users["alice"], kind="matrix", event_key="matrix", title="Hi", url="/tickets/"
+        ),
+    )
+
+
 def attachment_path(ctx) -> str:
     return alice_ticket(ctx).attachments.get().get_absolute_url()
 

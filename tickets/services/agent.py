@@ -65,7 +65,7 @@ def ticket_assign(
     old = ticket.assignee
     ticket.assignee = assignee
     touch(ticket, now, "assignee")
-    event(ticket, actor, "assignee", _name(old), _name(assignee), now=now)
+    change = event(ticket, actor, "assignee", _name(old), _name(assignee), now=now)
     record(
         InteractionKind.TICKET_ASSIGN,
         ticket,
@@ -76,7 +76,7 @@ def ticket_assign(
         previous=old.pk if old else None,
     )
     if assignee is not None and assignee.pk != actor.pk:
-        notify.ticket_assigned(ticket=ticket, actor=actor)
+        notify.ticket_assigned(ticket=ticket, actor=actor, event_id=change.pk)
     return ticket
 
 
@@ -302,7 +302,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor, now: datetime | None 
     )
     source.merged_into = target
     if source.status != Status.CLOSED:
-        _status_apply(source, Status.CLOSED, actor, now, Channel.WEB)
+        _status_apply(source, Status.CLOSED, actor, now, Channel.WEB, quiet=True)
     touch(source, now, "merged_into", *STATUS_FIELDS)
     touch(target, now)
     event(source, actor, "merged_into", "", target.number, now=now, kind=TicketEvent.Kind.MERGED)

@@ -205,8 +205,11 @@ def _mark_resolved(ticket: Ticket, actor, now: datetime, channel: str) -> None:
     )
 
 
-def _status_apply(ticket: Ticket, new: str, actor, now: datetime, channel: str) -> None:
-    """Move a locked ticket to ``new`` (validated by the caller) and record it; no save."""
+def _status_apply(
+    ticket: Ticket, new: str, actor, now: datetime, channel: str, *, quiet: bool = False
+) -> None:
+    """Move a locked ticket to ``new`` (validated by the caller) and record it; no save.
+    ``quiet``: the customer hears about it another way (the reply that changed it)."""
     old = ticket.status
     if old == new:
         return
@@ -222,9 +225,10 @@ def _status_apply(ticket: Ticket, new: str, actor, now: datetime, channel: str) 
         ticket.closed_at = now
         record(InteractionKind.TICKET_CLOSED, ticket, actor, now=now, channel=channel)
     sla_recompute(ticket=ticket)
-    event(ticket, actor, "status", old, new, now=now)
+    change = event(ticket, actor, "status", old, new, now=now)
     record(InteractionKind.TICKET_STATUS, ticket, actor, now=now, channel=channel, old=old, new=new)
-    notify.ticket_status_changed(ticket=ticket, old=old, actor=actor)
+    if not quiet:
+        notify.ticket_status_changed(ticket=ticket, old=old, actor=actor, event_id=change.pk)
 
 
 STATUS_FIELDS = ("status", "resolved_at", "closed_at", "first_response_at", *SLA_FIELDS)
@@ -261,14 +265,14 @@ def ticket_status_change(
     return ticket
 
 
-def _reopen(ticket: Ticket, actor, now: datetime, channel: str) -> Ticket:
+def _reopen(ticket: Ticket, actor, now: datetime, channel: str, *, quiet: bool = False) -> Ticket:
     old = ticket.status
     ticket.status = Status.OPEN
     ticket.reopened_count += 1
     ticket.resolved_at = None
     ticket.closed_at = None
     sla_start(ticket=ticket, now=now)
-    event(ticket, actor, "status", old, Status.OPEN, now=now)
+    change = event(ticket, actor, "status", old, Status.OPEN, now=now)
     record(
         InteractionKind.TICKET_REOPENED,
         ticket,
@@ -279,7 +283,8 @@ def _reopen(ticket: Ticket, actor, now: datetime, channel: str) -> Ticket:
         by_agent=roles.is_agent(actor),
     )
     touch(ticket, now, "reopened_count", *STATUS_FIELDS)
-    notify.ticket_status_changed(ticket=ticket, old=old, actor=actor)
+    if not quiet:
+        notify.ticket_status_changed(ticket=ticket, old=old, actor=actor, event_id=change.pk)
     return ticket
 
 
@@ -398,9 +403,9 @@ def ticket_reply(
             if wanted not in TRANSITIONS[ticket.status]:
                 raise TicketError(_("The reply cannot set that status."))
             if ticket.status in DONE_STATUSES and wanted == Status.OPEN:
-                _reopen(ticket, author, now, channel)
+                _reopen(ticket, author, now, channel, quiet=True)
             else:
-                _status_apply(ticket, wanted, author, now, channel)
+                _status_apply(ticket, wanted, author, now, channel, quiet=True)
     elif ticket.status == Status.WAITING_CUSTOMER:
         _status_apply(ticket, Status.OPEN, author, now, channel)
     sla_recompute(ticket=ticket)
