@@ -11,6 +11,7 @@ from portal.api import api
 from portal.views import health, notifications, pages
 
 api.add_router("/kb/", "knowledgebase.api.router")
+api.add_router("/tickets", "tickets.api.router")
 
 portal_patterns = (
     [

@@ -50,6 +50,7 @@ class SeedReport:
     subscriptions_created: int = 0
     purchases: ImportResult = field(default_factory=ImportResult)
     interactions_created: int = 0
+    tickets: Any = None  # tickets.demo.TicketSeedReport
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, password
 
 
@@ -371,4 +372,7 @@ def seed_demo() -> SeedReport:
     report.purchases = purchases_import(rows=rows, source=PURCHASE_SOURCE, channel=Channel.SHOP)
     with transaction.atomic():
         seed_interactions(report, interactions)
+    from tickets.demo import seed_tickets
+
+    report.tickets = seed_tickets(now=now)
     return report

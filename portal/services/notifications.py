@@ -14,7 +14,9 @@ commit (at-least-once at the SMTP boundary, as with any mail system).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -25,6 +27,18 @@ from django.utils import timezone, translation
 from portal.models import Notification, NotificationDelivery, User
 
 MAX_ATTEMPTS = 5
+_emails_off: ContextVar[bool] = ContextVar("notification_emails_off", default=False)
+
+
+@contextmanager
+def emails_suppressed() -> Iterator[None]:
+    """No email deliveries inside this block (in-portal notifications are still written):
+    for seeding demo data and bulk back-fills that must not mail real people."""
+    token = _emails_off.set(True)
+    try:
+        yield
+    finally:
+        _emails_off.reset(token)
 
 
 @dataclass(frozen=True)
@@ -80,7 +94,7 @@ def notify(
             continue
         seen.add(user.pk)
         web = user.wants(f"web_{topic}")
-        email = user.wants(f"email_{topic}") and bool(user.email)
+        email = user.wants(f"email_{topic}") and bool(user.email) and not _emails_off.get()
         if not (web or email):
             continue
         with translation.override(language_for(user)):

@@ -415,6 +415,25 @@ ADMIN_ROWS: dict[str, list[Probe]] = {
             "revoke",
         ),
     ),
+    **{
+        f"{namespace}:{view}": [
+            Probe(
+                "GET",
+                (lambda ns, t: lambda ctx: t.format(pk=tm.admin_object(ctx, ns).pk))(
+                    namespace, template
+                ),
+                admin_only(template.split("{pk}")[0]),
+            )
+        ]
+        for namespace, prefix in tm.ADMIN_VIEWSETS.items()
+        for view, template in viewset(
+            prefix, "index", "index_results", "add", "edit", "delete"
+        ).items()
+    },
+    **admin_rows(
+        "tickets_reports",
+        {"agents": "/admin/reports/agents/", "agents_results": "/admin/reports/agents/results/"},
+    ),
     **admin_rows(
         "kb_reports",
         {
@@ -791,6 +810,62 @@ API_ROWS: dict[str, list[Probe]] = {
             data={"customer_ref": "C-BOB", "kind": "no-such-kind"},
             note="an unknown kind is refused",
         ),
+    ],
+    # --- tickets ---
+    "GET /api/v1/tickets": [
+        Probe(
+            "GET",
+            tm.path_of(lambda ctx: "/api/v1/tickets", tm.alice_ticket),
+            signed_in(200, anonymous=401),
+            check=tm.api_sees_tickets,
+        ),
+        Probe("GET", "/api/v1/tickets?limit=0", signed_in(422, anonymous=401)),
+    ],
+    "POST /api/v1/tickets": [
+        Probe(
+            "POST",
+            "/api/v1/tickets",
+            only(CUSTOMERS, 201, others=403, anonymous=401),
+            data=tm.API_TICKET,
+            check=tm.api_opened,
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets",
+            signed_in(422, anonymous=401),
+            data={**tm.API_TICKET, "priority": "urgent"},
+            note="a staff-only field is refused",
+        ),
+    ],
+    "GET /api/v1/tickets/{ticket_id}": [
+        Probe(
+            "GET",
+            tm.path("/api/v1/tickets/{id}"),
+            signed_in(404, alice=200, amy=200, ada=200, root=200, anonymous=401),
+        )
+    ],
+    "PATCH /api/v1/tickets/{ticket_id}": [
+        Probe(
+            "PATCH",
+            tm.path("/api/v1/tickets/{id}"),
+            only(("ada", "root"), 200, others=403, anonymous=401),
+            data={"priority": "high"},
+        )
+    ],
+    "POST /api/v1/tickets/{ticket_id}/replies": [
+        Probe(
+            "POST",
+            tm.path("/api/v1/tickets/{id}/replies"),
+            signed_in(404, alice=201, amy=201, ada=201, root=201, anonymous=401),
+            data={"body": "matrix reply"},
+        )
+    ],
+    "POST /api/v1/tickets/{ticket_id}/claim": [
+        Probe(
+            "POST",
+            tm.path("/api/v1/tickets/{id}/claim"),
+            only(("ada", "root"), 200, others=403, anonymous=401),
+        )
     ],
     "GET /api/v1/kb/articles": [
         Probe(

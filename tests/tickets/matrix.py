@@ -131,9 +131,67 @@ def opened(ctx, response) -> None:
     assert created is _accepted(response), "a ticket only when accepted"
 
 
+API_TICKET = {"subject": "Matrix API ticket", "description": "Opened through the API."}
+
+
+def api_opened(ctx, response) -> None:
+    from tickets.models import Ticket
+
+    created = Ticket.objects.filter(subject="Matrix API ticket").exists()
+    assert created is (response.status_code == 201), "a ticket only when accepted"
+
+
+def api_sees_tickets(ctx, response) -> None:
+    """alice's ticket is listed for alice, amy (shared organisation) and agents only."""
+    if response.status_code != 200:
+        return
+    ticket = alice_ticket(ctx)
+    listed = ticket.number in {item["number"] for item in response.json()["items"]}
+    assert listed is (ctx.role in ("alice", "amy", "ada", "root"))
+
+
 NEW_TICKET = {
     "subject": "Matrix ticket",
     "category": "question",
     "impact": "me",
     "description": "Opened by the access matrix.",
 }
+
+
+# --- the Support desk viewsets in the Wagtail admin ----------------------------------------------
+ADMIN_VIEWSETS = {
+    "support_sla_policies": "support/sla-policies",
+    "support_calendars": "support/calendars",
+    "support_holidays": "support/holidays",
+    "support_queues": "support/queues",
+    "support_canned_replies": "support/canned-replies",
+    "support_tags": "support/tags",
+}
+
+
+def admin_object(ctx, namespace: str):
+    """One row for each Support desk viewset (built once per test)."""
+    from datetime import date
+
+    from tickets.models import BusinessCalendar, CannedReply, Holiday, Queue, SlaPolicy, Tag
+
+    def build():
+        calendar = BusinessCalendar.objects.create(name="Matrix office")
+        return {
+            "support_calendars": calendar,
+            "support_holidays": Holiday.objects.create(
+                calendar=calendar, date=date(2026, 12, 25), name="Christmas"
+            ),
+            "support_sla_policies": SlaPolicy.objects.create(
+                name="Matrix normal",
+                priority=2,
+                calendar=calendar,
+                first_response_minutes=60,
+                resolution_minutes=480,
+            ),
+            "support_queues": Queue.objects.create(name="Matrix queue", slug="matrix-queue"),
+            "support_canned_replies": CannedReply.objects.create(title="Hi", body="Hello"),
+            "support_tags": Tag.objects.create(name="matrix", slug="matrix"),
+        }
+
+    return _cached(ctx, "admin", build)[namespace]

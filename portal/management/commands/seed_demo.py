@@ -27,6 +27,12 @@ class Command(BaseCommand):
             f"(already there: {purchases.duplicates}), "
             f"interactions created: {report.interactions_created}"
         )
+        if report.tickets is not None:
+            self.stdout.write(
+                f"tickets created: {report.tickets.created} "
+                f"(SLA breaches recorded: {report.tickets.breached}, "
+                f"auto-closed: {report.tickets.auto_closed})"
+            )
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Demo logins"))
         header = ("email", "role", "password")
