@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.api import api
@@ -58,6 +59,8 @@ urlpatterns = [
         name="wagtail_login_redirect",
     ),
     path("documents/", include(wagtaildocs_urls)),
+    # Public pages only: ArticlePage.get_sitemap_urls leaves out restricted audiences.
+    path("sitemap.xml", sitemap, name="sitemap"),
 ]
 
 if settings.DEBUG:

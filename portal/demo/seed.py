@@ -50,6 +50,7 @@ class SeedReport:
     subscriptions_created: int = 0
     purchases: ImportResult = field(default_factory=ImportResult)
     interactions_created: int = 0
+    articles_created: int = 0
     tickets: Any = None  # tickets.demo.TicketSeedReport
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, password
 
@@ -372,7 +373,10 @@ def seed_demo() -> SeedReport:
     report.purchases = purchases_import(rows=rows, source=PURCHASE_SOURCE, channel=Channel.SHOP)
     with transaction.atomic():
         seed_interactions(report, interactions)
+    from knowledgebase.management.commands.seed_kb import seed_kb
     from tickets.demo import seed_tickets
+
+    report.articles_created = seed_kb()
 
     report.tickets = seed_tickets(now=now)
     return report

@@ -13,6 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from knowledgebase.selectors import popular_articles
 from portal.forms import ProfileForm, TokenCreateForm
 from portal.models import ApiToken, Interaction, Notification, Purchase, Subscription
 from portal.services.customers import profile_update
@@ -24,10 +25,12 @@ LIVE_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
 @require_GET
 def home(request):
     user = request.user
+    popular = popular_articles(user=user, limit=6)
     if not user.is_authenticated:
-        return render(request, "portal/home.html", {})
+        return render(request, "portal/home.html", {"popular_articles": popular})
     customer = getattr(user, "customer", None)
     context = {
+        "popular_articles": popular,
         "customer": customer,
         "subscriptions": (
             Subscription.objects.visible_to(user)

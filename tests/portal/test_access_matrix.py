@@ -293,6 +293,13 @@ def _kb_titles_match_audience(ctx: Ctx, response) -> None:
         )
 
 
+def _sitemap_public_only(ctx: Ctx, response) -> None:
+    xml = response.content.decode()
+    assert ctx.kb["public"].url in xml
+    for audience in ("customers", "agents"):
+        assert ctx.kb[audience].url not in xml, f"{audience} article in the sitemap"
+
+
 def _kb_path(audience: str, template: str) -> Callable[[Ctx], str]:
     return lambda ctx: template.format(id=ctx.kb[audience].pk)
 
@@ -517,6 +524,15 @@ URL_ROWS: dict[str, list[Probe]] = {
     ],
     "wagtail_login_redirect": [
         Probe("GET", "/_util/login/", expect(LOGIN), note="no password form outside allauth")
+    ],
+    "sitemap": [
+        Probe(
+            "GET",
+            _after_kb("/sitemap.xml"),
+            expect(200),
+            check=_sitemap_public_only,
+            note="the same public sitemap for everyone",
+        )
     ],
     # --- knowledge base ---
     "knowledgebase:search": [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.search import index
@@ -298,48 +298,55 @@ ARTICLES = [
 ]
 
 
+@transaction.atomic
+def seed_kb() -> int:
+    """Create the demo categories and articles that are missing; returns how many articles
+    were created (0 on a second run, or when there is no knowledge-base index page)."""
+    kb = KnowledgeBaseIndexPage.objects.first()
+    if kb is None:
+        return 0
+    categories: dict[str, CategoryPage] = {}
+    for slug, title, intro in CATEGORIES:
+        category = CategoryPage.objects.child_of(kb).filter(slug=slug).first()
+        if category is None:
+            category = CategoryPage(title=title, slug=slug, intro=intro)
+            kb.add_child(instance=category)
+            category.save_revision().publish()
+        categories[slug] = category
+    products = {p.slug: p for p in Product.objects.all()}
+    created = 0
+    today = timezone.localdate()
+    for number, spec in enumerate(ARTICLES):
+        parent = categories[spec["category"]]
+        slug = _slug(spec["title"])
+        if ArticlePage.objects.child_of(parent).filter(slug=slug).exists():
+            continue
+        article = ArticlePage(
+            title=spec["title"],
+            slug=slug,
+            summary=spec["summary"],
+            body=spec["body"],
+            audience=spec.get("audience", Audience.PUBLIC),
+            last_reviewed=today - timedelta(days=30 * number),
+            search_description=spec["summary"],
+        )
+        parent.add_child(instance=article)
+        article.tags.add(*spec["tags"])
+        article.products.set([products[s] for s in spec["products"] if s in products])
+        article.save_revision().publish()
+        # index now too (the task queue may have no worker yet in a fresh demo)
+        index.insert_or_update_object(ArticlePage.objects.get(pk=article.pk))
+        created += 1
+    return created
+
+
 class Command(BaseCommand):
     help = "Create demo knowledge-base categories and articles (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        kb = KnowledgeBaseIndexPage.objects.first()
-        if kb is None:
-            self.stderr.write("No knowledge-base index page (run migrate first).")
-            return
-        categories: dict[str, CategoryPage] = {}
-        for slug, title, intro in CATEGORIES:
-            category = CategoryPage.objects.child_of(kb).filter(slug=slug).first()
-            if category is None:
-                category = CategoryPage(title=title, slug=slug, intro=intro)
-                kb.add_child(instance=category)
-                category.save_revision().publish()
-            categories[slug] = category
-        products = {p.slug: p for p in Product.objects.all()}
-        created = 0
-        today = timezone.localdate()
-        for number, spec in enumerate(ARTICLES):
-            parent = categories[spec["category"]]
-            slug = _slug(spec["title"])
-            if ArticlePage.objects.child_of(parent).filter(slug=slug).exists():
-                continue
-            article = ArticlePage(
-                title=spec["title"],
-                slug=slug,
-                summary=spec["summary"],
-                body=spec["body"],
-                audience=spec.get("audience", Audience.PUBLIC),
-                last_reviewed=today - timedelta(days=30 * number),
-                search_description=spec["summary"],
-            )
-            parent.add_child(instance=article)
-            article.tags.add(*spec["tags"])
-            article.products.set([products[s] for s in spec["products"] if s in products])
-            article.save_revision().publish()
-            # index now too (the task queue may have no worker yet in a fresh demo)
-            index.insert_or_update_object(ArticlePage.objects.get(pk=article.pk))
-            created += 1
-        self.stdout.write(f"Knowledge base: {created} articles created.")
+        if not KnowledgeBaseIndexPage.objects.exists():
+            raise CommandError("No knowledge-base index page: run migrate first.")
+        self.stdout.write(f"Knowledge base: {seed_kb()} articles created.")
 
 
 def _slug(title: str) -> str:

@@ -27,6 +27,7 @@ class Command(BaseCommand):
             f"(already there: {purchases.duplicates}), "
             f"interactions created: {report.interactions_created}"
         )
+        self.stdout.write(f"knowledge-base articles created: {report.articles_created}")
         if report.tickets is not None:
             self.stdout.write(
                 f"tickets created: {report.tickets.created} "
