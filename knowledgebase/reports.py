@@ -4,6 +4,7 @@
 - feedback: every "was this helpful?" answer that came with a comment
 - content gaps: searches that found nothing; searches whose results nobody clicked
 - review due: articles past their review date (or never reviewed)
+- views trend: article views per week over the last twelve weeks
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
@@ -227,3 +228,61 @@ class ReviewDueReport(_KBReport):
             .select_related("content_owner")
             .order_by(F("next_review").asc(nulls_first=True), "title")
         )
+
+
+TREND_WEEKS = 12
+
+
+class MeterColumn(Column):
+    """A number drawn as a bar (``<meter>``) scaled to the largest value on the page."""
+
+    cell_template_name = "knowledgebase/admin/meter_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["peak"] = instance.get("peak") or 1
+        return context
+
+
+class ViewsTrendReport(_KBReport):
+    """Views = ``kb_view`` interactions in the week; readers = distinct signed-in customers
+    plus distinct anonymous visitors (hashed session keys) in that week."""
+
+    page_title = _("Knowledge base: views per week")
+    index_url_name = "kb_reports:views_trend"
+    index_results_url_name = "kb_reports:views_trend_results"
+    export_filename = "kb-views-per-week"
+    paginate_by = TREND_WEEKS + 1
+    columns = [
+        DateColumn("week", label=_("Week starting")),
+        MeterColumn("views", label=_("Views")),
+        Column("customers", label=_("Signed-in readers")),
+        Column("visitors", label=_("Anonymous readers")),
+    ]
+    list_export = ["week", "views", "customers", "visitors"]
+
+    def get_queryset(self):
+        start = timezone.localdate() - timedelta(weeks=TREND_WEEKS - 1)
+        start -= timedelta(days=start.weekday())  # a Monday, as TruncWeek
+        return (
+            Interaction.objects.filter(
+                kind=InteractionKind.KB_VIEW,
+                target_type=ContentType.objects.get_for_model(ArticlePage),
+                occurred_at__date__gte=start,
+            )
+            .annotate(week=TruncWeek("occurred_at"))
+            .values("week")
+            .annotate(
+                views=Count("pk"),
+                customers=Count("customer", distinct=True),
+                visitors=Count("visitor", distinct=True, filter=~Q(visitor="")),
+            )
+            .order_by("-week")
+        )
+
+    def decorate_paginated_queryset(self, object_list):
+        rows = list(object_list)
+        peak = max((row["views"] for row in rows), default=0)
+        for row in rows:
+            row["peak"] = peak
+        return rows

@@ -21,6 +21,7 @@ REPORTS = [
     ),
     ("no_clicks", "no-clicks/", reports.NoClickSearchReport, _("KB: searches, no click"), "search"),
     ("review_due", "review-due/", reports.ReviewDueReport, _("KB: review due"), "time"),
+    ("views_trend", "views-trend/", reports.ViewsTrendReport, _("KB: views per week"), "history"),
 ]
 
 

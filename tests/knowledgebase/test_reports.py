@@ -16,6 +16,7 @@ REPORT_URLS = [
     "/admin/reports/kb/no-results/",
     "/admin/reports/kb/no-clicks/",
     "/admin/reports/kb/review-due/",
+    "/admin/reports/kb/views-trend/",
 ]
 
 
@@ -92,3 +93,28 @@ def test_review_due_report(corpus, client_for, root):
     titles = {r["Article"] for r in data}
     assert "Lost or stolen card" in titles
     assert "Router keeps restarting" not in titles
+
+
+def test_views_trend_counts_views_and_readers_per_week(corpus, client_for, alice, root):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from portal.models import Interaction
+
+    client_for(alice).get("/kb/cards-and-payments/lost-or-stolen-card/")
+    client_for(alice).get("/kb/cards-and-payments/lost-or-stolen-card/")
+    Client().get("/kb/cards-and-payments/lost-or-stolen-card/")  # anonymous
+    old = Interaction.objects.filter(kind="kb_view", customer__isnull=False).first()
+    three_weeks_ago = timezone.now() - timedelta(weeks=3)
+    Interaction.objects.filter(pk=old.pk).update(occurred_at=three_weeks_ago)
+
+    response = client_for(root).get("/admin/reports/kb/views-trend/")
+    assert response.status_code == 200
+    assert b"<meter" in response.content
+    data = rows(client_for(root).get("/admin/reports/kb/views-trend/?export=csv"))
+    # newest week first: alice once + one anonymous visitor; three weeks ago: alice once
+    assert [row["Views"] for row in data] == ["2", "1"]
+    assert [row["Signed-in readers"] for row in data] == ["1", "1"]
+    assert [row["Anonymous readers"] for row in data] == ["1", "0"]

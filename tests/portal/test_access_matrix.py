@@ -451,6 +451,7 @@ ADMIN_ROWS: dict[str, list[Probe]] = {
                 ("no_results", "no-results/"),
                 ("no_clicks", "no-clicks/"),
                 ("review_due", "review-due/"),
+                ("views_trend", "views-trend/"),
             ]
             for suffix in ("", "_results")
         },
