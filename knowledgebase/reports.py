@@ -254,7 +254,7 @@ class ViewsTrendReport(_KBReport):
     export_filename = "kb-views-per-week"
     paginate_by = TREND_WEEKS + 1
     columns = [
-        DateColumn("week", label=_("Week starting")),
+        Column("week", label=_("Week starting")),
         MeterColumn("views", label=_("Views")),
         Column("customers", label=_("Signed-in readers")),
         Column("visitors", label=_("Anonymous readers")),
@@ -285,4 +285,5 @@ class ViewsTrendReport(_KBReport):
         peak = max((row["views"] for row in rows), default=0)
         for row in rows:
             row["peak"] = peak
+            row["week"] = timezone.localdate(row["week"])  # an ISO date on screen and in CSV
         return rows
