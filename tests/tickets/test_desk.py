@@ -37,7 +37,7 @@ DESK = "/desk/"
 
 
 def subjects(response) -> list[str]:
-    return [ticket.subject for ticket, _state, _label in response.context["rows"]]
+    return [row.ticket.subject for row in response.context["rows"]]
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -375,3 +375,18 @@ def test_later_apps_can_add_panel_sections(client_for, ada, alice, open_ticket, 
     finally:
         panels.unregister("loyalty")
         panels.unregister(hidden.key)
+
+
+def test_search_by_customer_email_and_reference(client_for, ada, mixed):
+    client = client_for(ada)
+    assert set(subjects(client.get(f"{DESK}?q=bob@example.com"))) == {"Invoice wrong"}
+    assert set(subjects(client.get(f"{DESK}?q=C-ALICE"))) == {"Router broken", "Everyone offline"}
+
+
+def test_the_count_is_capped_on_huge_queues(client_for, ada, mixed, monkeypatch):
+    from tickets.selectors import DeskPaginator
+
+    monkeypatch.setattr(DeskPaginator, "cap", 2)
+    response = client_for(ada).get(DESK)
+    assert "More than 2 tickets" in response.content.decode()
+    assert len(subjects(response)) == 3  # the page itself is complete
