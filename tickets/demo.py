@@ -259,15 +259,17 @@ HOLIDAYS = (
     (12, 25, "Christmas"),
     (12, 26, "St Stephen"),
 )
-# final state: weights for old (> 14 days) and recent tickets
-OLD_STATES = (("closed", 6), ("resolved", 2), ("open", 1), ("waiting_customer", 1))
-NEW_STATES = (
-    ("new", 3),
-    ("open", 3),
-    ("waiting_customer", 2),
-    ("waiting_third_party", 1),
-    ("resolved", 1),
+# final state, and how many days ago a ticket in that state was opened: work in progress is
+# recent (a few breaches remain, as in any real queue), history goes back six months
+STATES = (
+    ("closed", 40),
+    ("resolved", 6),
+    ("new", 10),
+    ("open", 14),
+    ("waiting_customer", 8),
+    ("waiting_third_party", 3),
 )
+RECENT_DAYS = (0, 0, 0, 0, 0, 1, 1, 2, 4)
 
 
 @dataclass(frozen=True)
@@ -302,13 +304,13 @@ def plan(rng: random.Random, now: datetime) -> list[PlannedTicket]:
         if (ref, topic) in seen:
             topic = next((t for t in range(len(TOPICS)) if (ref, t) not in seen), topic)
         seen.add((ref, topic))
-        recent = rng.random() < 0.35
-        days = rng.choice((0, 1, 2, 3, 5, 8, 13)) if recent else rng.randint(1, DAYS_BACK)
+        state = _weighted(rng, STATES)
+        done = state in ("closed", "resolved")
+        days = rng.randint(1, DAYS_BACK) if done else rng.choice(RECENT_DAYS)
         opened = (now - timedelta(days=days)).replace(
             hour=rng.randint(8, 19), minute=rng.choice((0, 10, 20, 30, 40, 50))
         )
-        opened = min(opened, now - timedelta(hours=1))
-        state = _weighted(rng, OLD_STATES if days > 14 else NEW_STATES)
+        opened = min(opened, now - timedelta(minutes=rng.randint(20, 240)))
         planned.append(
             PlannedTicket(
                 customer_ref=ref,
@@ -408,10 +410,18 @@ def _open(item: PlannedTicket, customer: Customer, agent: User) -> Ticket:
     )
 
 
-def _play(item: PlannedTicket, ticket: Ticket, agent: User, rng: random.Random) -> None:
-    """The conversation, then the planned final state, with times after the opening."""
+def _play(
+    item: PlannedTicket, ticket: Ticket, agent: User, rng: random.Random, now: datetime
+) -> None:
+    """The conversation, then the planned final state, at times between the opening and now
+    (squeezed together for tickets opened minutes ago)."""
     customer_user = ticket.customer.user
-    at = item.opened_at + timedelta(minutes=rng.randint(20, 300))
+    span = (now - item.opened_at) / 12
+
+    def later(at: datetime, minutes: int) -> datetime:
+        return min(at + timedelta(minutes=minutes), at + span)
+
+    at = later(item.opened_at, rng.randint(20, 300))
     if item.assigned:
         ticket_claim(ticket=ticket, agent=agent, now=at)
     tags = TOPICS[item.topic][5]
@@ -420,18 +430,18 @@ def _play(item: PlannedTicket, ticket: Ticket, agent: User, rng: random.Random) 
     if item.note:
         ticket_note(ticket=ticket, author=agent, body=rng.choice(NOTES), now=at)
     for n in range(item.replies):
-        at += timedelta(minutes=rng.randint(30, 600))
+        at = later(at, rng.randint(30, 600))
         ticket_reply(ticket=ticket, author=agent, body=rng.choice(AGENT_REPLIES), now=at)
         if customer_user is not None and n < item.replies - 1:
-            at += timedelta(minutes=rng.randint(30, 900))
+            at = later(at, rng.randint(30, 900))
             ticket_reply(
                 ticket=ticket, author=customer_user, body=rng.choice(CUSTOMER_REPLIES), now=at
             )
-    at += timedelta(minutes=rng.randint(10, 120))
+    at = later(at, rng.randint(10, 120))
     if item.state in ("open", "waiting_customer", "waiting_third_party", "resolved", "closed"):
         if item.state == "closed":
             ticket_status_change(ticket=ticket, status=Status.RESOLVED, actor=agent, now=at)
-            at += timedelta(hours=rng.randint(1, 48))
+            at = later(at, 60 * rng.randint(1, 48))
             ticket_close(ticket=ticket, actor=customer_user or agent, now=at)
         elif item.state != "open":
             ticket_status_change(ticket=ticket, status=item.state, actor=agent, now=at)
@@ -461,7 +471,7 @@ def seed_tickets(*, now: datetime) -> TicketSeedReport:
             play_rng = random.Random(f"{item.customer_ref}:{item.topic}")  # noqa: S311
             with transaction.atomic():
                 ticket = _open(item, customer, agent)
-                _play(item, ticket, agent, play_rng)
+                _play(item, ticket, agent, play_rng, now)
             report.created += 1
         if report.created:
             tick = sla_tick(now=now)

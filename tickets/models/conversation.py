@@ -151,9 +151,18 @@ class TicketEvent(models.Model):
     def field_label(self) -> str:
         return str(self.FIELD_LABELS.get(self.field, self.field))
 
+    SLA_VALUES = {
+        "at_risk": _("At risk"),
+        "breached": _("Breached"),
+        "first_response": _("First response"),
+        "resolution": _("Resolution"),
+    }
+
     def _display(self, value: str) -> str:
         if not value:
             return ""
+        if self.field == "sla":
+            return str(self.SLA_VALUES.get(value, value))
         if self.field == "priority" and value.isdigit() and int(value) in Priority.values:
             return str(Priority(int(value)).label)
         choices = self.CHOICES.get(self.field)

@@ -139,7 +139,7 @@ def sla_record_breaches(*, ticket: Ticket, now: datetime) -> list[SlaBreach]:
             ticket=ticket,
             kind=TicketEvent.Kind.SLA_BREACH,
             field="sla",
-            new_value=str(SlaBreach.Kind(kind).label),
+            new_value=kind,
             created_at=now,
         )
         interaction_record(
