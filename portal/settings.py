@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "portal",
     "knowledgebase",
     "tickets",
+    "outages",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -23,6 +23,7 @@ NOTIFICATION_DEFAULTS: dict[str, bool] = {
     "email_surveys": True,
     # In-portal notifications and the agents' topics (portal.models.notifications.TOPICS):
     "web_ticket_updates": True,
+    "web_outage_notices": True,
     "email_desk_new_tickets": False,
     "web_desk_new_tickets": True,
     "email_desk_customer_replies": True,

@@ -1,0 +1,126 @@
+"""Incidents (outages and maintenance), their updates, their frozen audience and status follows.
+
+Deliberately a separate app from ``tickets`` (see DESIGN.md deviation note). Notices go out
+through ``portal.services.notifications.notify`` (``NotificationDelivery`` is the exactly-once
+delivery row, unique per event, recipient and channel).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Customer, Product
+
+
+class IncidentQuerySet(models.QuerySet):
+    def published(self) -> IncidentQuerySet:
+        return self.filter(published_at__isnull=False)
+
+    def open(self) -> IncidentQuerySet:
+        return self.exclude(status=Incident.Status.RESOLVED)
+
+    def visible_to(self, user) -> IncidentQuerySet:
+        from portal import roles
+
+        if user is not None and user.is_authenticated and roles.is_agent(user):
+            return self.all()
+        return self.published()
+
+
+class Incident(models.Model):
+    class Impact(models.TextChoices):
+        DEGRADED = "degraded", _("Degraded performance")
+        PARTIAL = "partial", _("Partial outage")
+        MAJOR = "major", _("Major outage")
+        MAINTENANCE = "maintenance", _("Maintenance")
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", _("Investigating")
+        IDENTIFIED = "identified", _("Identified")
+        MONITORING = "monitoring", _("Monitoring")
+        RESOLVED = "resolved", _("Resolved")
+
+    title = models.CharField(_("public title"), max_length=200)
+    products = models.ManyToManyField(Product, related_name="incidents", verbose_name=_("services"))
+    region = models.CharField(_("region"), max_length=64, blank=True)
+    impact = models.CharField(_("impact"), max_length=16, choices=Impact.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.INVESTIGATING
+    )
+    starts_at = models.DateTimeField(_("starts at"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [models.Index(fields=["status", "starts_at"], name="incident_status_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.RESOLVED
+
+
+class IncidentUpdate(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(_("status"), max_length=16, choices=Incident.Status.choices)
+    message = models.TextField(_("message"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("incident update")
+        verbose_name_plural = _("incident updates")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.get_status_display()}"
+
+
+class IncidentAudience(models.Model):
+    """A customer affected by an incident, frozen when the notice is published."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="audience")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("affected customer")
+        verbose_name_plural = _("affected customers")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "customer"], name="incident_audience_once")
+        ]
+        indexes = [models.Index(fields=["customer", "incident"], name="incident_audience_cust")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} → {self.customer_id}"
+
+
+class StatusSubscription(models.Model):
+    """A customer follows a service's status without necessarily being affected."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status subscription")
+        verbose_name_plural = _("status subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "product"], name="status_subscription_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} follows {self.product_id}"
