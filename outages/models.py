@@ -124,3 +124,50 @@ class StatusSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} follows {self.product_id}"
+
+
+class CompensationOffer(models.Model):
+    """What an incident's affected customers get: granted automatically or on claim."""
+
+    class Kind(models.TextChoices):
+        CREDIT = "credit", _("Service credit")
+        DISCOUNT = "discount", _("One-time discount code")
+        POINTS = "points", _("Loyalty points")
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="offer")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2, default=0)
+    automatic = models.BooleanField(_("granted automatically"), default=False)
+
+    class Meta:
+        verbose_name = _("compensation offer")
+        verbose_name_plural = _("compensation offers")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class CompensationGrant(models.Model):
+    """One auditable ledger row per incident and customer."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="grants")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=CompensationOffer.Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    claimed = models.BooleanField(_("claimed by the customer"), default=False)
+    code = models.CharField(_("discount code"), max_length=32, blank=True)
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("compensation grant")
+        verbose_name_plural = _("compensation grants")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "customer"], name="compensation_once"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="compensation_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} → {self.customer_id}: {self.kind} {self.amount}"

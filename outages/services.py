@@ -181,11 +181,23 @@ def notices_send(*, incident_id: int, batch_size: int = BATCH_SIZE) -> int:
                 if not batch:
                     break
                 last = batch[-1][0]
-                created += _send_batch(incident, update, event_key, [c for _, c in batch])
+                customer_ids = [c for _, c in batch]
+                _grant_automatic(incident, customer_ids)
+                created += _send_batch(incident, update, event_key, customer_ids)
         if followers:
             with transaction.atomic():
                 created += _send_batch(incident, update, event_key, followers)
     return created
+
+
+def _grant_automatic(incident: Incident, customer_ids: list[int]) -> None:
+    from .models import CompensationOffer
+
+    offer = CompensationOffer.objects.filter(incident=incident, automatic=True).first()
+    if offer is None:
+        return
+    for customer in Customer.objects.filter(pk__in=customer_ids):
+        compensation_grant(incident=incident, customer=customer)
 
 
 def _send_batch(incident, update, event_key: str, customer_ids: list[int]) -> int:
@@ -209,3 +221,70 @@ def _send_batch(incident, update, event_key: str, customer_ids: list[int]) -> in
             metadata={"incident": incident.pk},
         )
     return len(told)
+
+
+class CompensationError(ValueError):
+    """A claim or redemption that cannot be honoured."""
+
+
+def _new_code() -> str:
+    import secrets
+
+    return "SORRY-" + secrets.token_hex(6).upper()
+
+
+@transaction.atomic
+def compensation_grant(*, incident: Incident, customer: Customer, claimed: bool = False):
+    """Grant the incident's offer to one affected customer, once (returns the grant)."""
+    from django.db import IntegrityError
+
+    from .models import CompensationGrant, CompensationOffer
+
+    offer = CompensationOffer.objects.filter(incident=incident).first()
+    if offer is None:
+        raise CompensationError(_("This incident has no compensation."))
+    if not IncidentAudience.objects.filter(incident=incident, customer=customer).exists():
+        raise CompensationError(_("You were not affected by this incident."))
+    existing = CompensationGrant.objects.filter(incident=incident, customer=customer).first()
+    if existing is not None:
+        return existing
+    code = _new_code() if offer.kind == CompensationOffer.Kind.DISCOUNT else ""
+    try:
+        with transaction.atomic():
+            grant = CompensationGrant.objects.create(
+                incident=incident,
+                customer=customer,
+                kind=offer.kind,
+                amount=offer.amount,
+                claimed=claimed,
+                code=code,
+            )
+    except IntegrityError:  # a concurrent claim won
+        return CompensationGrant.objects.get(incident=incident, customer=customer)
+    interaction_record(
+        kind=InteractionKind.COMPENSATION,
+        customer=customer,
+        target=grant,
+        value=offer.amount,
+        metadata={"incident": incident.pk, "kind": offer.kind, "claimed": claimed},
+    )
+    return grant
+
+
+@transaction.atomic
+def discount_redeem(*, code: str):
+    """Use a discount code once; a second redemption is refused."""
+    from .models import CompensationGrant
+
+    grant = (
+        CompensationGrant.objects.select_for_update()
+        .filter(code=code.strip().upper(), kind="discount")
+        .first()
+    )
+    if grant is None:
+        raise CompensationError(_("Unknown discount code."))
+    if grant.redeemed_at is not None:
+        raise CompensationError(_("This discount code has already been used."))
+    grant.redeemed_at = timezone.now()
+    grant.save(update_fields=["redeemed_at"])
+    return grant
