@@ -10,11 +10,11 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from knowledgebase import search as kb_search
-from knowledgebase import services
+from knowledgebase import services, spelling
 from knowledgebase.models import ArticlePage
 from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
 from portal.api.auth import SessionAuth, TokenAuth
@@ -51,6 +51,9 @@ class ArticleDetailOut(ArticleOut):
 class ArticleList(Schema):
     count: int
     items: list[ArticleOut]
+    corrected: str = Field(
+        "", description="The spelling-corrected query searched instead, when q found nothing."
+    )
 
 
 class ListFilters(Schema):
@@ -91,9 +94,15 @@ def article_list(request, filters: Query[ListFilters]):
     source = kb_search.ArticleSource()
     articles = source.queryset(params, user=request.user)
     window = slice(filters.offset, filters.offset + filters.limit)
+    corrected = ""
     if params.backend_query:
         results = articles.search(params.backend_query, operator="and")
         count = results.count()
+        fixed = None if count else spelling.correct(params.backend_query.split(), user=request.user)
+        if fixed:
+            retry = articles.search(" ".join(fixed), operator="and")
+            if retry_count := retry.count():
+                results, count, corrected = retry, retry_count, " ".join(fixed)
         page = list(results[window])
         by_id = {
             a.pk: a
@@ -104,7 +113,11 @@ def article_list(request, filters: Query[ListFilters]):
         ordered = _with_relations(articles.order_by("title"))
         count = ordered.count()
         page = list(ordered[window])
-    return {"count": count, "items": [_article_out(a, request) for a in page]}
+    return {
+        "count": count,
+        "items": [_article_out(a, request) for a in page],
+        "corrected": corrected,
+    }
 
 
 @router.get("/articles/{article_id}", response=ArticleDetailOut, summary="One article")

@@ -4,7 +4,20 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _content_changed(sender, **kwargs) -> None:
+    from knowledgebase import spelling
+
+    spelling.content_changed()
+
+
 class KnowledgebaseConfig(AppConfig):
     name = "knowledgebase"
     verbose_name = _("Knowledge base")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from wagtail.signals import page_published, page_unpublished
+
+        # Framework signals: a publish or unpublish changes what search may suggest.
+        page_published.connect(_content_changed, dispatch_uid="kb-content-published")
+        page_unpublished.connect(_content_changed, dispatch_uid="kb-content-unpublished")

@@ -106,6 +106,13 @@ class ArticleTag(TaggedItemBase):
         "knowledgebase.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
     )
 
+    @property
+    def title(self) -> str:
+        """The tag's name, indexed as a *title* field of its article: Wagtail's database
+        backends rank words of fields named "title" above the body, so a tag weighs as much
+        as a word of the article's title (see ``knowledgebase.search_backend``)."""
+        return self.tag.name
+
 
 class ArticlePageQuerySet(PageQuerySet):
     def visible_to(self, user) -> ArticlePageQuerySet:
@@ -170,7 +177,8 @@ class ArticlePage(Page):
         *Page.search_fields,
         index.SearchField("summary"),
         index.SearchField("body_text"),
-        index.RelatedFields("tags", [index.SearchField("name")]),
+        # Tags rank like title words: indexed as a "title" field (see ArticleTag.title).
+        index.RelatedFields("tagged_items", [index.SearchField("title", boost=2)]),
         index.AutocompleteField("summary"),
         index.FilterField("audience"),
     ]
@@ -316,6 +324,12 @@ class SearchQuery(models.Model):
     """One search as typed (normalised), its filters and how many results it found."""
 
     query = models.CharField(max_length=200, blank=True)
+    corrected = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What was searched instead, when the query found nothing and a spelling "
+        "correction did.",
+    )
     filters = models.JSONField(default=dict, blank=True)
     page = models.PositiveIntegerField(default=1)
     result_count = models.PositiveIntegerField(default=0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from django.utils.safestring import SafeString
@@ -130,6 +130,25 @@ def search(params: SearchParams, *, request: HttpRequest) -> CombinedResults:
     if not params.backend_query:
         return CombinedResults([])
     return CombinedResults([source.search(params, request=request) for source in chosen])
+
+
+def search_tolerant(
+    params: SearchParams, *, request: HttpRequest
+) -> tuple[CombinedResults, SearchParams | None]:
+    """``search``; when it finds nothing, the same search with the query's typos corrected
+    (``knowledgebase.spelling``). Returns the results and the corrected parameters (None when
+    the original query's results are returned)."""
+    from knowledgebase import spelling
+
+    results = search(params, request=request)
+    if not params.backend_query or len(results):
+        return results, None
+    fixed = spelling.correct(search_terms(params.query)[:MAX_TERMS], user=request.user)
+    if fixed is None:
+        return results, None
+    retry = replace(params, query=" ".join(fixed))
+    corrected = search(retry, request=request)
+    return (corrected, retry) if len(corrected) else (results, None)
 
 
 # --- the knowledge-base source ----------------------------------------------------------------

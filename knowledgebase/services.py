@@ -158,12 +158,15 @@ def search_log(
     result_count: int,
     user,
     session_key: str = "",
+    corrected: str = "",
 ) -> SearchQuery:
-    """Log one search (normalised query, filters, result count) and its SEARCH interaction."""
+    """Log one search (normalised query, the spelling correction searched instead if any,
+    filters, result count) and its SEARCH interaction."""
     normalised = normalise_query(query)
     voter = user if user is not None and user.is_authenticated else None
     search = SearchQuery.objects.create(
         query=normalised,
+        corrected=normalise_query(corrected),
         filters=filters,
         page=page,
         result_count=result_count,
@@ -176,7 +179,13 @@ def search_log(
         session_key=session_key or None,
         target=search,
         value=result_count,
-        metadata={"query": normalised, "results": result_count, "filters": filters, "page": page},
+        metadata={
+            "query": normalised,
+            "results": result_count,
+            "filters": filters,
+            "page": page,
+            **({"corrected": normalise_query(corrected)} if corrected else {}),
+        },
     )
     return search
 

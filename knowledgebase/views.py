@@ -41,10 +41,11 @@ def _params(request) -> tuple[kb_search.SearchParams, int]:
 @require_GET
 def search(request):
     params, page_number = _params(request)
-    results = kb_search.search(params, request=request)
+    results, corrected = kb_search.search_tolerant(params, request=request)
     page = Paginator(results, PER_PAGE).get_page(page_number)
     context = {
         "params": params,
+        "corrected": corrected.query if corrected else "",
         "page_obj": page,
         "hits": page.object_list,
         "result_count": page.paginator.count,
@@ -57,6 +58,7 @@ def search(request):
     if params.query:
         logged = services.search_log(
             query=params.query,
+            corrected=context["corrected"],
             filters=params.filters,
             page=page.number,
             result_count=page.paginator.count,

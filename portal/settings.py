@@ -272,7 +272,9 @@ if OPENSEARCH_URL:
         }
     }
 else:
-    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    # Wagtail's database backend (SQLite FTS5 / PostgreSQL full text) with the help centre's
+    # ranking: title and tags above the body (see knowledgebase/search_backend.py).
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "knowledgebase.search_backend"}}
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

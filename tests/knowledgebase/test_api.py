@@ -36,6 +36,13 @@ def test_search_and_filters(corpus, client):
     }
 
 
+def test_search_corrects_typos_when_nothing_matches(corpus, client):
+    body = client.get("/api/v1/kb/articles?q=routr").json()
+    assert body["corrected"] == "router"
+    assert [item["title"] for item in body["items"]] == ["Router keeps restarting"]
+    assert client.get("/api/v1/kb/articles?q=firmware").json()["corrected"] == ""
+
+
 def test_detail(corpus, client_for, alice):
     lost = corpus["lost"]
     body = client_for(None).get(f"/api/v1/kb/articles/{lost.pk}").json()

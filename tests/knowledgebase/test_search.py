@@ -153,3 +153,70 @@ def test_articles_suggest_for_ticket_text(corpus, alice):
 def test_normalise_query():
     assert normalise_query("  Lost\tCARD\x00 ") == "lost card"
     assert len(normalise_query("x" * 1000)) == 200
+
+
+def test_tag_match_ranks_above_body_match(kb_index, client):
+    make_article(
+        kb_index,
+        "Before you travel",
+        summary="Plans and prices.",
+        paragraphs=("Check your plan before you leave; roaming may cost extra.",),
+    )
+    make_article(
+        kb_index, "Using your phone in another country", summary="Abroad.", tags=("roaming",)
+    )
+    assert titles(client.get("/search/?q=roaming")) == [
+        "Using your phone in another country",
+        "Before you travel",
+    ]
+
+
+def test_title_and_tag_words_outrank_a_long_body(kb_index, client):
+    make_article(
+        kb_index,
+        "Invoices explained",
+        paragraphs=("Your invoice lists charges. " * 3 + "A refund appears as a credit.",),
+    )
+    make_article(kb_index, "Ask for a refund", summary="When and how.")
+    assert titles(client.get("/search/?q=refund"))[0] == "Ask for a refund"
+
+
+def test_stemming_finds_other_forms_of_a_word(corpus, client):
+    assert "Lost or stolen card" in titles(client.get("/search/?q=cards"))
+    assert "Lost or stolen card" in titles(client.get("/search/?q=blocked"))
+
+
+def test_typo_is_corrected_when_nothing_matches(corpus, client):
+    response = client.get("/search/?q=routr+restartng")
+    html = response.content.decode()
+    assert titles(response) == ["Router keeps restarting"]
+    assert "Nothing matched “routr restartng”" in html
+    search = SearchQuery.objects.get()
+    assert (search.query, search.corrected, search.result_count) == (
+        "routr restartng",
+        "router restarting",
+        1,
+    )
+
+
+def test_no_correction_when_the_query_finds_something(corpus, client):
+    client.get("/search/?q=router")
+    assert SearchQuery.objects.get().corrected == ""
+
+
+def test_correction_never_borrows_words_from_articles_the_reader_cannot_see(
+    corpus, client_for, ada
+):
+    # "escalation" is only in the agents-only article's title
+    response = client_for(None).get("/search/?q=escalaton")
+    assert titles(response) == []
+    assert SearchQuery.objects.get().corrected == ""
+    assert titles(client_for(ada).get("/search/?q=escalaton")) == [
+        "Escalation playbook for card fraud"
+    ]
+
+
+def test_vocabulary_follows_publishing(corpus, kb_index, client):
+    assert titles(client.get("/search/?q=voicemial")) == []
+    make_article(kb_index, "Set up voicemail", summary="Record a greeting.")
+    assert titles(client.get("/search/?q=voicemial")) == ["Set up voicemail"]
