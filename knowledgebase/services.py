@@ -278,3 +278,24 @@ def _settle(views: list[SuggestionView], status: str) -> int:
             )
             recorded += 1
     return recorded
+
+
+# --- periodic work ------------------------------------------------------------------------
+def kb_tick() -> dict[str, int]:
+    """The knowledge base's periodic pass (``manage.py kb_tick``): publish the pages whose
+    scheduled time has come and unpublish expired ones (Wagtail's ``publish_scheduled``), and
+    settle suggestion views older than a day into deflections. Idempotent."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from wagtail.models import Page, Revision
+
+    now = timezone.now()
+    due = Revision.objects.filter(approved_go_live_at__lt=now).count()
+    expired = Page.objects.filter(live=True, expire_at__lt=now).count()
+    call_command("publish_scheduled", stdout=StringIO())
+    return {
+        "scheduled pages published": due,
+        "expired pages unpublished": expired,
+        "deflections recorded": deflections_settle(),
+    }
