@@ -13,6 +13,10 @@ from portal.views import health, notifications, pages
 
 api.add_router("/kb/", "knowledgebase.api.router")
 api.add_router("/tickets", "tickets.api.router")
+api.add_router("/", "outages.api.router")  # /status, /incidents
+api.add_router("/", "catalogue.api.router")  # /catalogue, /requests
+api.add_router("/community", "community.api.router")
+api.add_router("/", "insights.api.router")  # /surveys, /metrics
 
 portal_patterns = (
     [
@@ -41,7 +45,12 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("knowledgebase.urls")),
     path("tickets/", include("tickets.urls")),
+    path("desk/incidents/", include("outages.desk_urls")),
     path("desk/", include("tickets.desk_urls")),
+    path("status/", include("outages.urls")),
+    path("", include("catalogue.urls")),  # /catalogue/..., /requests/...
+    path("community/", include("community.urls")),
+    path("", include("insights.urls")),  # /surveys/<token>/
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),

@@ -52,6 +52,9 @@ class SeedReport:
     interactions_created: int = 0
     articles_created: int = 0
     tickets: Any = None  # tickets.demo.TicketSeedReport
+    # Feature apps that declare ``demo_seed = "<module>.<function>"`` on their AppConfig:
+    # app label -> one line describing what their seeder created.
+    apps: dict[str, str] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, password
 
 
@@ -379,4 +382,18 @@ def seed_demo() -> SeedReport:
     report.articles_created = seed_kb()
 
     report.tickets = seed_tickets(now=now)
+    seed_feature_apps(report, now=now)
     return report
+
+
+def seed_feature_apps(report: SeedReport, *, now: datetime) -> None:
+    """Run each installed app's seeder (``AppConfig.demo_seed``, a dotted path to a function
+    ``seed(*, now) -> str`` returning a one-line summary), in ``INSTALLED_APPS`` order. Every
+    seeder must be idempotent like the rest of ``seed_demo``."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    for config in apps.get_app_configs():
+        dotted = getattr(config, "demo_seed", None)
+        if dotted:
+            report.apps[config.label] = import_string(dotted)(now=now)

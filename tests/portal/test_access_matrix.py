@@ -913,6 +913,39 @@ API_ROWS: dict[str, list[Probe]] = {
     ],
 }
 
+# --- rows contributed by feature apps --------------------------------------------------------
+# A feature app keeps its rows beside its tests, in ``tests/<app>/matrix_rows.py``, with
+# ``url_rows(m)`` and ``api_rows(m)`` that receive this module (for ``Probe``, ``expect``,
+# ``signed_in`` ...) and return dicts shaped like ``URL_ROWS`` and ``API_ROWS``.
+MATRIX_ROW_MODULES = (
+    "tests.outages.matrix_rows",
+    "tests.catalogue.matrix_rows",
+    "tests.community.matrix_rows",
+    "tests.insights.matrix_rows",
+)
+
+
+def _merge_app_rows() -> None:
+    import importlib
+    import sys
+
+    this = sys.modules[__name__]
+    for dotted in MATRIX_ROW_MODULES:
+        try:
+            module = importlib.import_module(dotted)
+        except ModuleNotFoundError as error:
+            if not dotted.startswith(error.name or "-"):
+                raise
+            continue  # that app has no URLs yet; test_every_url_has_a_row still guards it
+        for target, rows in ((URL_ROWS, module.url_rows(this)), (API_ROWS, module.api_rows(this))):
+            clash = set(target) & set(rows)
+            if clash:
+                raise ValueError(f"{dotted} redefines rows {sorted(clash)}")
+            target.update(rows)
+
+
+_merge_app_rows()
+
 # --- third-party URL trees -------------------------------------------------------------------
 NO_ADMIN_ACCESS = Redirect("/accounts/login/?next=/admin/")
 PREFIX_RULES: list[PrefixRule] = [

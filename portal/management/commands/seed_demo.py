@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 f"(SLA breaches recorded: {report.tickets.breached}, "
                 f"auto-closed: {report.tickets.auto_closed})"
             )
+        for label, summary in report.apps.items():
+            self.stdout.write(f"{label}: {summary}")
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Demo logins"))
         header = ("email", "role", "password")

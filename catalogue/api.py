@@ -1,0 +1,7 @@
+"""``/api/v1/`` operations of the catalogue app (mounted in ``portal/urls.py``)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["catalogue"])
