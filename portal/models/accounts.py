@@ -24,6 +24,11 @@ NOTIFICATION_DEFAULTS: dict[str, bool] = {
     # In-portal notifications and the agents' topics (portal.models.notifications.TOPICS):
     "web_ticket_updates": True,
     "web_outage_notices": True,
+    "web_request_updates": True,
+    "web_community_digest": True,
+    "email_community_mentions": True,
+    "web_community_mentions": True,
+    "web_surveys": True,
     "email_desk_new_tickets": False,
     "web_desk_new_tickets": True,
     "email_desk_customer_replies": True,

@@ -54,7 +54,8 @@ TOPICS: tuple[Topic, ...] = (
     # email-only topics (their switches are also on the profile page)
     Topic("request_updates", _("My service requests change status"), "customer"),
     Topic("outage_notices", _("Outages that affect my services"), "customer"),
-    Topic("community_digest", _("A digest of community threads I follow"), "all"),
+    Topic("community_digest", _("New answers in community threads I follow"), "all"),
+    Topic("community_mentions", _("Someone mentions me in the community"), "all"),
     Topic("surveys", _("Feedback requests after a ticket or request"), "customer"),
 )
 
