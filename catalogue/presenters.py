@@ -1,0 +1,39 @@
+"""Display helpers for catalogue pages and reports."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def duration_text(seconds: int | float | None) -> str:
+    """``90`` -> "2 minutes", ``7200`` -> "2 hours", ``259200`` -> "3 days"."""
+    if seconds is None:
+        return "-"
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = round(seconds / 3600)
+    if hours < 48:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    days = round(seconds / 86400)
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+
+def status_tone(status: str) -> str:
+    """The badge class of a request status (portal.css badge-* classes)."""
+    return {
+        "submitted": "info",
+        "awaiting_approval": "warning",
+        "in_progress": "info",
+        "fulfilled": "success",
+        "failed": "danger",
+        "rejected": "neutral",
+    }.get(status, "info")
+
+
+def expected_text(minutes: int) -> str:
+    return _("usually within %(time)s") % {"time": duration_text(minutes * 60)}
