@@ -1,0 +1,222 @@
+"""What every metric shares: the period, the segment, the registry and a few SQL helpers.
+
+A metric is a function ``f(period, segment) -> float | None`` computed by the database
+(aggregates, ``Subquery``/``Exists``; never a Python loop over rows). ``None`` means the
+metric is undefined for the period (no responses, no customers at the start, ...), which the
+report shows as "-" and ``metrics --json`` as ``null``.
+
+Periods are calendar dates, both inclusive, in the site's time zone (``TIME_ZONE``): the
+period 2026-01-01..2026-01-31 is ``[2026-01-01 00:00, 2026-02-01 00:00)`` local time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Exists, FloatField, Func, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Customer, Purchase, Subscription
+
+
+# --- the period ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """Calendar days ``start`` to ``end``, both included, in the site's time zone."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(_("The period ends before it starts."))
+
+    @classmethod
+    def last_days(cls, days: int, *, today: date | None = None) -> Period:
+        today = today or timezone.localdate()
+        return cls(today - timedelta(days=days - 1), today)
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_at(self) -> datetime:
+        """The exclusive end: midnight after the last day."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+# --- the segment --------------------------------------------------------------------------------
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Which customers (and interactions) a metric looks at; empty fields mean "all".
+
+    - ``product``: customers who subscribe to or bought the product; purchase metrics count
+      only that product's orders.
+    - ``organisation``: the organisation's member customers.
+    - ``cohort``: customers whose first order fell in that month (``date`` of the 1st).
+    - ``channel``: interaction-based metrics (engagement, service metrics) count only that
+      channel; customer and purchase metrics are not channel-specific and ignore it.
+    - ``customers``: an explicit customer queryset (the incident-impact groups use it).
+    """
+
+    product: int | None = None
+    organisation: int | None = None
+    cohort: date | None = None
+    channel: str | None = None
+    customers: QuerySet | None = field(default=None, compare=False, hash=False)
+
+    @property
+    def is_everyone(self) -> bool:
+        return not (self.product or self.organisation or self.cohort or self.customers is not None)
+
+    def customer_q(self, prefix: str = "") -> Q:
+        """A filter on a model whose ``<prefix>`` path leads to ``Customer`` (``""`` for the
+        Customer model itself, ``"customer__"`` for a row with a ``customer`` key)."""
+        pk = f"{prefix}pk" if prefix else "pk"
+        q = Q()
+        if self.organisation:
+            q &= Q(**{f"{prefix}organisation_id": self.organisation})
+        if self.product:
+            q &= Q(
+                Exists(Subscription.objects.filter(customer=OuterRef(pk), product_id=self.product))
+            ) | Q(Exists(Purchase.objects.filter(customer=OuterRef(pk), product_id=self.product)))
+        if self.cohort:
+            start = timezone.make_aware(datetime.combine(month_start(self.cohort), time.min))
+            end = timezone.make_aware(datetime.combine(next_month(self.cohort), time.min))
+            first_orders = (
+                Purchase.objects.filter(amount__gt=0)
+                .values("customer")
+                .annotate(first=Min("ordered_at"))
+                .filter(first__gte=start, first__lt=end)
+                .values("customer")
+            )
+            q &= Q(**{f"{pk}__in": first_orders})
+        if self.customers is not None:
+            q &= Q(**{f"{pk}__in": self.customers.values("pk")})
+        return q
+
+    def customers_qs(self) -> QuerySet:
+        return Customer.objects.filter(self.customer_q())
+
+    def on_rows(self, queryset: QuerySet, *, customer_path: str = "customer") -> QuerySet:
+        """``queryset`` (rows with a customer key) restricted to the segment's customers."""
+        if self.is_everyone:
+            return queryset
+        return queryset.filter(self.customer_q(f"{customer_path}__"))
+
+    def on_purchases(self, queryset: QuerySet) -> QuerySet:
+        queryset = self.on_rows(queryset)
+        if self.product:
+            queryset = queryset.filter(product_id=self.product)
+        return queryset
+
+    def on_interactions(self, queryset: QuerySet) -> QuerySet:
+        queryset = self.on_rows(queryset)
+        if self.channel:
+            queryset = queryset.filter(channel=self.channel)
+        return queryset
+
+
+EVERYONE = Segment()
+
+
+# --- the registry -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Metric:
+    name: str  # snake_case key in ``metrics --json`` and the API
+    label: str
+    formula: str  # shown on the report page, next to the number
+    unit: str  # "rate" (fraction 0..1), "score", "money", "number"
+    compute: Callable[[Period, Segment], float | None]
+    family: str
+    higher_is_better: bool = True
+
+    def __call__(self, period: Period, segment: Segment = EVERYONE) -> float | None:
+        return self.compute(period, segment)
+
+
+REGISTRY: dict[str, Metric] = {}
+
+
+def metric(
+    name: str,
+    *,
+    label: str,
+    formula: str,
+    unit: str,
+    family: str,
+    higher_is_better: bool = True,
+):
+    """Register a metric function under ``name`` (order of registration = report order)."""
+
+    def register(function: Callable[[Period, Segment], float | None]) -> Metric:
+        if name in REGISTRY:
+            raise ValueError(f"metric {name!r} registered twice")
+        REGISTRY[name] = Metric(
+            name=name,
+            label=label,
+            formula=formula,
+            unit=unit,
+            compute=function,
+            family=family,
+            higher_is_better=higher_is_better,
+        )
+        return REGISTRY[name]
+
+    return register
+
+
+# --- small helpers ------------------------------------------------------------------------------
+def ratio(numerator, denominator) -> float | None:
+    """``numerator / denominator`` as a float, ``None`` when the denominator is 0 or None."""
+    if not denominator:
+        return None
+    return float(numerator or 0) / float(denominator)
+
+
+class Days(Func):
+    """A datetime as a number of days (fractional), for differences and averages on every
+    backend: ``julianday()`` on SQLite, ``EXTRACT(EPOCH ...) / 86400`` elsewhere."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="julianday", **extra)
+
+    def as_sql(self, compiler, connection, function=None, template=None, **extra):
+        if function == "julianday":
+            return super().as_sql(compiler, connection, function=function, **extra)
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)",
+            **extra,
+        )
+
+
+def inactivity_window() -> timedelta:
+    return timedelta(days=settings.INSIGHTS_INACTIVITY_DAYS)

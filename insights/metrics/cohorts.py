@@ -1,0 +1,84 @@
+"""Monthly cohort retention.
+
+A customer's cohort is the month of their first order. For each cohort whose month lies in
+the period, ``retention[k]`` = customers of the cohort with an order in month *cohort + k* /
+customers in the cohort (so ``retention[0]`` is always 1), for every month up to the
+period's end. Months are calendar months in the site's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db.models import Count, DateTimeField, Min, OuterRef, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from insights.metrics.base import Period, Segment, month_start, next_month
+from portal.models import Purchase
+
+
+def _months_between(first: date, later: date) -> int:
+    return (later.year - first.year) * 12 + later.month - first.month
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _as_month(value) -> date:
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    return date(value.year, value.month, 1)
+
+
+def cohort_retention(period: Period, segment: Segment) -> list[dict]:
+    """One row per cohort month: ``cohort`` (date), ``size`` and ``retention`` (fractions by
+    months since the first order, up to the period's end)."""
+    first_order = Subquery(
+        Purchase.objects.filter(customer=OuterRef("customer"), amount__gt=0)
+        .order_by()
+        .values("customer")
+        .annotate(first=Min("ordered_at"))
+        .values("first"),
+        output_field=DateTimeField(),
+    )
+    orders = segment.on_purchases(
+        Purchase.objects.filter(amount__gt=0, ordered_at__lt=period.end_at)
+    )
+    rows = (
+        orders.annotate(first=first_order)
+        .filter(first__gte=_aware(month_start(period.start)), first__lt=period.end_at)
+        .annotate(cohort=TruncMonth("first"), month=TruncMonth("ordered_at"))
+        .order_by()
+        .values("cohort", "month")
+        .annotate(customers=Count("customer", distinct=True))
+    )
+    counts: dict[date, dict[int, int]] = {}
+    for row in rows:  # one row per (cohort, month): at most months² rows, not per order
+        cohort = _as_month(row["cohort"])
+        offset = _months_between(cohort, _as_month(row["month"]))
+        counts.setdefault(cohort, {})[offset] = row["customers"]
+    last = month_start(period.end)
+    table = []
+    for cohort in sorted(counts):
+        size = counts[cohort].get(0, 0)
+        span = _months_between(cohort, last) + 1
+        table.append(
+            {
+                "cohort": cohort,
+                "size": size,
+                "retention": [
+                    (counts[cohort].get(k, 0) / size) if size else None for k in range(span)
+                ],
+            }
+        )
+    return table
+
+
+def cohort_months(period: Period) -> list[date]:
+    months, month = [], month_start(period.start)
+    while month <= period.end:
+        months.append(month)
+        month = next_month(month)
+    return months

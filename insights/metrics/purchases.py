@@ -1,0 +1,114 @@
+"""Purchase metrics: repeat customer rate, purchase frequency, average order value,
+historical customer lifetime value.
+
+An *order* is a purchase with a positive amount; *revenue* is the sum of all amounts in the
+period, refunds (negative amounts) included, so it is net revenue. A *purchasing customer*
+placed at least one order in the period.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Avg, Count, Max, Min, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from insights.metrics.base import Days, Period, Segment, metric, ratio
+from portal.models import Purchase
+
+DAYS_PER_YEAR = 365.25
+
+
+def purchases_in(period: Period, segment: Segment):
+    return segment.on_purchases(
+        Purchase.objects.filter(ordered_at__gte=period.start_at, ordered_at__lt=period.end_at)
+    )
+
+
+def order_totals(period: Period, segment: Segment) -> dict:
+    """``orders``, ``revenue`` (net) and ``customers`` (with an order) of the period."""
+    totals = purchases_in(period, segment).aggregate(
+        orders=Count("pk", filter=Q(amount__gt=0)),
+        revenue=Sum("amount"),
+        customers=Count("customer", distinct=True, filter=Q(amount__gt=0)),
+    )
+    totals["revenue"] = float(totals["revenue"] or 0)
+    return totals
+
+
+@metric(
+    "repeat_customer_rate",
+    label=_("Repeat customer rate"),
+    formula=_("customers with more than one order / customers with an order (in the period)"),
+    unit="rate",
+    family="purchases",
+)
+def repeat_customer_rate(period: Period, segment: Segment) -> float | None:
+    """Repeat rate = customers with >= 2 orders in the period / customers with >= 1."""
+    per_customer = (
+        purchases_in(period, segment)
+        .filter(amount__gt=0)
+        .values("customer")
+        .annotate(orders=Count("pk"))
+    )
+    purchasing = per_customer.count()
+    return ratio(per_customer.filter(orders__gt=1).count(), purchasing)
+
+
+@metric(
+    "purchase_frequency",
+    label=_("Purchase frequency"),
+    formula=_("orders / customers with an order (in the period)"),
+    unit="number",
+    family="purchases",
+)
+def purchase_frequency(period: Period, segment: Segment) -> float | None:
+    """Frequency = orders / purchasing customers, over the period."""
+    totals = order_totals(period, segment)
+    return ratio(totals["orders"], totals["customers"])
+
+
+@metric(
+    "average_order_value",
+    label=_("Average order value"),
+    formula=_("net revenue (refunds subtracted) / orders"),
+    unit="money",
+    family="purchases",
+)
+def average_order_value(period: Period, segment: Segment) -> float | None:
+    """AOV = net revenue / orders (refunds lower the revenue but are not orders)."""
+    totals = order_totals(period, segment)
+    return ratio(totals["revenue"], totals["orders"])
+
+
+def average_lifespan_years(period: Period, segment: Segment) -> float | None:
+    """Mean over customers with an order before the period ends of (last order - first
+    order), in years. A customer with a single order has a lifespan of 0."""
+    spans = (
+        segment.on_purchases(Purchase.objects.filter(amount__gt=0, ordered_at__lt=period.end_at))
+        .values("customer")
+        .annotate(span=Days(Max("ordered_at")) - Days(Min("ordered_at")))
+    )
+    value = spans.aggregate(mean=Avg("span"))["mean"]
+    return None if value is None else float(value) / DAYS_PER_YEAR
+
+
+@metric(
+    "customer_lifetime_value",
+    label=_("Customer lifetime value (historical)"),
+    formula=_(
+        "average order value x orders per customer per year x average lifespan in years "
+        "(first to last order)"
+    ),
+    unit="money",
+    family="purchases",
+)
+def customer_lifetime_value(period: Period, segment: Segment) -> float | None:
+    """Historical CLV = AOV x F x L: AOV of the period, F = purchase frequency of the period
+    scaled to a year (x 365.25 / days in the period), L = average lifespan in years (mean of
+    last order - first order over customers with an order up to the period's end)."""
+    totals = order_totals(period, segment)
+    aov = ratio(totals["revenue"], totals["orders"])
+    frequency = ratio(totals["orders"], totals["customers"])
+    lifespan = average_lifespan_years(period, segment)
+    if aov is None or frequency is None or lifespan is None:
+        return None
+    return aov * frequency * DAYS_PER_YEAR / period.days * lifespan

@@ -1,0 +1,118 @@
+"""Service metrics from the interaction log: self-service deflection, catalogue automation,
+first-contact resolution, SLA compliance, community answer rate.
+
+They read only interactions (other apps record them with these conventions):
+
+- ``ticket_resolved`` carries ``metadata.first_contact_resolution`` (bool) and
+  ``metadata.sla_met`` (bool, or null without an SLA policy), written by tickets;
+- ``catalogue_fulfilled`` carries ``metadata.automated`` (true when no agent acted);
+- ``forum_post`` (a new thread) and ``forum_answer`` both target the thread.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from insights.metrics.base import Period, Segment, metric, ratio
+from portal.models import Interaction
+from portal.models import InteractionKind as K
+
+
+def _in(period: Period, segment: Segment, *kinds: str):
+    return segment.on_interactions(
+        Interaction.objects.filter(
+            kind__in=kinds, occurred_at__gte=period.start_at, occurred_at__lt=period.end_at
+        )
+    )
+
+
+@metric(
+    "deflection_rate",
+    label=_("Self-service deflection rate"),
+    formula=_("deflections by an article / (deflections + tickets opened)"),
+    unit="rate",
+    family="service",
+)
+def deflection_rate(period: Period, segment: Segment) -> float | None:
+    """Deflection = D / (D + T): D ``deflection`` interactions (someone read a suggested
+    article and did not open the ticket), T tickets opened, in the period."""
+    counts = _in(period, segment, K.DEFLECTION, K.TICKET_OPEN).aggregate(
+        deflected=Count("pk", filter=Q(kind=K.DEFLECTION)),
+        opened=Count("pk", filter=Q(kind=K.TICKET_OPEN)),
+    )
+    return ratio(counts["deflected"], counts["deflected"] + counts["opened"])
+
+
+@metric(
+    "catalogue_automation_rate",
+    label=_("Catalogue automation rate"),
+    formula=_("requests fulfilled automatically / requests submitted"),
+    unit="rate",
+    family="service",
+)
+def catalogue_automation_rate(period: Period, segment: Segment) -> float | None:
+    """Automation = fulfilled with ``metadata.automated`` true / requests submitted."""
+    counts = _in(period, segment, K.CATALOGUE_REQUEST, K.CATALOGUE_FULFILLED).aggregate(
+        submitted=Count("pk", filter=Q(kind=K.CATALOGUE_REQUEST)),
+        automated=Count("pk", filter=Q(kind=K.CATALOGUE_FULFILLED, metadata__automated=True)),
+    )
+    return ratio(counts["automated"], counts["submitted"])
+
+
+@metric(
+    "first_contact_resolution",
+    label=_("First-contact resolution"),
+    formula=_(
+        "tickets resolved with at most one agent reply and never reopened / tickets resolved"
+    ),
+    unit="rate",
+    family="service",
+)
+def first_contact_resolution(period: Period, segment: Segment) -> float | None:
+    """FCR = resolutions with ``metadata.first_contact_resolution`` / resolutions."""
+    counts = _in(period, segment, K.TICKET_RESOLVED).aggregate(
+        resolved=Count("pk"),
+        first=Count("pk", filter=Q(metadata__first_contact_resolution=True)),
+    )
+    return ratio(counts["first"], counts["resolved"])
+
+
+@metric(
+    "sla_compliance",
+    label=_("SLA compliance"),
+    formula=_("tickets resolved within their SLA / tickets resolved that had an SLA"),
+    unit="rate",
+    family="service",
+)
+def sla_compliance(period: Period, segment: Segment) -> float | None:
+    """SLA compliance = resolutions with ``metadata.sla_met`` true / resolutions where it is
+    true or false (tickets without a policy do not count)."""
+    counts = _in(period, segment, K.TICKET_RESOLVED).aggregate(
+        met=Count("pk", filter=Q(metadata__sla_met=True)),
+        missed=Count("pk", filter=Q(metadata__sla_met=False)),
+    )
+    return ratio(counts["met"], counts["met"] + counts["missed"])
+
+
+@metric(
+    "community_answer_rate",
+    label=_("Community answer rate"),
+    formula=_("threads started in the period that got an answer / threads started"),
+    unit="rate",
+    family="service",
+)
+def community_answer_rate(period: Period, segment: Segment) -> float | None:
+    """Answer rate = new threads (``forum_post``) with at least one ``forum_answer`` on the
+    same thread (any time up to now) / new threads, threads started in the period."""
+    answers = Interaction.objects.filter(
+        kind=K.FORUM_ANSWER,
+        target_type=OuterRef("target_type"),
+        target_id=OuterRef("target_id"),
+    )
+    counts = (
+        _in(period, segment, K.FORUM_POST)
+        .exclude(target_id="")
+        .aggregate(threads=Count("pk"), answered=Count("pk", filter=Q(Exists(answers))))
+    )
+    return ratio(counts["answered"], counts["threads"])
