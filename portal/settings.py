@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: anonymous visitors of public pages are answered from the cache.
+    "portal.pagecache.VisitorPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "outages.context_processors.outage_banner",
             ],
         },
     },
@@ -147,6 +150,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Full-page cache of public pages for anonymous visitors (portal.pagecache); off in tests.
+PORTAL_VISITOR_CACHE = env_bool("PORTAL_VISITOR_CACHE", default=not TESTING)
 
 # --- Background tasks ---------------------------------------------------------------------
 TASK_BACKEND = env_str(
@@ -340,6 +346,25 @@ TICKETS_ATTACHMENTS_PER_MESSAGE = env_int("TICKETS_ATTACHMENTS_PER_MESSAGE", 5)
 # Notification emails about a ticket reply to support+T-123@<domain> (the ticket number is
 # the address's "+" tag, so a mail gateway can route the answer back to the ticket).
 TICKETS_REPLY_TO = env_str("TICKETS_REPLY_TO", "support@example.com")
+
+# --- Community ----------------------------------------------------------------------------
+# A new member's posts wait for a moderator until one of them has been approved.
+COMMUNITY_PREMODERATE_FIRST_POSTS = env_bool("COMMUNITY_PREMODERATE_FIRST_POSTS", default=True)
+
+# --- Insights -----------------------------------------------------------------------------
+# A customer is "lost" (churn) after an explicit cancellation or when they have not ordered
+# for INSIGHTS_INACTIVITY_DAYS. Surveys: at most one per customer per INSIGHTS_SURVEY_MIN_DAYS,
+# links valid INSIGHTS_SURVEY_EXPIRY_DAYS, NPS every INSIGHTS_NPS_EVERY_DAYS per customer,
+# and the share of triggers that get a survey (percent, per trigger).
+INSIGHTS_INACTIVITY_DAYS = env_int("INSIGHTS_INACTIVITY_DAYS", 180)
+INSIGHTS_SURVEY_MIN_DAYS = env_int("INSIGHTS_SURVEY_MIN_DAYS", 30)
+INSIGHTS_SURVEY_EXPIRY_DAYS = env_int("INSIGHTS_SURVEY_EXPIRY_DAYS", 14)
+INSIGHTS_NPS_EVERY_DAYS = env_int("INSIGHTS_NPS_EVERY_DAYS", 180)
+INSIGHTS_SURVEY_SAMPLE_PERCENT = {
+    "ticket": env_int("INSIGHTS_SAMPLE_TICKET_PERCENT", 100),
+    "request": env_int("INSIGHTS_SAMPLE_REQUEST_PERCENT", 100),
+    "schedule": env_int("INSIGHTS_SAMPLE_SCHEDULE_PERCENT", 100),
+}
 
 LOGGING = {
     "version": 1,
