@@ -1,0 +1,62 @@
+"""``manage.py metrics --json [--start D --end D]``: every loyalty, engagement and service
+metric for the period (dates inclusive, ISO format), keyed by metric name.
+
+Rates are fractions between 0 and 1, NPS a score from -100 to 100, money in the shop's
+currency; a metric that is undefined for the period (no answers, no customers at the start)
+is ``null``. The tables (engagement by channel, lifecycle stages, cohort retention, incident
+impact) follow the metrics. Without ``--json`` a readable listing is printed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from insights.metrics import METRICS, Segment, report
+from insights.periods import PeriodError, period_from
+from portal.models import Channel
+
+
+def _json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class Command(BaseCommand):
+    help = "Print every loyalty and engagement metric for a period (dates inclusive, ISO)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print JSON.")
+        parser.add_argument("--start", help="First day (YYYY-MM-DD); default 30 days ago.")
+        parser.add_argument("--end", help="Last day (YYYY-MM-DD); default today.")
+        parser.add_argument("--organisation", type=int, help="Only this organisation (id).")
+        parser.add_argument("--product", type=int, help="Only this product or service (id).")
+        parser.add_argument("--channel", help="Interaction metrics of this channel only.")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            period = period_from(options["start"], options["end"])
+        except PeriodError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["channel"] and options["channel"] not in Channel.values:
+            raise CommandError(
+                f"Unknown channel {options['channel']!r}; one of: {', '.join(Channel.values)}."
+            )
+        segment = Segment(
+            organisation=options["organisation"],
+            product=options["product"],
+            channel=options["channel"],
+        )
+        data = report(period, segment)
+        if options["json"]:
+            out = {"period": {"start": period.start, "end": period.end}, **data}
+            self.stdout.write(json.dumps(out, default=_json_default, indent=2))
+            return
+        self.stdout.write(f"Metrics for {period} ({period.days} days)")
+        for name, metric in METRICS.items():
+            value = data[name]
+            shown = "-" if value is None else f"{value:.4g}"
+            self.stdout.write(f"  {name:28} {shown:>10}   {metric.formula}")

@@ -1,0 +1,48 @@
+"""Reading a period from user input (command line, query string, admin filters)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from insights.metrics import Period
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366 * 5
+
+
+class PeriodError(ValueError):
+    """A period that cannot be read; the message is for a person."""
+
+
+def parse_day(raw: str | None, name: str) -> date | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise PeriodError(
+            _("%(name)s must be a date in ISO format (YYYY-MM-DD), got %(value)r.")
+            % {"name": name, "value": raw}
+        ) from None
+
+
+def period_from(start: str | date | None, end: str | date | None) -> Period:
+    """Both dates inclusive. Without dates: the last ``DEFAULT_DAYS`` days up to today; with
+    only one: ``DEFAULT_DAYS`` days from ``start`` or up to ``end``."""
+    first = start if isinstance(start, date) else parse_day(start, "start")
+    last = end if isinstance(end, date) else parse_day(end, "end")
+    if last is None:
+        last = timezone.localdate() if first is None else first + timedelta(days=DEFAULT_DAYS - 1)
+    if first is None:
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
+    if last < first:
+        raise PeriodError(
+            _("The end date (%(end)s) is before the start date (%(start)s).")
+            % {"end": last.isoformat(), "start": first.isoformat()}
+        )
+    if (last - first).days + 1 > MAX_DAYS:
+        raise PeriodError(_("A period can be at most %(days)d days long.") % {"days": MAX_DAYS})
+    return Period(first, last)
