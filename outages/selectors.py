@@ -1,0 +1,351 @@
+"""Reads for the public side of outages: the status board (/status/, ``GET /api/v1/status``),
+incidents as a customer sees them, the banner, and the uptime arithmetic.
+
+Everything here reads through ``Incident.objects.visible_to(user)``: customers and anonymous
+visitors only ever see published incidents; agents also see drafts. The board costs a constant
+number of queries however many incidents there are (services, incidents with their services,
+the updates of the open ones, plus the viewer's follows when signed in).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Customer, Product
+
+from .models import (
+    CompensationGrant,
+    Incident,
+    IncidentAudience,
+    IncidentUpdate,
+    StatusSubscription,
+)
+
+HISTORY_DAYS = 90
+PAST_INCIDENTS_MAX = 100
+OPERATIONAL = "operational"
+
+Impact = Incident.Impact
+#: How bad an impact is, for "worst impact wins" (current state and day cells).
+SEVERITY = {
+    OPERATIONAL: 0,
+    Impact.MAINTENANCE: 1,
+    Impact.DEGRADED: 2,
+    Impact.PARTIAL: 3,
+    Impact.MAJOR: 4,
+}
+#: Impacts that count as down time in the uptime percentage.
+DOWN = frozenset({Impact.PARTIAL, Impact.MAJOR})
+STATE_LABELS = {OPERATIONAL: _("Operational"), **dict(Impact.choices)}
+STATE_LABELS[Impact.MAINTENANCE] = _("Under maintenance")
+
+Interval = tuple[datetime, datetime]
+
+
+# --- uptime arithmetic ---------------------------------------------------------------------
+def _union(intervals: Iterable[Interval]) -> list[Interval]:
+    """Merge overlapping or touching intervals (sorted, disjoint result)."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def _clip(intervals: Iterable[Interval], window: Interval) -> list[Interval]:
+    lo, hi = window
+    return [(max(s, lo), min(e, hi)) for s, e in intervals if e > lo and s < hi]
+
+
+def _seconds(intervals: Iterable[Interval]) -> float:
+    return sum((e - s).total_seconds() for s, e in intervals)
+
+
+def _overlap(a: list[Interval], b: list[Interval]) -> float:
+    """Seconds covered by both of two disjoint, sorted interval lists."""
+    total, i, j = 0.0, 0, 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if end > start:
+            total += (end - start).total_seconds()
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def uptime_percent(
+    *, down: Iterable[Interval], maintenance: Iterable[Interval], window: Interval
+) -> float:
+    """Uptime of one service over ``window``, in percent (0-100).
+
+    ``uptime = (W - D) / (W - M) * 100`` where, all in minutes within the window,
+    W is the window's length, D the time inside a partial or major outage (overlapping
+    incidents counted once) and M the time in maintenance that is not also down time.
+    Degraded performance counts as up; maintenance is left out of both terms (planned work
+    neither lowers nor raises the figure). A window that is all maintenance is 100%.
+    """
+    down_u = _union(_clip(down, window))
+    maint_u = _union(_clip(maintenance, window))
+    total = (window[1] - window[0]).total_seconds()
+    down_s = _seconds(down_u)
+    maint_only = _seconds(maint_u) - _overlap(down_u, maint_u)
+    counted = total - maint_only
+    if counted <= 0:
+        return 100.0
+    return max(0.0, min(100.0, (counted - down_s) / counted * 100))
+
+
+# --- the board -----------------------------------------------------------------------------
+@dataclass
+class DayCell:
+    day: date
+    impact: str  # OPERATIONAL or an Incident.Impact value
+
+    @property
+    def label(self):
+        return STATE_LABELS[self.impact] if self.impact != OPERATIONAL else _("No incidents")
+
+
+@dataclass
+class ServiceStatus:
+    product: Product
+    state: str
+    current: list[Incident] = field(default_factory=list)
+    days: list[DayCell] = field(default_factory=list)
+    uptime: float = 100.0
+    following: bool = False
+
+    @property
+    def state_label(self):
+        return STATE_LABELS[self.state]
+
+    @property
+    def incident_days(self) -> int:
+        return sum(1 for day in self.days if day.impact != OPERATIONAL)
+
+
+@dataclass
+class StatusBoard:
+    now: datetime
+    services: list[ServiceStatus]
+    open_incidents: list[Incident]  # started, not resolved: with ``public_updates``
+    scheduled: list[Incident]  # not started yet (maintenance announced ahead)
+    past: list[Incident]  # resolved in the last HISTORY_DAYS days, newest first
+
+    @property
+    def overall(self) -> str:
+        return max((s.state for s in self.services), key=SEVERITY.__getitem__, default=OPERATIONAL)
+
+    @property
+    def overall_label(self):
+        return {
+            OPERATIONAL: _("All services are operating normally"),
+            Impact.MAINTENANCE: _("Scheduled maintenance in progress"),
+            Impact.DEGRADED: _("Some services are degraded"),
+            Impact.PARTIAL: _("Some services are partly down"),
+            Impact.MAJOR: _("A major outage is in progress"),
+        }[self.overall]
+
+
+def services() -> QuerySet[Product]:
+    return Product.objects.filter(kind=Product.Kind.SERVICE, is_active=True).order_by("name")
+
+
+def public_updates(user) -> QuerySet[IncidentUpdate]:
+    """The updates ``user`` may read: published ones (agents also see drafts)."""
+    from portal import roles
+
+    updates = IncidentUpdate.objects.order_by("-created_at", "-pk")
+    if user is not None and user.is_authenticated and roles.is_agent(user):
+        return updates
+    return updates.filter(published_at__isnull=False)
+
+
+def window_start(now: datetime) -> datetime:
+    """Midnight (current time zone) at the start of the first of the HISTORY_DAYS days."""
+    first = timezone.localdate(now) - timedelta(days=HISTORY_DAYS - 1)
+    return timezone.make_aware(datetime.combine(first, datetime.min.time()))
+
+
+def incident_span(incident: Incident, now: datetime) -> Interval:
+    """When the incident affected its services: until now while open, else until it ended."""
+    end = now if incident.is_open else (incident.ends_at or incident.starts_at)
+    return incident.starts_at, max(incident.starts_at, end)
+
+
+def board_incidents(user, now: datetime) -> list[Incident]:
+    """Incidents the board needs: open ones (including scheduled) and those that overlap the
+    history window; with their services (one query each, whatever the number)."""
+    since = window_start(now)
+    return list(
+        Incident.objects.visible_to(user)
+        .filter(
+            ~Q(status=Incident.Status.RESOLVED)
+            | Q(ends_at__gte=since)
+            | Q(ends_at__isnull=True, starts_at__gte=since)
+        )
+        .prefetch_related(Prefetch("products", queryset=Product.objects.only("pk", "name")))
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def status_board(*, user=None, now: datetime | None = None) -> StatusBoard:
+    now = now or timezone.now()
+    incidents = board_incidents(user, now)
+    started = [i for i in incidents if i.starts_at <= now]
+    open_now = [i for i in started if i.is_open]
+    scheduled = sorted(
+        (i for i in incidents if i.is_open and i.starts_at > now), key=lambda i: i.starts_at
+    )
+    _attach_updates(open_now, user)
+
+    since = window_start(now)
+    first_day = timezone.localdate(since)
+    days = [first_day + timedelta(days=n) for n in range(HISTORY_DAYS)]
+    by_product: dict[int, list[Incident]] = defaultdict(list)
+    for incident in started:
+        for product in incident.products.all():
+            by_product[product.pk].append(incident)
+
+    following = _following(user)
+    rows = []
+    for product in services():
+        mine = by_product.get(product.pk, [])
+        current = [i for i in mine if i.is_open]
+        state = max((i.impact for i in current), key=SEVERITY.__getitem__, default=OPERATIONAL)
+        rows.append(
+            ServiceStatus(
+                product=product,
+                state=state,
+                current=current,
+                days=_day_cells(mine, days, now),
+                uptime=uptime_percent(
+                    down=[incident_span(i, now) for i in mine if i.impact in DOWN],
+                    maintenance=[
+                        incident_span(i, now) for i in mine if i.impact == Impact.MAINTENANCE
+                    ],
+                    window=(since, now),
+                ),
+                following=product.pk in following,
+            )
+        )
+    past = [i for i in started if not i.is_open][:PAST_INCIDENTS_MAX]
+    return StatusBoard(now, rows, open_now, scheduled, past)
+
+
+def _attach_updates(incidents: list[Incident], user) -> None:
+    """``incident.public_updates``, newest first, for every incident in one query."""
+    updates = defaultdict(list)
+    if incidents:
+        for update in public_updates(user).filter(incident__in=[i.pk for i in incidents]):
+            updates[update.incident_id].append(update)
+    for incident in incidents:
+        incident.public_updates = updates[incident.pk]
+
+
+def _day_cells(incidents: list[Incident], days: list[date], now: datetime) -> list[DayCell]:
+    worst = dict.fromkeys(days, OPERATIONAL)
+    first, last = days[0], days[-1]
+    for incident in incidents:
+        start, end = incident_span(incident, now)
+        day = max(timezone.localdate(start), first)
+        stop = min(timezone.localdate(end), last)
+        while day <= stop:
+            if SEVERITY[incident.impact] > SEVERITY[worst[day]]:
+                worst[day] = incident.impact
+            day += timedelta(days=1)
+    return [DayCell(day, worst[day]) for day in days]
+
+
+def _following(user) -> set[int]:
+    customer = _customer(user)
+    if customer is None:
+        return set()
+    return set(
+        StatusSubscription.objects.filter(customer=customer).values_list("product_id", flat=True)
+    )
+
+
+def _customer(user) -> Customer | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return getattr(user, "customer", None)
+
+
+# --- one incident, as the viewer sees it ----------------------------------------------------
+def incident_for(user, pk: int) -> Incident:
+    """The incident (404 when the viewer may not see it) with its services and updates."""
+    from django.shortcuts import get_object_or_404
+
+    incident = get_object_or_404(
+        Incident.objects.visible_to(user).prefetch_related("products"), pk=pk
+    )
+    incident.public_updates = list(public_updates(user).filter(incident=incident))
+    return incident
+
+
+@dataclass
+class Affected:
+    """What the incident means for one customer."""
+
+    affected: bool
+    offer: object | None  # CompensationOffer
+    grant: CompensationGrant | None
+
+    @property
+    def can_claim(self) -> bool:
+        return self.affected and self.offer is not None and self.grant is None
+
+
+def affected_view(incident: Incident, customer: Customer | None) -> Affected:
+    from .models import CompensationOffer
+
+    offer = CompensationOffer.objects.filter(incident=incident).first()
+    if customer is None:
+        return Affected(False, offer, None)
+    affected = IncidentAudience.objects.filter(incident=incident, customer=customer).exists()
+    grant = (
+        CompensationGrant.objects.filter(incident=incident, customer=customer).first()
+        if affected
+        else None
+    )
+    return Affected(affected, offer, grant)
+
+
+# --- the banner ----------------------------------------------------------------------------
+BANNER_TTL = 60
+
+
+def banner_key(user_id: int) -> str:
+    return f"outages:banner:{user_id}"
+
+
+def banner_incidents(user) -> list[dict]:
+    """Open published incidents whose frozen audience includes the signed-in user's customer
+    record: at most one query, then cached per user for BANNER_TTL seconds."""
+    if user is None or not user.is_authenticated:
+        return []
+    key = banner_key(user.pk)
+    cached = cache.get(key)
+    if cached is None:
+        cached = list(
+            Incident.objects.published()
+            .open()
+            .filter(audience__customer__user_id=user.pk)
+            .order_by("-starts_at", "-pk")
+            .values("pk", "title", "impact")[:3]
+        )
+        cache.set(key, cached, BANNER_TTL)
+    return cached
