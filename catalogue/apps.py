@@ -8,3 +8,12 @@ class CatalogueConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "catalogue"
     verbose_name = _("Service catalogue")
+    demo_seed = "catalogue.demo.seed"
+
+    def ready(self) -> None:
+        from catalogue import (
+            automations,  # noqa: F401 - registers the built-in automations
+            search,
+        )
+
+        search.register_source()
