@@ -8,3 +8,9 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "community"
     verbose_name = _("Community")
+    demo_seed = "community.demo.seed"
+
+    def ready(self) -> None:
+        from community.search import register_source
+
+        register_source()

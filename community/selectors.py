@@ -1,0 +1,150 @@
+"""Reads for the forum pages, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Category, MemberProfile, Post, Thread, ThreadFollow, Vote
+from community.services.common import is_moderator
+
+SORTS = {
+    "activity": ("-is_pinned", "-last_activity_at", "-id"),
+    "votes": ("-is_pinned", "-score", "-id"),
+    "new": ("-is_pinned", "-created_at", "-id"),
+}
+
+
+def categories_with_counts(user) -> list[Category]:
+    visible = Thread.objects.visible_to(user).listed()
+    counts = dict(
+        visible.values_list("category").annotate(n=Count("id")).values_list("category", "n")
+    )
+    categories = list(Category.objects.visible_to(user))
+    for category in categories:
+        category.thread_count = counts.get(category.pk, 0)
+    return categories
+
+
+def threads_listed(user):
+    return Thread.objects.visible_to(user).listed().for_list()
+
+
+def recent_threads(user, *, limit: int = 10) -> list[Thread]:
+    return list(threads_listed(user).order_by("-last_activity_at", "-id")[:limit])
+
+
+def unanswered_threads(user, *, limit: int = 8) -> list[Thread]:
+    return list(
+        threads_listed(user)
+        .filter(kind=Thread.Kind.QUESTION, answer_count=0)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def unsolved_threads(user, *, limit: int = 8) -> list[Thread]:
+    return list(
+        threads_listed(user)
+        .filter(kind=Thread.Kind.QUESTION, is_solved=False, answer_count__gt=0)
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
+def solved_threads(user, *, limit: int = 5) -> list[Thread]:
+    return list(
+        threads_listed(user)
+        .filter(kind=Thread.Kind.QUESTION, is_solved=True)
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
+def category_threads(category: Category, user, *, sort: str, show: str):
+    threads = threads_listed(user).filter(category=category)
+    if show == "unanswered":
+        threads = threads.filter(kind=Thread.Kind.QUESTION, answer_count=0)
+    elif show == "unsolved":
+        threads = threads.filter(kind=Thread.Kind.QUESTION, is_solved=False)
+    return threads.order_by(*SORTS.get(sort, SORTS["activity"]))
+
+
+def thread_answers(thread: Thread, user):
+    """Answers the reader may see: accepted first, then by score, then oldest first."""
+    answers = Post.objects.filter(thread=thread, is_question=False, is_deleted=False)
+    if not is_moderator(user):
+        shown = Q(is_hidden=False, status=Post.Status.PUBLISHED)
+        if user.is_authenticated:
+            shown |= Q(is_hidden=False, status=Post.Status.PENDING, author=user)
+        answers = answers.filter(shown)
+    accepted = Case(
+        When(pk=thread.accepted_answer_id or 0, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        answers.select_related("author", "author__community_profile")
+        .annotate(accepted_first=accepted)
+        .order_by("accepted_first", "-score", "created_at", "pk")
+    )
+
+
+def votes_by(user, posts) -> dict[int, int]:
+    if not user.is_authenticated:
+        return {}
+    ids = [p.pk for p in posts]
+    return dict(Vote.objects.filter(voter=user, post_id__in=ids).values_list("post_id", "value"))
+
+
+def is_following(thread: Thread, user) -> bool:
+    return user.is_authenticated and ThreadFollow.objects.filter(thread=thread, user=user).exists()
+
+
+def similar_threads(text: str, user, *, limit: int = 5) -> list[Thread]:
+    from community.search import threads_matching
+
+    return list(threads_matching(text, user=user, any_word=True)[:limit])
+
+
+# --- profiles and badges ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Badge:
+    key: str
+    label: str
+    description: str
+
+
+BADGES = (
+    (
+        Badge("first-question", _("Curious"), _("Asked a first question")),
+        lambda p: p.question_count >= 1,
+    ),
+    (
+        Badge("first-answer", _("First answer"), _("Answered a first question")),
+        lambda p: p.answer_count >= 1,
+    ),
+    (Badge("helper", _("Helper"), _("Ten answers")), lambda p: p.answer_count >= 10),
+    (
+        Badge("accepted", _("Problem solver"), _("An answer accepted")),
+        lambda p: p.accepted_count >= 1,
+    ),
+    (
+        Badge("accepted-10", _("Accepted x10"), _("Ten accepted answers")),
+        lambda p: p.accepted_count >= 10,
+    ),
+    (Badge("respected", _("Respected"), _("100 reputation")), lambda p: p.reputation >= 100),
+    (Badge("expert", _("Expert"), _("1,000 reputation")), lambda p: p.reputation >= 1000),
+)
+
+
+def badges_of(profile: MemberProfile) -> list[Badge]:
+    return [badge for badge, earned in BADGES if earned(profile)]
+
+
+def member_posts(profile: MemberProfile, user, *, limit: int = 20) -> list[Post]:
+    return list(
+        Post.objects.visible_to(user)
+        .filter(author_id=profile.user_id)
+        .select_related("thread")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -1,0 +1,181 @@
+"""What every community service shares: errors, rate limits, roles, the interaction log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from community.models import MemberProfile, ModerationAction, Post, Thread
+from portal import roles
+from portal.models import Channel, InteractionKind
+from portal.services.interactions import interaction_record
+
+TITLE_MIN, TITLE_MAX = 8, 200
+BODY_MAX = 20_000
+TAGS_MAX = 5
+
+#: (how many, per seconds) per member; agents and moderators are not limited.
+POST_RATE = (6, 60 * 10)
+VOTE_RATE = (30, 60 * 10)
+FLAG_RATE = (10, 60 * 60)
+
+
+class CommunityError(Exception):
+    """The request cannot be carried out (a message for the person who asked)."""
+
+    status_code = 422
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RateLimited(CommunityError):
+    status_code = 429
+
+
+def now_or(now: datetime | None) -> datetime:
+    if now is not None and timezone.is_naive(now):
+        raise ValueError("now must be timezone-aware")
+    return now or timezone.now()
+
+
+def is_moderator(user) -> bool:
+    """Community moderators and agents moderate (admins are both)."""
+    return user is not None and (roles.is_moderator(user) or roles.is_agent(user))
+
+
+def require_member(user) -> None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("Sign in to take part.")
+
+
+def require_moderator(user) -> None:
+    if not is_moderator(user):
+        raise PermissionDenied("Only moderators may do this.")
+
+
+def rate_limit(bucket: str, user, rate: tuple[int, int]) -> None:
+    """Count one action of ``user`` in ``bucket``; RateLimited beyond ``rate``."""
+    if is_moderator(user):
+        return
+    limit, window = rate
+    key = f"community:rate:{bucket}:{user.pk}"
+    if cache.add(key, 1, window):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return
+    if count > limit:
+        minutes = max(1, window // 60)
+        raise RateLimited(
+            _("Slow down: at most %(n)d of these per %(m)d minutes. Please try again later.")
+            % {"n": limit, "m": minutes}
+        )
+
+
+def clean_text(value: str, *, field: str, minimum: int = 1, maximum: int) -> str:
+    text = (value or "").replace("\x00", "").strip()
+    if len(text) < minimum:
+        if not text:
+            raise CommunityError(_("The %(field)s cannot be empty.") % {"field": field})
+        raise CommunityError(
+            _("The %(field)s needs at least %(min)d characters.") % {"field": field, "min": minimum}
+        )
+    if len(text) > maximum:
+        raise CommunityError(
+            _("The %(field)s is longer than %(max)d characters.") % {"field": field, "max": maximum}
+        )
+    return text
+
+
+def profile_for(user) -> MemberProfile:
+    """The member's forum profile (created on first use, with a unique @handle)."""
+    profile = MemberProfile.objects.filter(user=user).first()
+    if profile is not None:
+        return profile
+    base = slugify(user.full_name or user.email.split("@")[0])[:30] or "member"
+    for attempt in range(50):
+        handle = base if attempt == 0 else f"{base}-{attempt + 1}"
+        try:
+            with transaction.atomic():
+                return MemberProfile.objects.create(user=user, handle=handle)
+        except IntegrityError:
+            existing = MemberProfile.objects.filter(user=user).first()
+            if existing is not None:
+                return existing
+    with transaction.atomic():
+        return MemberProfile.objects.create(user=user, handle=f"{base}-{user.pk}")
+
+
+def lock_thread(thread: Thread) -> Thread:
+    return Thread.objects.select_for_update().get(pk=thread.pk)
+
+
+def lock_post(post: Post) -> Post:
+    return Post.objects.select_for_update().get(pk=post.pk)
+
+
+def record(
+    kind: InteractionKind | str,
+    *,
+    user,
+    target,
+    now: datetime,
+    session_key: str | None = None,
+    value: int | None = None,
+    **metadata: Any,
+):
+    return interaction_record(
+        kind=kind,
+        channel=Channel.COMMUNITY,
+        user=user if user is not None and user.is_authenticated else None,
+        session_key=session_key,
+        target=target,
+        value=value,
+        metadata=metadata or None,
+        occurred_at=now,
+    )
+
+
+def log(
+    action: str,
+    *,
+    actor,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    reason: str = "",
+    now: datetime,
+    **metadata: Any,
+) -> ModerationAction:
+    entry = ModerationAction.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        thread=thread,
+        post=post,
+        reason=(reason or "")[:500],
+        metadata=metadata,
+        created_at=now,
+    )
+    if actor is not None and actor.is_authenticated:
+        interaction_record(
+            kind=InteractionKind.FORUM_MODERATION,
+            channel=Channel.COMMUNITY,
+            user=actor,
+            target=thread or post,
+            metadata={"action": action},
+            occurred_at=now,
+        )
+    return entry

@@ -1,0 +1,75 @@
+"""Who hears about what: @mentions (topic community_mentions) and new answers in followed
+threads (topic community_digest), only for people who may read the thread."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from community.models import MemberProfile, Post, Thread, ThreadFollow, Visibility
+from portal.services.notifications import NotificationContent, notify
+
+
+def _can_read(thread: Thread, users: list) -> list:
+    if thread.category.visibility == Visibility.PUBLIC and not (
+        thread.is_hidden or thread.is_deleted or thread.is_pending
+    ):
+        return users
+    return [u for u in users if Thread.objects.visible_to(u).filter(pk=thread.pk).exists()]
+
+
+def _excerpt(post: Post) -> str:
+    text = " ".join(post.body_markdown.split())
+    return text[:300] + ("…" if len(text) > 300 else "")
+
+
+def mentions_notify(*, post: Post, handles: list[str]) -> int:
+    """Notify members mentioned in ``post`` (once per post and member)."""
+    if not handles:
+        return 0
+    profiles = MemberProfile.objects.filter(handle__in=handles).select_related("user")
+    users = [p.user for p in profiles if p.user_id != post.author_id and p.user.is_active]
+    thread = post.thread
+    users = _can_read(thread, users)
+    author = str(post.author) if post.author else _("Someone")
+
+    def content(user) -> NotificationContent:
+        return NotificationContent(
+            title=_("%(name)s mentioned you in “%(title)s”")
+            % {"name": author, "title": thread.title},
+            body=_excerpt(post),
+            url=post.get_absolute_url(),
+        )
+
+    result = notify(
+        event_key=f"community:post:{post.pk}:mention",
+        kind="community.mention",
+        topic="community_mentions",
+        recipients=users,
+        content=content,
+    )
+    return len(result.notifications) + len(result.emails)
+
+
+def followers_notify(*, post: Post) -> int:
+    """Tell the thread's followers (not the author) about a new answer."""
+    thread = post.thread
+    follows = ThreadFollow.objects.filter(thread=thread).exclude(user_id=post.author_id)
+    users = [f.user for f in follows.select_related("user") if f.user.is_active]
+    users = _can_read(thread, users)
+    author = str(post.author) if post.author else _("Someone")
+
+    def content(user) -> NotificationContent:
+        return NotificationContent(
+            title=_("New answer in “%(title)s”") % {"title": thread.title},
+            body=_("%(name)s wrote: %(text)s") % {"name": author, "text": _excerpt(post)},
+            url=post.get_absolute_url(),
+        )
+
+    result = notify(
+        event_key=f"community:post:{post.pk}:followers",
+        kind="community.answer",
+        topic="community_digest",
+        recipients=users,
+        content=content,
+    )
+    return len(result.notifications) + len(result.emails)

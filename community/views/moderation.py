@@ -1,0 +1,180 @@
+"""The moderators' pages (community moderators and agents): the queue, the action log and
+the POST actions on posts, flags and threads."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from community import services
+from community.forms import MergeForm, ModerationForm, MoveForm
+from community.models import Category, Flag, ModerationAction, Post, Thread
+from community.services import CommunityError
+from community.services.common import is_moderator
+from knowledgebase.models import CategoryPage
+
+A = ModerationAction.Action
+
+
+def moderator_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_moderator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@moderator_required
+@require_GET
+def queue(request):
+    pending = (
+        Post.objects.filter(status=Post.Status.PENDING, is_deleted=False)
+        .select_related("thread", "thread__category", "author")
+        .order_by("created_at")[:100]
+    )
+    flags = (
+        Flag.objects.filter(status=Flag.Status.OPEN)
+        .select_related("post", "post__thread", "post__author", "reporter")
+        .order_by("created_at")[:100]
+    )
+    return render(request, "community/moderation/queue.html", {"pending": pending, "flags": flags})
+
+
+@moderator_required
+@require_GET
+def action_log(request):
+    actions = ModerationAction.objects.select_related("actor", "thread", "post")
+    page = Paginator(actions, 50).get_page(request.GET.get("page"))
+    return render(request, "community/moderation/log.html", {"page_obj": page})
+
+
+@moderator_required
+@require_POST
+def post_action(request, pk: int):
+    post = get_object_or_404(Post.objects.select_related("thread"), pk=pk)
+    form = ModerationForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, _("Choose an action."), post.get_absolute_url())
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    user = request.user
+    try:
+        if action == A.APPROVE:
+            services.post_approve(post=post, moderator=user)
+        elif action == A.REJECT:
+            services.post_reject(post=post, moderator=user, reason=reason)
+        elif action in (A.HIDE, A.UNHIDE):
+            services.post_hide(post=post, moderator=user, hidden=action == A.HIDE, reason=reason)
+        elif action in (A.DELETE, A.RESTORE):
+            services.post_delete(post=post, actor=user, reason=reason, restore=action == A.RESTORE)
+        else:
+            raise CommunityError(_("Unknown moderation action."))
+    except CommunityError as exc:
+        return _fail(request, exc.message, reverse_queue(), status=exc.status_code)
+    messages.success(request, _("Done."))
+    return redirect((request.POST.get("next") == "queue" and "community:moderation") or post.thread)
+
+
+def reverse_queue() -> str:
+    from django.urls import reverse
+
+    return reverse("community:moderation")
+
+
+def _fail(request, message: str, back: str, *, status: int = 400):
+    return render(
+        request, "community/error.html", {"message": message, "back": back}, status=status
+    )
+
+
+@moderator_required
+@require_POST
+def flag_action(request, pk: int):
+    flag = get_object_or_404(Flag.objects.select_related("post"), pk=pk)
+    uphold = request.POST.get("action") == "uphold"
+    services.flag_resolve(
+        flag=flag,
+        moderator=request.user,
+        uphold=uphold,
+        reason=request.POST.get("reason", "")[:500],
+    )
+    messages.success(request, _("The flag is closed."))
+    return redirect("community:moderation")
+
+
+@moderator_required
+@require_POST
+def thread_action(request, pk: int):
+    thread = get_object_or_404(Thread, pk=pk)
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")[:500]
+    user = request.user
+    try:
+        if action in (A.HIDE, A.UNHIDE, A.LOCK, A.UNLOCK, A.PIN, A.UNPIN):
+            services.thread_moderate(thread=thread, moderator=user, action=action, reason=reason)
+        elif action in (A.DELETE, A.RESTORE):
+            services.thread_delete(
+                thread=thread, actor=user, reason=reason, restore=action == A.RESTORE
+            )
+        elif action == A.MOVE:
+            form = MoveForm(request.POST)
+            if not form.is_valid():
+                raise CommunityError(_("Choose a category to move the thread to."))
+            services.thread_move(
+                thread=thread, moderator=user, category=form.cleaned_data["category"], reason=reason
+            )
+        elif action == A.MERGE:
+            form = MergeForm(request.POST)
+            if not form.is_valid():
+                raise CommunityError(_("Give the number of the thread to merge into."))
+            into = Thread.objects.filter(pk=form.cleaned_data["into"]).first()
+            if into is None:
+                raise CommunityError(_("There is no thread with that number."))
+            services.thread_merge(thread=thread, into=into, moderator=user, reason=reason)
+        elif action == A.TO_TICKET:
+            ticket = services.thread_to_ticket(thread=thread, moderator=user)
+            messages.success(
+                request, _("Ticket %(number)s is open for the asker.") % {"number": ticket.number}
+            )
+            return redirect(thread)
+        elif action == A.TO_ARTICLE:
+            parent = None
+            parent_id = request.POST.get("parent", "")
+            if parent_id:
+                parent = CategoryPage.objects.filter(
+                    pk=parent_id if parent_id.isdigit() else 0
+                ).first()
+                if parent is None:
+                    raise CommunityError(_("Choose a knowledge-base category."))
+            article = services.answer_promote(thread=thread, moderator=user, parent=parent)
+            messages.success(
+                request,
+                _("A draft article “%(title)s” is waiting for the editors.")
+                % {"title": article.title},
+            )
+            return redirect(thread)
+        else:
+            raise CommunityError(_("Unknown moderation action."))
+    except CommunityError as exc:
+        return _fail(request, exc.message, thread.get_absolute_url(), status=exc.status_code)
+    messages.success(request, _("Done."))
+    if action == A.DELETE:
+        return redirect("community:moderation")
+    return redirect(thread)
+
+
+def moderation_context() -> dict:
+    """What the thread page's moderator tools need (categories, KB categories)."""
+    return {
+        "move_categories": Category.objects.all(),
+        "kb_categories": CategoryPage.objects.live().order_by("path"),
+    }
