@@ -10,6 +10,12 @@ def _content_changed(sender, **kwargs) -> None:
     spelling.content_changed()
 
 
+def _pages_changed(sender, **kwargs) -> None:
+    from portal.pagecache import page_cache_clear
+
+    page_cache_clear()
+
+
 class KnowledgebaseConfig(AppConfig):
     name = "knowledgebase"
     verbose_name = _("Knowledge base")
@@ -21,3 +27,6 @@ class KnowledgebaseConfig(AppConfig):
         # Framework signals: a publish or unpublish changes what search may suggest.
         page_published.connect(_content_changed, dispatch_uid="kb-content-published")
         page_unpublished.connect(_content_changed, dispatch_uid="kb-content-unpublished")
+        # ... and what visitors may be served from the page cache.
+        page_published.connect(_pages_changed, dispatch_uid="kb-pages-published")
+        page_unpublished.connect(_pages_changed, dispatch_uid="kb-pages-unpublished")

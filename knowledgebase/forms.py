@@ -21,7 +21,8 @@ class FeedbackForm(forms.Form):
 
 class BeaconForm(forms.Form):
     article = forms.IntegerField(min_value=1)
-    event = forms.ChoiceField(choices=[("time", "time"), ("related", "related")])
+    event = forms.ChoiceField(choices=[("view", "view"), ("time", "time"), ("related", "related")])
+    via = forms.CharField(required=False, max_length=32)
     seconds = forms.IntegerField(required=False, min_value=0, max_value=SECONDS_MAX)
     target = forms.IntegerField(required=False, min_value=1)
 

@@ -29,6 +29,7 @@ from wagtail.search import index
 from knowledgebase.blocks import ArticleBodyBlock, heading_anchor
 from knowledgebase.text import reading_minutes, stream_plain_text
 from portal import roles
+from portal.pagecache import mark_cacheable
 
 RELATED_LIMIT = 5
 
@@ -47,7 +48,23 @@ def audiences_for(user) -> list[str]:
     return [Audience.PUBLIC]
 
 
-class KnowledgeBaseIndexPage(Page):
+VISITOR_CACHE_SECONDS = 120  # publishing or unpublishing any page clears the cache at once
+
+
+class VisitorCachedPage(Page):
+    """A page anonymous visitors may be served from the page cache (``portal.pagecache``)."""
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        if not request.user.is_authenticated and not getattr(request, "is_preview", False):
+            mark_cacheable(response, VISITOR_CACHE_SECONDS)
+        return response
+
+
+class KnowledgeBaseIndexPage(VisitorCachedPage):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -67,7 +84,7 @@ class KnowledgeBaseIndexPage(Page):
         return context
 
 
-class CategoryPage(Page):
+class CategoryPage(VisitorCachedPage):
     intro = models.TextField(_("introduction"), blank=True, max_length=500)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -124,7 +141,7 @@ class ArticlePageManager(PageManager.from_queryset(ArticlePageQuerySet)):
     pass
 
 
-class ArticlePage(Page):
+class ArticlePage(VisitorCachedPage):
     summary = models.TextField(
         _("summary"), max_length=300, help_text=_("One or two sentences shown in search results.")
     )
@@ -237,14 +254,14 @@ class ArticlePage(Page):
                 if not request.user.is_authenticated and self.audience == Audience.CUSTOMERS:
                     return redirect_to_login(request.get_full_path())
                 raise Http404
-            from knowledgebase import services
+            if request.user.is_authenticated:
+                from knowledgebase import services
 
-            services.article_view_record(
-                article=self,
-                user=request.user,
-                session_key=services.session_key_for(request),
-                via=request.GET.get("via", ""),
-            )
+                services.article_view_record(
+                    article=self, user=request.user, via=request.GET.get("via", "")
+                )
+            # Anonymous views are logged by the page's beacon ("view" event), so that a page
+            # served from the visitor cache still counts (and robots without JS do not).
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):

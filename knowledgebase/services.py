@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -94,6 +95,12 @@ def article_view_record(
             (user, "") if user.is_authenticated else (None, visitor_hash(session_key or "-"))
         )
         SuggestionView.objects.create(article=article, user=voter, visitor=visitor)
+
+
+def visitor_view_record(*, article: ArticlePage, session_key: str, via: str = "") -> None:
+    """An anonymous visitor's view, reported by the page's beacon (rate-limited like it)."""
+    _rate_limit("beacon", _voter_key(None, visitor_hash(session_key or "-")), BEACON_RATE)
+    article_view_record(article=article, user=AnonymousUser(), session_key=session_key, via=via)
 
 
 @transaction.atomic

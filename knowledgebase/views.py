@@ -16,6 +16,7 @@ from knowledgebase.forms import BeaconForm, FeedbackForm, SearchForm
 from knowledgebase.models import ArticlePage, CategoryPage, SearchQuery
 from knowledgebase.selectors import help_links, popular_articles
 from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
+from portal.pagecache import csrf_for_signed_in
 
 PER_PAGE = 10
 CLICK_SALT = "knowledgebase.search-click"
@@ -113,6 +114,7 @@ def search_suggest(request):
 
 
 @require_POST
+@csrf_for_signed_in
 def feedback(request, page_id: int):
     article = get_object_or_404(ArticlePage.objects.visible_to(request.user), pk=page_id)
     form = FeedbackForm(request.POST)
@@ -142,8 +144,10 @@ def _feedback_response(request, article, form, *, status=200, my_feedback=None, 
 
 
 @require_POST
+@csrf_for_signed_in
 def beacon(request):
-    """Time on page and related-article clicks from the article page's beacon script."""
+    """Views (anonymous visitors only: signed-in views are logged when the page is served),
+    time on page and related-article clicks, from the article page's beacon script."""
     form = BeaconForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("invalid beacon")
@@ -157,6 +161,14 @@ def beacon(request):
     if article is None:
         return HttpResponseBadRequest("invalid beacon")
     try:
+        if form.cleaned_data["event"] == "view":
+            if not request.user.is_authenticated:
+                services.visitor_view_record(
+                    article=article,
+                    session_key=services.session_key_for(request),
+                    via=form.cleaned_data["via"],
+                )
+            return HttpResponse(status=204)
         services.engagement_record(
             article=article,
             user=request.user,

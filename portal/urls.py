@@ -9,6 +9,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.api import api
+from portal.pagecache import csrf_for_signed_in
 from portal.views import health, notifications, pages
 
 api.add_router("/kb/", "knowledgebase.api.router")
@@ -51,7 +52,8 @@ urlpatterns = [
     path("", include("catalogue.urls")),  # /catalogue/..., /requests/...
     path("community/", include("community.urls")),
     path("", include("insights.urls")),  # /surveys/<token>/
-    path("i18n/setlang/", set_language, name="set_language"),
+    # Anonymous visitors switch language without a CSRF token, so public pages can be cached.
+    path("i18n/setlang/", csrf_for_signed_in(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     # The Wagtail admin signs in through allauth (rate limits, MFA): no side door.

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from knowledgebase.selectors import popular_articles
 from portal.forms import ProfileForm, TokenCreateForm
 from portal.models import ApiToken, Interaction, Notification, Purchase, Subscription
+from portal.pagecache import mark_cacheable
 from portal.services.customers import profile_update
 from portal.services.tokens import api_token_create, api_token_revoke
 
 LIVE_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
+HOME_CACHE_SECONDS = 60
 
 
 @require_GET
@@ -27,7 +29,8 @@ def home(request):
     user = request.user
     popular = popular_articles(user=user, limit=6)
     if not user.is_authenticated:
-        return render(request, "portal/home.html", {"popular_articles": popular})
+        response = render(request, "portal/home.html", {"popular_articles": popular})
+        return mark_cacheable(response, HOME_CACHE_SECONDS)
     customer = getattr(user, "customer", None)
     context = {
         "popular_articles": popular,

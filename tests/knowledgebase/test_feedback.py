@@ -132,10 +132,45 @@ def test_beacon_rejects_bad_payloads(corpus, client, data):
     assert not EngagementEvent.objects.exists()
 
 
-def test_beacon_needs_csrf(corpus):
+def test_beacon_needs_csrf_when_signed_in(corpus, alice):
     client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
     response = client.post(BEACON, {"article": corpus["lost"].pk, "event": "time", "seconds": 3})
     assert response.status_code == 403
+    assert not EngagementEvent.objects.exists()
+
+
+def test_anonymous_beacon_needs_no_csrf_token(corpus):
+    """Anonymous pages carry no token (they are served from the page cache)."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(BEACON, {"article": corpus["lost"].pk, "event": "time", "seconds": 3})
+    assert response.status_code == 204
+    assert EngagementEvent.objects.count() == 1
+
+
+def test_anonymous_vote_needs_no_csrf_token(corpus):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(vote_url(corpus["lost"]), {"helpful": "yes"}).status_code == 302
+    assert ArticleFeedback.objects.get().helpful is True
+
+
+def test_anonymous_view_is_counted_by_the_beacon_not_the_page(corpus, client):
+    lost = corpus["lost"]
+    html = client.get(lost.url).content.decode()
+    assert 'data-kb-view="1"' in html and "data-kb-csrf" not in html
+    assert not Interaction.objects.filter(kind=InteractionKind.KB_VIEW).exists()
+    response = client.post(BEACON, {"article": lost.pk, "event": "view", "via": "search"})
+    assert response.status_code == 204
+    view = Interaction.objects.get(kind=InteractionKind.KB_VIEW)
+    assert view.visitor and view.customer is None and view.metadata == {"via": "search"}
+
+
+def test_signed_in_view_is_counted_once_by_the_page(corpus, client_for, alice):
+    client = client_for(alice)
+    html = client.get(corpus["lost"].url).content.decode()
+    assert "data-kb-view" not in html and "data-kb-csrf" in html
+    client.post(BEACON, {"article": corpus["lost"].pk, "event": "view"})
+    assert Interaction.objects.filter(kind=InteractionKind.KB_VIEW).count() == 1
 
 
 def test_beacon_script_is_static_and_referenced(corpus, client):

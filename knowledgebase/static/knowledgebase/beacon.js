@@ -1,4 +1,4 @@
-/* Article engagement beacon: time on page and clicks on related articles.
+/* Article engagement beacon: anonymous views, time on page and clicks on related articles.
    Progressive and silent: no beacon support or a failed request never affects the page. */
 (function () {
   "use strict";
@@ -16,7 +16,9 @@
   function send(fields) {
     try {
       var data = new FormData();
-      data.append("csrfmiddlewaretoken", csrf);
+      if (csrf) {
+        data.append("csrfmiddlewaretoken", csrf);
+      }
       data.append("article", article);
       Object.keys(fields).forEach(function (key) {
         data.append(key, fields[key]);
@@ -37,6 +39,17 @@
     }
     timeSent = true;
     send({ event: "time", seconds: String(Math.min(Math.round(visibleMs / 1000), 21600)) });
+  }
+
+  /* Anonymous visitors' views are counted here (their page may come from the page cache). */
+  if (root.hasAttribute("data-kb-view")) {
+    var via = "";
+    try {
+      via = new URLSearchParams(window.location.search).get("via") || "";
+    } catch (error) {
+      via = "";
+    }
+    send({ event: "view", via: via.slice(0, 32) });
   }
 
   document.addEventListener("visibilitychange", function () {
