@@ -1,0 +1,1 @@
+"""Writes of the insights app (surveys); metrics are reads and live in ``insights.metrics``."""
