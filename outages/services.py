@@ -12,18 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router, transaction
+from django.db.models import DateTimeField, IntegerField, Value
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Customer, Product, Subscription, User
-from portal.models.interactions import InteractionKind
-from portal.services.interactions import interaction_record
-from portal.services.notifications import NotificationContent, notify
+from portal.models.interactions import Channel, InteractionKind
+from portal.services.interactions import interaction_record, interaction_record_bulk
+from portal.services.notifications import (
+    NotificationContent,
+    bulk_recipients,
+    notify_bulk,
+)
 
 from .models import Incident, IncidentAudience, IncidentUpdate, StatusSubscription
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 
 
 class IncidentError(ValueError):
@@ -74,16 +81,32 @@ def affected_customers(incident: Incident):
 
 
 def _audience_freeze(incident: Incident) -> int:
-    """Add the currently affected customers to the audience (never removes any)."""
+    """Add the currently affected customers to the audience (never removes any): one
+    ``INSERT ... SELECT`` that skips those already in it. Returns how many were added."""
     now = timezone.now()
-    ids = (
+    select = (
         affected_customers(incident)
-        .exclude(pk__in=IncidentAudience.objects.filter(incident=incident).values("customer_id"))
-        .values_list("pk", flat=True)
+        .order_by()
+        .annotate(
+            frozen_incident=Value(incident.pk, output_field=IntegerField()),
+            frozen_at=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("frozen_incident", "pk", "frozen_at")
     )
-    rows = [IncidentAudience(incident=incident, customer_id=pk, added_at=now) for pk in ids]
-    IncidentAudience.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
-    return len(rows)
+    sql, params = select.query.sql_with_params()
+    connection = connections[router.db_for_write(IncidentAudience)]
+    ops, meta = connection.ops, IncidentAudience._meta
+    columns = ", ".join(
+        ops.quote_name(meta.get_field(name).column) for name in ("incident", "customer", "added_at")
+    )
+    suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], []) or ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
+            f"{ops.quote_name(meta.db_table)} ({columns}) {sql} {suffix}",
+            params,
+        )
+        return max(cursor.rowcount, 0)
 
 
 def _fan_out_after_commit(incident: Incident) -> None:
@@ -145,7 +168,9 @@ def incident_resolve(*, incident: Incident, message: str) -> IncidentUpdate:
 
 
 def _content(incident: Incident, update: IncidentUpdate):
-    def build(user: User) -> NotificationContent:
+    """The notice of one update, built once per language (in that language)."""
+
+    def build(language: str) -> NotificationContent:
         return NotificationContent(
             title=_("%(status)s: %(title)s")
             % {"status": update.get_status_display(), "title": incident.title},
@@ -158,18 +183,16 @@ def _content(incident: Incident, update: IncidentUpdate):
 
 def notices_send(*, incident_id: int, batch_size: int = BATCH_SIZE) -> int:
     """Send every published update of the incident to its audience (and followers), in
-    batches of one transaction each; already sent deliveries are skipped. Returns how many
-    notices were created by this run."""
+    batches of one transaction each; what was already sent is skipped (the delivery rows are
+    unique per event, recipient and channel and only newly inserted ones are sent). Emails
+    left pending by a run that crashed between a batch's commit and its enqueue are queued
+    again first. Returns how many customers were told something by this run."""
     incident = Incident.objects.get(pk=incident_id)
     updates = list(incident.updates.filter(published_at__isnull=False))
-    followers = list(
-        StatusSubscription.objects.filter(product__in=incident.products.all())
-        .exclude(customer__in=IncidentAudience.objects.filter(incident=incident).values("customer"))
-        .values_list("customer_id", flat=True)
-    )
+    _requeue_pending([_event_key(incident, update) for update in updates])
     created = 0
     for update in updates:
-        event_key = f"incident:{incident.pk}:update:{update.pk}"
+        event_key = _event_key(incident, update)
         last = 0
         while True:
             with transaction.atomic():
@@ -184,43 +207,89 @@ def notices_send(*, incident_id: int, batch_size: int = BATCH_SIZE) -> int:
                 customer_ids = [c for _, c in batch]
                 _grant_automatic(incident, customer_ids)
                 created += _send_batch(incident, update, event_key, customer_ids)
-        if followers:
+        followers = (
+            StatusSubscription.objects.filter(product__in=incident.products.all())
+            .exclude(
+                customer__in=IncidentAudience.objects.filter(incident=incident).values("customer")
+            )
+            .order_by("customer_id")
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
+        last = 0
+        while True:
             with transaction.atomic():
-                created += _send_batch(incident, update, event_key, followers)
+                chunk = list(followers.filter(customer_id__gt=last)[:batch_size])
+                if not chunk:
+                    break
+                last = chunk[-1]
+                created += _send_batch(incident, update, event_key, chunk)
     return created
+
+
+def _event_key(incident: Incident, update: IncidentUpdate) -> str:
+    return f"incident:{incident.pk}:update:{update.pk}"
+
+
+def _requeue_pending(event_keys: list[str]) -> None:
+    from portal.models import NotificationDelivery
+    from portal.tasks import notifications_deliver_batch
+
+    pending = list(
+        NotificationDelivery.objects.filter(
+            event_key__in=event_keys,
+            channel=NotificationDelivery.Channel.EMAIL,
+            status=NotificationDelivery.Status.PENDING,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(pending), BATCH_SIZE):
+        notifications_deliver_batch.enqueue(pending[start : start + BATCH_SIZE])
 
 
 def _grant_automatic(incident: Incident, customer_ids: list[int]) -> None:
     from .models import CompensationOffer
 
     offer = CompensationOffer.objects.filter(incident=incident, automatic=True).first()
-    if offer is None:
-        return
-    for customer in Customer.objects.filter(pk__in=customer_ids):
-        compensation_grant(incident=incident, customer=customer)
+    if offer is not None:
+        compensation_grant_bulk(incident=incident, offer=offer, customer_ids=customer_ids)
 
 
 def _send_batch(incident, update, event_key: str, customer_ids: list[int]) -> int:
-    users = list(User.objects.filter(customer__pk__in=customer_ids).select_related("customer"))
-    result = notify(
+    """Notify one batch of customers (with a login) and record one interaction for each
+    customer told something new. Runs inside the batch's transaction."""
+    recipients = bulk_recipients(User.objects.filter(customer__pk__in=customer_ids))
+    result = notify_bulk(
         event_key=event_key,
         kind="outage_notice",
         topic="outage_notices",
-        recipients=users,
+        recipients=recipients,
         content=_content(incident, update),
     )
-    told = {n.user_id for n in result.notifications} | {d.recipient_id for d in result.emails}
-    by_user = {u.pk: u for u in users}
-    for user_id in told:
-        user = by_user[user_id]
-        interaction_record(
-            kind=InteractionKind.NOTICE_RECEIVED,
-            customer=user.customer,
-            user=user,
-            target=update,
-            metadata={"incident": incident.pk},
+    if not result.told:
+        return 0
+    now = timezone.now()
+    customer_of = {r.user_id: r.customer_id for r in recipients}
+    by_email = {"incident": incident.pk, "channels": ["email", "web"]}
+    email_only = {"incident": incident.pk, "channels": ["email"]}
+    web_only = {"incident": incident.pk, "channels": ["web"]}
+    rows: dict[str, list] = {Channel.EMAIL: [], Channel.WEB: []}
+    for user_id in sorted(result.told):
+        emailed = user_id in result.emails
+        metadata = (by_email if user_id in result.web else email_only) if emailed else web_only
+        rows[Channel.EMAIL if emailed else Channel.WEB].append(
+            (customer_of[user_id], str(update.pk), None, metadata, now)
         )
-    return len(told)
+    target_type = ContentType.objects.get_for_model(IncidentUpdate)
+    for channel, channel_rows in rows.items():
+        interaction_record_bulk(
+            kind=InteractionKind.NOTICE_RECEIVED,
+            channel=channel,
+            target_type=target_type,
+            rows=channel_rows,
+        )
+    return len(result.told)
 
 
 class CompensationError(ValueError):
@@ -269,6 +338,61 @@ def compensation_grant(*, incident: Incident, customer: Customer, claimed: bool 
         metadata={"incident": incident.pk, "kind": offer.kind, "claimed": claimed},
     )
     return grant
+
+
+@transaction.atomic
+def compensation_grant_bulk(*, incident: Incident, offer, customer_ids: list[int]) -> int:
+    """Grant ``offer`` to many affected customers at once (the automatic offers of the
+    fan-out): rows that exist already (an earlier run, the customer's own claim) are
+    skipped; each new grant gets its ledger interaction. Returns how many were new."""
+    from .models import CompensationGrant, CompensationOffer
+
+    now = timezone.now()
+    wanted = set(
+        IncidentAudience.objects.filter(incident=incident, customer_id__in=customer_ids)
+        .exclude(
+            customer_id__in=CompensationGrant.objects.filter(incident=incident).values(
+                "customer_id"
+            )
+        )
+        .values_list("customer_id", flat=True)
+    )
+    new: list[tuple[int, int]] = []
+    for _attempt in range(3):  # a discount code that collided leaves its row out: retry it
+        if not wanted:
+            break
+        codes = {
+            c: _new_code() if offer.kind == CompensationOffer.Kind.DISCOUNT else "" for c in wanted
+        }
+        CompensationGrant.objects.bulk_create(
+            [
+                CompensationGrant(
+                    incident=incident,
+                    customer_id=c,
+                    kind=offer.kind,
+                    amount=offer.amount,
+                    code=code,
+                    created_at=now,
+                )
+                for c, code in codes.items()
+            ],
+            ignore_conflicts=True,
+        )
+        inserted = CompensationGrant.objects.filter(
+            incident=incident, customer_id__in=wanted
+        ).values_list("pk", "customer_id", "code", "created_at")
+        for pk, customer_id, code, created_at in inserted:
+            wanted.discard(customer_id)  # granted: by this run, or by a concurrent claim
+            if created_at == now and code == codes[customer_id]:
+                new.append((pk, customer_id))
+    metadata = {"incident": incident.pk, "kind": offer.kind, "claimed": False}
+    interaction_record_bulk(
+        kind=InteractionKind.COMPENSATION,
+        channel=Channel.WEB,
+        target_type=ContentType.objects.get_for_model(CompensationGrant),
+        rows=[(c, str(pk), offer.amount, metadata, now) for pk, c in new],
+    )
+    return len(new)
 
 
 @transaction.atomic
