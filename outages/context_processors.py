@@ -1,0 +1,21 @@
+"""The outage banner on every page: open published incidents that affect the signed-in
+customer (``selectors.banner_incidents``: one query at most, cached per user for a minute)."""
+
+from __future__ import annotations
+
+from .models import Incident
+from .selectors import banner_incidents
+
+
+def outage_banner(request) -> dict:
+    user = getattr(request, "user", None)
+
+    def incidents() -> list[dict]:
+        # Called by the template only where the banner is shown; labels in the page's language.
+        labels = dict(Incident.Impact.choices)
+        return [
+            {**row, "impact_label": str(labels.get(row["impact"], row["impact"]))}
+            for row in banner_incidents(user)
+        ]
+
+    return {"outage_banner": incidents}
