@@ -5,6 +5,8 @@ The status page is hit hard during an outage: for anonymous visitors its body (e
 that needs the database) is rendered once per language and kept in the cache for
 ``STATUS_CACHE_TTL`` seconds, and the response says ``Cache-Control: public, max-age=30``;
 serving it from the cache runs no query and writes nothing (no session, no interaction).
+On top of that, the whole anonymous response is marked for the visitor page cache
+(``portal.pagecache``), which answers repeated requests before the session middleware.
 Signed-in visitors get a fresh body with their follow buttons.
 """
 
@@ -24,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import roles
+from portal.pagecache import mark_cacheable
 
 from . import selectors
 from .models import StatusSubscription
@@ -62,11 +65,13 @@ def _board_html(request) -> str:
 
 
 def _public(response, request):
+    """Anonymous responses may be kept by browsers and shared caches for PUBLIC_MAX_AGE
+    seconds, and by the visitor page cache (``portal.pagecache``) for as long."""
     if request.user.is_authenticated:
         patch_cache_control(response, private=True)
-    else:
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-    return response
+        return response
+    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    return mark_cacheable(response, PUBLIC_MAX_AGE)
 
 
 def _customer(request):

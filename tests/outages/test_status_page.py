@@ -211,6 +211,13 @@ def test_anonymous_is_cacheable_and_writes_nothing(client, subscribed, fibre_svc
     assert again.content == response.content
 
 
+def test_anonymous_page_goes_into_the_visitor_page_cache(client, settings, fibre_svc):
+    settings.PORTAL_VISITOR_CACHE = True
+    first = client.get("/status/")
+    assert first["X-Page-Cache"] == "miss" and not first.cookies
+    assert client.get("/status/")["X-Page-Cache"] == "hit"
+
+
 def test_cached_body_is_per_language(client, fibre_svc):
     client.get("/status/")
     client.cookies["django_language"] = "it"
