@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -21,10 +22,13 @@ TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MAX = 20_000
 TAGS_MAX = 5
 
-#: (how many, per seconds) per member; agents and moderators are not limited.
-POST_RATE = (6, 60 * 10)
-VOTE_RATE = (30, 60 * 10)
-FLAG_RATE = (10, 60 * 60)
+#: (how many, per seconds) per member and bucket; agents and moderators are not limited.
+#: ``settings.COMMUNITY_RATES`` may override any bucket.
+RATES: dict[str, tuple[int, int]] = {
+    "post": (6, 60 * 10),
+    "vote": (30, 60 * 10),
+    "flag": (10, 60 * 60),
+}
 
 
 class CommunityError(Exception):
@@ -65,11 +69,11 @@ def require_moderator(user) -> None:
         raise PermissionDenied("Only moderators may do this.")
 
 
-def rate_limit(bucket: str, user, rate: tuple[int, int]) -> None:
-    """Count one action of ``user`` in ``bucket``; RateLimited beyond ``rate``."""
+def rate_limit(bucket: str, user) -> None:
+    """Count one action of ``user`` in ``bucket``; RateLimited beyond the bucket's rate."""
     if is_moderator(user):
         return
-    limit, window = rate
+    limit, window = {**RATES, **getattr(settings, "COMMUNITY_RATES", {})}[bucket]
     key = f"community:rate:{bucket}:{user.pk}"
     if cache.add(key, 1, window):
         return

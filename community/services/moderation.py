@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from community.models import Category, Flag, ModerationAction, Post, Thread, ThreadFollow
 from community.services.common import (
-    FLAG_RATE,
     CommunityError,
     lock_post,
     lock_thread,
@@ -52,7 +51,7 @@ def flag_create(
         raise CommunityError(_("The note is longer than %(max)d characters.") % {"max": REASON_MAX})
     if Flag.objects.filter(post=post, reporter=reporter).exists():
         raise CommunityError(_("You already flagged this post. A moderator will look at it."))
-    rate_limit("flag", reporter, FLAG_RATE)
+    rate_limit("flag", reporter)
     try:
         with transaction.atomic():
             flag = Flag.objects.create(

@@ -26,7 +26,6 @@ from community.rendering import mentioned_handles, render_post
 from community.services import notify
 from community.services.common import (
     BODY_MAX,
-    POST_RATE,
     TAGS_MAX,
     TITLE_MAX,
     TITLE_MIN,
@@ -128,7 +127,7 @@ def thread_ask(
     title = clean_text(title, field=_("title"), minimum=TITLE_MIN, maximum=TITLE_MAX)
     body = clean_text(body, field=_("text"), maximum=BODY_MAX)
     tag_rows = _tags(tags)
-    rate_limit("post", author, POST_RATE)
+    rate_limit("post", author)
     pending = _needs_premoderation(author)
     thread = Thread.objects.create(
         category=category,
@@ -187,7 +186,7 @@ def post_answer(*, thread: Thread, author, body: str, now: datetime | None = Non
     if thread.is_locked and not is_moderator(author):
         raise CommunityError(_("This thread is locked: no new answers."))
     body = clean_text(body, field=_("answer"), maximum=BODY_MAX)
-    rate_limit("post", author, POST_RATE)
+    rate_limit("post", author)
     pending = _needs_premoderation(author)
     html, _handles = _render(body)
     post = Post.objects.create(

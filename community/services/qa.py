@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from community.models import MemberProfile, Post, Thread, ThreadFollow, ThreadView, Vote
 from community.services.common import (
-    VOTE_RATE,
     CommunityError,
     is_moderator,
     lock_thread,
@@ -48,7 +47,7 @@ def vote_cast(*, post: Post, voter, value: int, now: datetime | None = None) -> 
         raise CommunityError(_("You can only vote on published posts."))
     if post.thread.is_locked:
         raise CommunityError(_("This thread is locked."))
-    rate_limit("vote", voter, VOTE_RATE)
+    rate_limit("vote", voter)
     existing = Vote.objects.filter(post=post, voter=voter).first()
     old = existing.value if existing else 0
     if old == value:

@@ -77,10 +77,8 @@ def test_ledger_records_reversals_and_recompute_agrees(question, alice, bob, car
     assert profile_for(bob).reputation == -2
 
 
-def test_vote_rate_limit(question, bob, settings, answer, alice, monkeypatch):
-    from community.services import qa
-
-    monkeypatch.setattr(qa, "VOTE_RATE", (2, 600))
+def test_vote_rate_limit(question, bob, settings, answer, alice):
+    settings.COMMUNITY_RATES = {"vote": (2, 600)}
     posts = [answer(alice, question, f"answer {i}") for i in range(3)]
     vote_cast(post=posts[0], voter=bob, value=1)
     vote_cast(post=posts[1], voter=bob, value=1)
