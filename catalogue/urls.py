@@ -1,4 +1,24 @@
+"""Customers' URLs: /catalogue/, /catalogue/<slug>/, /requests/, /requests/<id>/ and actions."""
+
 from __future__ import annotations
 
+from django.urls import path
+
+from catalogue import views
+
 app_name = "catalogue"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("catalogue/", views.catalogue_index, name="index"),
+    path("catalogue/<slug:slug>/", views.item_request, name="item"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/approve/", views.request_approve_view, name="approve"),
+    path("requests/<int:pk>/reject/", views.request_reject_view, name="reject"),
+    path("requests/<int:pk>/result/", views.result_download, name="result"),
+    path(
+        "requests/<int:pk>/confirm-email/<str:token>/",
+        views.email_confirm,
+        name="email_confirm",
+    ),
+]

@@ -103,9 +103,9 @@ def test_bad_key_and_invalid_answers_write_nothing(items, alice, alice_card, sub
 def test_who_may_request_what(items, alice, amy, bob, ada, alice_sub, submit):
     from catalogue.models import CatalogueItem
 
-    slugs = lambda user: set(
-        CatalogueItem.objects.requestable_by(user).values_list("slug", flat=True)
-    )
+    def slugs(user):
+        return set(CatalogueItem.objects.requestable_by(user).values_list("slug", flat=True))
+
     assert "extra-seats" in slugs(alice), "org admins"
     assert "extra-seats" not in slugs(amy)
     assert "fibre-speed-test" in slugs(alice), "alice subscribes to fibre"

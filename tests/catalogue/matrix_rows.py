@@ -1,0 +1,225 @@
+"""The catalogue's rows of the access matrix (tests/portal/test_access_matrix.py).
+
+Objects are built once per test through the services, as the right persona: an approval item
+and amy's request waiting for alice (Acme's admin), an invoice item and alice's fulfilled
+invoice copy."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+
+def _cached(ctx, key: str, build):
+    cache = ctx.__dict__.setdefault("_catalogue", {})
+    if key not in cache:
+        ctx.settings.MEDIA_ROOT = str(ctx.tmp_path / "media")
+        cache[key] = build()
+    return cache[key]
+
+
+def items(ctx) -> dict:
+    from catalogue.models import CatalogueCategory, CatalogueItem, FormField
+
+    def build():
+        category = CatalogueCategory.objects.create(name="Matrix", slug="matrix")
+        laptop = CatalogueItem.objects.create(
+            name="Matrix laptop",
+            slug="matrix-laptop",
+            short_description="A laptop",
+            category=category,
+            requires_approval=True,
+        )
+        invoice = CatalogueItem.objects.create(
+            name="Matrix invoice",
+            slug="matrix-invoice",
+            short_description="A copy",
+            category=category,
+            fulfilment="invoice_copy",
+        )
+        FormField.objects.create(item=invoice, key="purchase", label="Order", field_type="purchase")
+        return {"laptop": laptop, "invoice": invoice}
+
+    return _cached(ctx, "items", build)
+
+
+def amy_request(ctx):
+    """amy's request, waiting for alice's approval."""
+    from catalogue.services import request_submit
+
+    return _cached(
+        ctx,
+        "amy",
+        lambda: request_submit(
+            item=items(ctx)["laptop"],
+            submitted_by=ctx.users["amy"],
+            data={},
+            idempotency_key="matrix-amy-1",
+        )[0],
+    )
+
+
+def alice_invoice(ctx):
+    """alice's fulfilled invoice copy (with its result file)."""
+    from catalogue.services import request_fulfil, request_submit
+    from portal.models import Purchase
+
+    def build():
+        alice = ctx.users["alice"]
+        purchase = Purchase.objects.create(
+            customer=alice.customer,
+            ordered_at=timezone.now(),
+            amount="12.00",
+            source="matrix",
+            order_ref="MATRIX-INV",
+        )
+        request, _ = request_submit(
+            item=items(ctx)["invoice"],
+            submitted_by=alice,
+            data={"purchase": str(purchase.pk)},
+            idempotency_key="matrix-alice-1",
+        )
+        return request_fulfil(request_id=request.pk)
+
+    return _cached(ctx, "invoice", build)
+
+
+def path(template: str, build=amy_request):
+    return lambda ctx: template.format(id=build(ctx).pk)
+
+
+def after_items(fixed: str):
+    def build(ctx) -> str:
+        items(ctx)
+        return fixed
+
+    return build
+
+
+def email_confirm_path(ctx) -> str:
+    from catalogue.automations.account import email_change_token
+
+    request = amy_request(ctx)
+    return f"/requests/{request.pk}/confirm-email/{email_change_token(request, 'x@example.org')}/"
+
+
+def submitted(ctx, response) -> None:
+    from catalogue.models import ServiceRequest
+
+    made = ServiceRequest.objects.filter(idempotency_key="matrix-form-token").exists()
+    accepted = response.status_code == 302 and response["Location"].startswith("/requests/")
+    assert made is accepted, "a request only when accepted"
+
+
+def decided(status: str):
+    def check(ctx, response) -> None:
+        request = amy_request(ctx)
+        request.refresh_from_db()
+        done = request.status == status
+        assert done is (ctx.role == "alice"), "only amy's organisation admin decides"
+
+    return check
+
+
+CUSTOMERS_200 = ("alice", "amy", "bob")
+
+
+def url_rows(m) -> dict:
+    to_requests = m.Redirect("/requests/")
+    return {
+        "catalogue:index": [
+            m.Probe("GET", after_items("/catalogue/"), m.signed_in(200)),
+            m.Probe("GET", "/catalogue/?q=%00zz", m.signed_in(200)),
+            m.Probe("POST", "/catalogue/", m.signed_in(405)),
+        ],
+        "catalogue:item": [
+            m.Probe(
+                "GET",
+                after_items("/catalogue/matrix-laptop/"),
+                m.only(CUSTOMERS_200, 200, others=404, anonymous=m.LOGIN),
+                note="any customer may request it; agents, admins and mo are not customers",
+            ),
+            m.Probe(
+                "POST",
+                after_items("/catalogue/matrix-laptop/"),
+                m.only(CUSTOMERS_200, to_requests, others=404, anonymous=m.LOGIN),
+                data={"form_token": "matrix-form-token"},
+                check=submitted,
+            ),
+            m.Probe(
+                "POST",
+                after_items("/catalogue/matrix-laptop/"),
+                m.only(CUSTOMERS_200, 400, others=404, anonymous=m.LOGIN),
+                data={"form_token": "x"},
+                note="a bad one-time token",
+            ),
+            m.Probe("PUT", after_items("/catalogue/matrix-laptop/"), m.signed_in(405)),
+        ],
+        "catalogue:requests": [
+            m.Probe("GET", path("/requests/"), m.signed_in(200)),
+            m.Probe("GET", "/requests/?page=zz", m.signed_in(200)),
+        ],
+        "catalogue:request": [
+            m.Probe(
+                "GET",
+                path("/requests/{id}/"),
+                m.signed_in(404, alice=200, amy=200, ada=200, root=200),
+                note="amy's request: amy, her organisation's admin and agents",
+            ),
+        ],
+        "catalogue:approve": [
+            m.Probe(
+                "POST",
+                path("/requests/{id}/approve/"),
+                m.signed_in(404, alice=to_requests),
+                check=decided("in_progress"),
+            ),
+            m.Probe("GET", path("/requests/{id}/approve/"), m.signed_in(405)),
+        ],
+        "catalogue:reject": [
+            m.Probe(
+                "POST",
+                path("/requests/{id}/reject/"),
+                m.signed_in(404, alice=to_requests),
+                data={"reason": "matrix"},
+                check=decided("rejected"),
+            ),
+            m.Probe("GET", path("/requests/{id}/reject/"), m.signed_in(405)),
+        ],
+        "catalogue:result": [
+            m.Probe(
+                "GET",
+                path("/requests/{id}/result/", alice_invoice),
+                m.signed_in(404, alice=200, ada=200, root=200),
+                note="alice's document: not amy's (requests are not shared like tickets)",
+            ),
+            m.Probe(
+                "GET",
+                path("/requests/{id}/result/"),
+                m.signed_in(404),
+                note="a request without a result file",
+            ),
+        ],
+        "catalogue:email_confirm": [
+            m.Probe(
+                "GET",
+                email_confirm_path,
+                m.signed_in(404, amy=200),
+                note="only the requester confirms their own address",
+            ),
+            m.Probe(
+                "POST",
+                email_confirm_path,
+                m.signed_in(404, amy=to_requests),
+                note="amy's request is not a change of email: nothing changes",
+            ),
+            m.Probe(
+                "GET",
+                path("/requests/{id}/confirm-email/forged/"),
+                m.signed_in(404, alice=400, amy=400, ada=400, root=400),
+            ),
+        ],
+    }
+
+
+def api_rows(m) -> dict:
+    return {}
