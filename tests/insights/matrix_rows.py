@@ -1,0 +1,49 @@
+"""Access-matrix rows of the insights app (merged by tests/portal/test_access_matrix.py).
+
+``/surveys/<token>/`` needs no login: the signed token is the credential, so every role gets
+the same answer; a tampered token is a 400 for everyone. The API: metrics for agents and
+admins only; answering with a token for anyone holding it."""
+
+from __future__ import annotations
+
+
+def _survey(ctx):
+    cache = ctx.__dict__.setdefault("_insights", {})
+    if "survey" not in cache:
+        from insights.models import SurveyKind, SurveyTrigger
+        from insights.services.surveys import survey_send
+
+        cache["survey"] = survey_send(
+            customer=ctx.users["alice"].customer,
+            kind=SurveyKind.CSAT,
+            trigger=SurveyTrigger.TICKET,
+            trigger_ref="T-matrix",
+        ).survey
+    return cache["survey"]
+
+
+def _survey_path(ctx) -> str:
+    from insights.services.surveys import survey_url
+
+    return survey_url(_survey(ctx))
+
+
+def _token(ctx) -> str:
+    from insights.services.surveys import survey_token
+
+    return survey_token(_survey(ctx))
+
+
+def url_rows(m) -> dict:
+    return {
+        "insights:survey": [
+            m.Probe("GET", _survey_path, m.expect(200), note="the token is the credential"),
+            m.Probe("POST", _survey_path, m.expect(422), data={"score": "9"}, note="CSAT is 1-5"),
+            m.Probe("GET", "/surveys/not-a-token/", m.expect(400)),
+            m.Probe("PUT", _survey_path, m.expect(405)),
+        ],
+    }
+
+
+def api_rows(m) -> dict:
+    return {}
