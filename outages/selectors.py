@@ -196,7 +196,7 @@ def board_incidents(user, now: datetime) -> list[Incident]:
             | Q(ends_at__gte=since)
             | Q(ends_at__isnull=True, starts_at__gte=since)
         )
-        .prefetch_related(Prefetch("products", queryset=Product.objects.only("pk", "name")))
+        .prefetch_related(Prefetch("products", queryset=Product.objects.only("pk", "name", "slug")))
         .order_by("-starts_at", "-pk")
     )
 
@@ -209,7 +209,7 @@ def status_board(*, user=None, now: datetime | None = None) -> StatusBoard:
     scheduled = sorted(
         (i for i in incidents if i.is_open and i.starts_at > now), key=lambda i: i.starts_at
     )
-    _attach_updates(open_now, user)
+    attach_updates(open_now, user)
 
     since = window_start(now)
     first_day = timezone.localdate(since)
@@ -245,7 +245,7 @@ def status_board(*, user=None, now: datetime | None = None) -> StatusBoard:
     return StatusBoard(now, rows, open_now, scheduled, past)
 
 
-def _attach_updates(incidents: list[Incident], user) -> None:
+def attach_updates(incidents: list[Incident], user) -> None:
     """``incident.public_updates``, newest first, for every incident in one query."""
     updates = defaultdict(list)
     if incidents:

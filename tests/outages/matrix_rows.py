@@ -174,8 +174,32 @@ def _public_url_rows(m) -> dict:
     }
 
 
+def _api_drafts_for_agents_only(ctx, response) -> None:
+    titles = {item["title"] for item in response.json()["items"]}
+    assert "Matrix public outage" in titles
+    assert ("Matrix draft outage" in titles) is (ctx.role in ("ada", "root"))
+
+
 def _public_api_rows(m) -> dict:
-    return {}
+    return {
+        "GET /api/v1/status": [m.Probe("GET", _both_incidents("/api/v1/status"), m.expect(200))],
+        "GET /api/v1/incidents": [
+            m.Probe(
+                "GET",
+                _both_incidents("/api/v1/incidents"),
+                m.expect(200),
+                check=_api_drafts_for_agents_only,
+            )
+        ],
+        "GET /api/v1/incidents/{incident_id}": [
+            m.Probe("GET", _path("/api/v1/incidents/{id}", published_incident), m.expect(200)),
+            m.Probe(
+                "GET",
+                _path("/api/v1/incidents/{id}", draft_incident),
+                m.only(("ada", "root"), 200, others=404),
+            ),
+        ],
+    }
 
 
 def url_rows(m) -> dict:
