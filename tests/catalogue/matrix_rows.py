@@ -126,6 +126,7 @@ CUSTOMERS_200 = ("alice", "amy", "bob")
 def url_rows(m) -> dict:
     to_requests = m.Redirect("/requests/")
     return {
+        **admin_rows(m),
         "catalogue:index": [
             m.Probe("GET", after_items("/catalogue/"), m.signed_in(200)),
             m.Probe("GET", "/catalogue/?q=%00zz", m.signed_in(200)),
@@ -219,6 +220,83 @@ def url_rows(m) -> dict:
             ),
         ],
     }
+
+
+def admin_objects(ctx) -> dict:
+    from catalogue.models import PaymentCard, WebhookDelivery
+
+    def build():
+        request = amy_request(ctx)
+        return {
+            "catalogue_items": items(ctx)["laptop"],
+            "catalogue_categories": items(ctx)["laptop"].category,
+            "catalogue_requests": request,
+            "catalogue_cards": PaymentCard.objects.create(
+                customer=ctx.users["alice"].customer, last_four="4242"
+            ),
+            "catalogue_webhooks": WebhookDelivery.objects.create(
+                request=request, attempt=1, url="http://example.org/", status_code=500
+            ),
+        }
+
+    return _cached(ctx, "admin", build)
+
+
+ADMIN_VIEWS = {
+    "catalogue_items": ("items", ("index", "index_results", "add", "edit")),
+    "catalogue_categories": (
+        "categories",
+        ("index", "index_results", "add", "edit", "delete"),
+    ),
+    "catalogue_requests": ("requests", ("index", "index_results", "inspect", "rerun")),
+    "catalogue_cards": ("cards", ("index", "index_results", "add", "edit", "inspect")),
+    "catalogue_webhooks": ("webhooks", ("index", "index_results", "inspect")),
+}
+ROUTES = {
+    "index": "",
+    "index_results": "results/",
+    "add": "new/",
+    "edit": "edit/{pk}/",
+    "delete": "delete/{pk}/",
+    "inspect": "inspect/{pk}/",
+    "rerun": "rerun/{pk}/",
+}
+REPORTS = {
+    "items": "/admin/reports/catalogue/",
+    "items_results": "/admin/reports/catalogue/results/",
+    "failures": "/admin/reports/catalogue/failures/",
+    "failures_results": "/admin/reports/catalogue/failures/results/",
+}
+
+
+def _admin_path(namespace: str, template: str):
+    return lambda ctx: template.format(pk=admin_objects(ctx)[namespace].pk)
+
+
+def admin_rows(m) -> dict:
+    rows = {}
+    for namespace, (prefix, views) in ADMIN_VIEWS.items():
+        for view in views:
+            template = f"/admin/catalogue/{prefix}/{ROUTES[view]}"
+            rows[f"{namespace}:{view}"] = [
+                m.Probe(
+                    "GET",
+                    _admin_path(namespace, template),
+                    m.admin_only(template.split("{pk}")[0]),
+                )
+            ]
+    for name, url in REPORTS.items():
+        rows[f"catalogue_reports:{name}"] = [m.Probe("GET", url, m.admin_only(url))]
+    rows["catalogue_requests:rerun"].append(
+        m.Probe(
+            "POST",
+            _admin_path("catalogue_requests", "/admin/catalogue/requests/rerun/{pk}/"),
+            m.admin_only("/admin/catalogue/requests/rerun/")
+            | {"root": m.Redirect("/admin/catalogue/requests/")},
+            note="amy's request is not failed: refused with a message",
+        )
+    )
+    return rows
 
 
 def api_rows(m) -> dict:
