@@ -155,6 +155,8 @@ class Metric:
     family: str
     higher_is_better: bool = True
 
+    do_not_call_in_templates = True  # templates read its fields; they must not call it
+
     def __call__(self, period: Period, segment: Segment = EVERYONE) -> float | None:
         return self.compute(period, segment)
 

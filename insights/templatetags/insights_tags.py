@@ -20,3 +20,13 @@ def pending_surveys(user, limit: int = 5) -> list[dict]:
         {"survey": survey, "url": survey_url(survey), "question": question(survey.kind)}
         for survey in surveys[:limit]
     ]
+
+
+@register.filter
+def cell(value) -> str:
+    """A table cell: floats rounded (fractions stay fractions), None as "-"."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
+    return str(value)

@@ -42,6 +42,32 @@ def url_rows(m) -> dict:
             m.Probe("GET", "/surveys/not-a-token/", m.expect(400)),
             m.Probe("PUT", _survey_path, m.expect(405)),
         ],
+        # The Wagtail admin: admins only (everyone else is bounced to the login).
+        "insights_reports:overview": [
+            m.Probe("GET", "/admin/insights/", m.admin_only("/admin/insights/")),
+            m.Probe(
+                "GET",
+                "/admin/insights/?export=cohorts&format=csv",
+                m.admin_only("/admin/insights/"),
+            ),
+        ],
+        "insights_surveys:index": [
+            m.Probe("GET", "/admin/insights/surveys/", m.admin_only("/admin/insights/surveys/"))
+        ],
+        "insights_surveys:index_results": [
+            m.Probe(
+                "GET",
+                "/admin/insights/surveys/results/",
+                m.admin_only("/admin/insights/surveys/results/"),
+            )
+        ],
+        "insights_surveys:inspect": [
+            m.Probe(
+                "GET",
+                lambda ctx: f"/admin/insights/surveys/inspect/{_survey(ctx).pk}/",
+                m.admin_only("/admin/insights/surveys/inspect/"),
+            )
+        ],
     }
 
 

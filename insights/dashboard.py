@@ -1,0 +1,258 @@
+"""The admin dashboard's data: KPI tiles against the previous period, monthly trends, the
+NPS distribution, engagement by channel, the lifecycle funnel, cohort retention and incident
+impact, each also as a plain ``Table`` (the chart's data-table fallback and its CSV/XLSX
+export). Everything is computed by ``insights.metrics``; nothing here touches rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from insights.metrics import (
+    METRICS,
+    Metric,
+    Period,
+    Segment,
+    cohort_retention,
+    engagement_by_channel,
+    incident_impact,
+    lifecycle_counts,
+)
+from insights.metrics.base import month_start, next_month
+from insights.metrics.lifecycle import STAGES
+from insights.metrics.surveys import answered
+from insights.models import SurveyKind
+
+TREND_METRICS = ("nps", "csat", "repeat_customer_rate", "average_order_value")
+TREND_MONTHS = 12
+
+
+def formatted(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "rate":
+        return f"{100 * value:.1f}%"
+    if unit == "money":
+        return f"{value:,.2f}"
+    return f"{value:.1f}" if unit == "score" else f"{value:.2f}"
+
+
+@dataclass
+class Tile:
+    metric: Metric
+    value: float | None
+    previous: float | None
+
+    @property
+    def shown(self) -> str:
+        return formatted(self.value, self.metric.unit)
+
+    @property
+    def previous_shown(self) -> str:
+        return formatted(self.previous, self.metric.unit)
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_shown(self) -> str:
+        change = self.change
+        if change is None:
+            return ""
+        if self.metric.unit == "rate":
+            return f"{100 * change:+.1f} pts"
+        return f"{change:+.2f}" if self.metric.unit != "score" else f"{change:+.1f}"
+
+    @property
+    def trend(self) -> str:
+        """``up``/``down`` for better/worse, ``flat`` or ``""`` (unknown)."""
+        change = self.change
+        if change is None:
+            return ""
+        if abs(change) < 1e-9:
+            return "flat"
+        better = (change > 0) == self.metric.higher_is_better
+        return "up" if better else "down"
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def tiles(period: Period, segment: Segment) -> list[Tile]:
+    previous = period.previous()
+    return [
+        Tile(metric, metric(period, segment), metric(previous, segment))
+        for metric in METRICS.values()
+    ]
+
+
+def months_of(period: Period) -> list[Period]:
+    """The calendar months overlapping the period (the last ``TREND_MONTHS``), clipped."""
+    months, month = [], month_start(period.start)
+    while month <= period.end:
+        last = min(period.end, date.fromordinal(next_month(month).toordinal() - 1))
+        months.append(Period(max(month, period.start), last))
+        month = next_month(month)
+    return months[-TREND_MONTHS:]
+
+
+def trends(period: Period, segment: Segment) -> dict[str, list[tuple[str, float | None]]]:
+    months = months_of(period)
+    return {
+        name: [(date_format(month.start, "M Y"), METRICS[name](month, segment)) for month in months]
+        for name in TREND_METRICS
+    }
+
+
+def nps_distribution(period: Period, segment: Segment) -> list[tuple[int, int]]:
+    counts = dict(
+        answered(period, segment, SurveyKind.NPS)
+        .order_by()
+        .values_list("score")
+        .annotate(n=Count("pk"))
+    )
+    return [(score, counts.get(score, 0)) for score in range(11)]
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    segment: Segment
+    tiles: list[Tile]
+    trends: dict
+    nps_distribution: list[tuple[int, int]]
+    engagement: list[dict]
+    lifecycle: dict[str, int]
+    cohorts: list[dict]
+    incidents: list[dict]
+
+    def tables(self) -> dict[str, Table]:
+        stage_labels = dict(STAGES)
+        cohort_width = max((len(row["retention"]) for row in self.cohorts), default=0)
+        trend_months = [label for label, _v in next(iter(self.trends.values()), [])]
+        return {
+            table.key: table
+            for table in (
+                Table(
+                    "kpis",
+                    str(_("Key figures")),
+                    [
+                        str(_("Metric")),
+                        "key",
+                        str(_("Value")),
+                        str(_("Previous period")),
+                        str(_("Formula")),
+                    ],
+                    [
+                        [
+                            str(t.metric.label),
+                            t.metric.name,
+                            t.value,
+                            t.previous,
+                            str(t.metric.formula),
+                        ]
+                        for t in self.tiles
+                    ],
+                ),
+                Table(
+                    "trends",
+                    str(_("Monthly trends")),
+                    [str(_("Metric")), *trend_months],
+                    [
+                        [str(METRICS[name].label), *(value for _l, value in points)]
+                        for name, points in self.trends.items()
+                    ],
+                ),
+                Table(
+                    "nps_distribution",
+                    str(_("NPS answers by score")),
+                    [str(_("Score")), str(_("Answers"))],
+                    [list(pair) for pair in self.nps_distribution],
+                ),
+                Table(
+                    "engagement",
+                    str(_("Engagement by channel")),
+                    [
+                        str(_("Channel")),
+                        str(_("Interactions")),
+                        str(_("Customers")),
+                        str(_("Interactions per active customer")),
+                    ],
+                    [
+                        [
+                            row["label"],
+                            row["interactions"],
+                            row["customers"],
+                            row["per_active_customer"],
+                        ]
+                        for row in self.engagement
+                    ],
+                ),
+                Table(
+                    "lifecycle",
+                    str(_("Lifecycle stages")),
+                    [str(_("Stage")), str(_("Customers"))],
+                    [[str(stage_labels[key]), n] for key, n in self.lifecycle.items()],
+                ),
+                Table(
+                    "cohorts",
+                    str(_("Monthly cohort retention")),
+                    [
+                        str(_("Cohort")),
+                        str(_("Customers")),
+                        *(f"M{k}" for k in range(cohort_width)),
+                    ],
+                    [
+                        [row["cohort"].strftime("%Y-%m"), row["size"], *row["retention"]]
+                        for row in self.cohorts
+                    ],
+                ),
+                Table(
+                    "incidents",
+                    str(_("Incident impact")),
+                    [
+                        str(_("Group")),
+                        str(_("Customers")),
+                        str(_("Churn rate")),
+                        "NPS",
+                        str(_("Repeat customer rate")),
+                    ],
+                    [
+                        [
+                            row["label"],
+                            row["customers"],
+                            row["churn_rate"],
+                            row["nps"],
+                            row["repeat_customer_rate"],
+                        ]
+                        for row in self.incidents
+                    ],
+                ),
+            )
+        }
+
+
+def dashboard(period: Period, segment: Segment) -> Dashboard:
+    return Dashboard(
+        period=period,
+        segment=segment,
+        tiles=tiles(period, segment),
+        trends=trends(period, segment),
+        nps_distribution=nps_distribution(period, segment),
+        engagement=engagement_by_channel(period, segment),
+        lifecycle=lifecycle_counts(period.end_at, segment),
+        cohorts=cohort_retention(period, segment),
+        incidents=incident_impact(period, segment),
+    )

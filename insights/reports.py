@@ -1,0 +1,212 @@
+"""The "Insights" overview in the Wagtail admin (admins only): KPI tiles with the change
+against the previous period and their formulas, charts, cohort retention, incident impact,
+filters by period and segment, and every table as CSV or XLSX
+(``?export=<table>&format=csv|xlsx`` with the same filters)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import AdminDateInput
+
+from insights.charts import Point, bar_chart, column_chart, heat_level, line_chart
+from insights.dashboard import TREND_METRICS, Table, dashboard, formatted
+from insights.metrics import METRICS, Period, Segment
+from insights.metrics.lifecycle import STAGES
+from insights.periods import MAX_DAYS
+from portal import roles
+from portal.models import Channel, Organisation, Product
+
+DEFAULT_DAYS = 365
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+class InsightsFilterForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
+    end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+    organisation = forms.ModelChoiceField(
+        Organisation.objects.all(), label=_("Organisation"), required=False
+    )
+    product = forms.ModelChoiceField(
+        Product.objects.all(), label=_("Product or service"), required=False
+    )
+    cohort = forms.DateField(
+        label=_("Cohort (month of first order)"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("All channels")), *Channel.choices],
+        help_text=_("Engagement and service metrics only."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        end = data.get("end") or today
+        start = data.get("start") or date.fromordinal(end.toordinal() - DEFAULT_DAYS + 1)
+        if end < start:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        if (end - start).days + 1 > MAX_DAYS:
+            raise forms.ValidationError(
+                _("A period can be at most %(days)d days long.") % {"days": MAX_DAYS}
+            )
+        data["period"] = Period(start, end)
+        data["segment"] = Segment(
+            organisation=data["organisation"].pk if data.get("organisation") else None,
+            product=data["product"].pk if data.get("product") else None,
+            cohort=data.get("cohort"),
+            channel=data.get("channel") or None,
+        )
+        return data
+
+
+def _cell(value) -> object:
+    if isinstance(value, float):
+        return round(value, 6)
+    return "" if value is None else value
+
+
+def table_response(table: Table, export_format: str, filename: str) -> HttpResponse:
+    rows = [[_cell(value) for value in row] for row in table.rows]
+    if export_format == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = table.key[:31]
+        sheet.append(table.headers)
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(table.headers)
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{export_format}"'
+    return response
+
+
+class InsightsOverviewView(WagtailAdminTemplateMixin, TemplateView):
+    page_title = _("Insights")
+    header_icon = "view"
+    template_name = "insights/admin/overview.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not roles.is_admin(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def filters(self) -> InsightsFilterForm:
+        filter_keys = set(InsightsFilterForm.base_fields)
+        data = {k: v for k, v in self.request.GET.items() if k in filter_keys}
+        form = InsightsFilterForm(data)
+        if not form.is_valid():
+            self.status = 400
+        return form
+
+    def get(self, request, *args, **kwargs):
+        self.status = 200
+        form = self.filters()
+        period = form.cleaned_data["period"] if form.is_valid() else None
+        if period is None:
+            end = timezone.localdate()
+            period = Period(date.fromordinal(end.toordinal() - DEFAULT_DAYS + 1), end)
+            segment = Segment()
+        else:
+            segment = form.cleaned_data["segment"]
+        data = dashboard(period, segment)
+        tables = data.tables()
+        export = request.GET.get("export")
+        if export:
+            export_format = request.GET.get("format", "csv")
+            if export not in tables or export_format not in EXPORT_FORMATS:
+                return HttpResponse(
+                    _("Unknown table or format."), status=400, content_type="text/plain"
+                )
+            return table_response(tables[export], export_format, f"insights-{export}-{period}")
+        context = self.get_context_data(form=form, data=data, tables=tables, **kwargs)
+        context.update(self.charts(data))
+        query = request.GET.copy()
+        query.pop("export", None)
+        query.pop("format", None)
+        context["query"] = query.urlencode()
+        return self.render_to_response(context, status=self.status)
+
+    def charts(self, data) -> dict:
+        trend_charts = []
+        for name in TREND_METRICS:
+            metric = METRICS[name]
+            points = [
+                Point(label, value, formatted(value, metric.unit))
+                for label, value in data.trends[name]
+            ]
+            scale = {"rate": (0, 1), "score": (None, None)}.get(metric.unit, (None, None))
+            if name == "nps":
+                scale = (-100, 100)
+            trend_charts.append(
+                {
+                    "metric": metric,
+                    "svg": line_chart(
+                        points,
+                        title=str(metric.label),
+                        desc=str(_("%(metric)s per month") % {"metric": metric.label}),
+                        low=scale[0] if scale[0] is not None else None,
+                        high=scale[1] if scale[1] is not None else None,
+                    ),
+                }
+            )
+        stage_labels = dict(STAGES)
+        cohort_width = max((len(row["retention"]) for row in data.cohorts), default=0)
+        return {
+            "trend_charts": trend_charts,
+            "nps_chart": column_chart(
+                [Point(str(score), n, str(n)) for score, n in data.nps_distribution],
+                title=str(_("NPS answers by score")),
+                desc=str(_("How many customers answered each score from 0 to 10.")),
+            ),
+            "engagement_chart": bar_chart(
+                [Point(row["label"], row["per_active_customer"]) for row in data.engagement],
+                title=str(_("Interactions per active customer, by channel")),
+            ),
+            "lifecycle_chart": bar_chart(
+                [Point(str(stage_labels[key]), n, str(n)) for key, n in data.lifecycle.items()],
+                title=str(_("Customers by lifecycle stage")),
+                desc=str(_("From awareness to advocacy, at the end of the period.")),
+            ),
+            "cohort_rows": [
+                {
+                    "cohort": row["cohort"],
+                    "size": row["size"],
+                    "cells": [
+                        {"value": formatted(v, "rate"), "level": heat_level(v)}
+                        for v in row["retention"]
+                    ]
+                    + [None] * (cohort_width - len(row["retention"])),
+                }
+                for row in data.cohorts
+            ],
+            "cohort_offsets": list(range(cohort_width)),
+        }
