@@ -8,3 +8,4 @@ class OutagesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "outages"
     verbose_name = _("Outages")
+    demo_seed = "outages.demo.seed"
