@@ -299,5 +299,53 @@ def admin_rows(m) -> dict:
     return rows
 
 
+def _api_body(data: dict):
+    def build(ctx) -> dict:
+        items(ctx)
+        return {"item": "matrix-laptop", "data": data}
+
+    return build
+
+
+def api_created(ctx, response) -> None:
+    from catalogue.models import ServiceRequest
+
+    made = ServiceRequest.objects.filter(item__slug="matrix-laptop").exists()
+    assert made is (response.status_code == 201), "a request only when accepted"
+
+
 def api_rows(m) -> dict:
-    return {}
+    customers = m.only(CUSTOMERS_200, 200, others=403, anonymous=401)
+    return {
+        "GET /api/v1/catalogue": [
+            m.Probe("GET", after_items("/api/v1/catalogue"), m.signed_in(200, anonymous=401))
+        ],
+        "POST /api/v1/requests": [
+            m.Probe(
+                "POST",
+                "/api/v1/requests",
+                {**customers, **{r: 201 for r in CUSTOMERS_200}},
+                data=_api_body({}),
+                check=api_created,
+            ),
+            m.Probe(
+                "POST",
+                "/api/v1/requests",
+                {**customers, **{r: 422 for r in CUSTOMERS_200}},
+                data=_api_body({"is_staff": True}),
+                note="unknown answers are refused",
+                check=api_created,
+            ),
+        ],
+        "GET /api/v1/requests": [
+            m.Probe("GET", path("/api/v1/requests"), m.signed_in(200, anonymous=401)),
+            m.Probe("GET", "/api/v1/requests?limit=500", m.signed_in(422, anonymous=401)),
+        ],
+        "GET /api/v1/requests/{request_id}": [
+            m.Probe(
+                "GET",
+                path("/api/v1/requests/{id}"),
+                m.signed_in(404, alice=200, amy=200, ada=200, root=200, anonymous=401),
+            )
+        ],
+    }
