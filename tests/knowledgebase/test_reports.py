@@ -105,7 +105,9 @@ def test_views_trend_counts_views_and_readers_per_week(corpus, client_for, alice
 
     client_for(alice).get("/kb/cards-and-payments/lost-or-stolen-card/")
     client_for(alice).get("/kb/cards-and-payments/lost-or-stolen-card/")
-    Client().get("/kb/cards-and-payments/lost-or-stolen-card/")  # anonymous
+    anonymous = Client()
+    anonymous.get("/kb/cards-and-payments/lost-or-stolen-card/")
+    anonymous.post("/kb/beacon/", {"article": corpus["lost"].pk, "event": "view"})
     old = Interaction.objects.filter(kind="kb_view", customer__isnull=False).first()
     three_weeks_ago = timezone.now() - timedelta(weeks=3)
     Interaction.objects.filter(pk=old.pk).update(occurred_at=three_weeks_ago)
