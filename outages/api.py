@@ -14,7 +14,7 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from portal.api.auth import SessionAuth, TokenAuth
 from portal.api.schemas import ErrorOut
@@ -71,6 +71,7 @@ class IncidentOut(Schema):
     starts_at: datetime
     ends_at: datetime | None
     published: bool
+    scheduled: bool = Field(description="Announced ahead: it has not started yet.")
     url: str
     updates: list[IncidentUpdateOut]
 
@@ -100,6 +101,7 @@ def _incident_out(incident: Incident, request: HttpRequest) -> dict:
         "starts_at": incident.starts_at,
         "ends_at": incident.ends_at,
         "published": incident.published_at is not None,
+        "scheduled": incident.is_open and incident.starts_at > timezone.now(),
         "url": request.build_absolute_uri(f"/status/incidents/{incident.pk}/"),
         "updates": [
             {

@@ -12,10 +12,12 @@ def outage_banner(request) -> dict:
 
     def incidents() -> list[dict]:
         # Called by the template only where the banner is shown; labels in the page's language.
+        # The incident's own page says "you are affected" already: no banner there.
         labels = dict(Incident.Impact.choices)
         return [
             {**row, "impact_label": str(labels.get(row["impact"], row["impact"]))}
             for row in banner_incidents(user)
+            if request.path != f"/status/incidents/{row['pk']}/"
         ]
 
     return {"outage_banner": incidents}

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Customer, Product
+from portal.models import Customer, Product, Subscription
 
 from .models import (
     CompensationGrant,
@@ -126,6 +126,7 @@ class ServiceStatus:
     days: list[DayCell] = field(default_factory=list)
     uptime: float = 100.0
     following: bool = False
+    uses: bool = False  # the viewer has an active subscription to it
 
     @property
     def state_label(self):
@@ -219,7 +220,7 @@ def status_board(*, user=None, now: datetime | None = None) -> StatusBoard:
         for product in incident.products.all():
             by_product[product.pk].append(incident)
 
-    following = _following(user)
+    following, uses = _following(user), _uses(user)
     rows = []
     for product in services():
         mine = by_product.get(product.pk, [])
@@ -239,6 +240,7 @@ def status_board(*, user=None, now: datetime | None = None) -> StatusBoard:
                     window=(since, now),
                 ),
                 following=product.pk in following,
+                uses=product.pk in uses,
             )
         )
     past = [i for i in started if not i.is_open][:PAST_INCIDENTS_MAX]
@@ -275,6 +277,15 @@ def _following(user) -> set[int]:
         return set()
     return set(
         StatusSubscription.objects.filter(customer=customer).values_list("product_id", flat=True)
+    )
+
+
+def _uses(user) -> set[int]:
+    customer = _customer(user)
+    if customer is None:
+        return set()
+    return set(
+        Subscription.objects.active().filter(customer=customer).values_list("product_id", flat=True)
     )
 
 

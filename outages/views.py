@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -101,6 +102,7 @@ def _incident_context(request, incident, mine: selectors.Affected, **extra) -> d
         "mine": mine,
         "is_agent": roles.is_agent(request.user),
         "currency": settings.PORTAL_DEFAULT_CURRENCY,
+        "scheduled": incident.is_open and incident.starts_at > timezone.now(),
         **extra,
     }
 

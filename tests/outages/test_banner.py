@@ -25,6 +25,8 @@ def test_affected_customer_sees_the_banner_on_every_page(client_for, subscribed,
         assert BANNER in html, path
         assert "Fibre down in the north" in html
         assert f'href="/status/incidents/{incident.pk}/"' in html
+    own_page = client.get(f"/status/incidents/{incident.pk}/").content.decode()
+    assert BANNER not in own_page and "You are affected by this incident." in own_page
 
 
 def test_not_affected_no_banner(client_for, subscribed, fibre_svc, amy, bob, ada):

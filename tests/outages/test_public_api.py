@@ -79,6 +79,9 @@ def test_incidents_open_scheduled_and_recent(client, incidents):
     item = next(i for i in body["items"] if i["id"] == incidents["open"].pk)
     assert item["impact"] == "partial" and item["status"] == "identified"
     assert item["services"] == ["fibre-broadband"] and item["published"] is True
+    assert item["scheduled"] is False
+    upgrade = next(i for i in body["items"] if i["title"] == "Upgrade")
+    assert upgrade["scheduled"] is True and upgrade["impact"] == "maintenance"
     assert item["url"].endswith(f"/status/incidents/{incidents['open'].pk}/")
     assert [u["message"] for u in item["updates"]] == ["Crew on site.", "We are looking into it."]
 

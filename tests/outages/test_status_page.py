@@ -230,6 +230,11 @@ def test_cached_body_is_per_language(client, fibre_svc):
     assert cache.get(status_cache_key("it")) is not None
 
 
+def test_customers_see_which_services_they_use(client_for, alice, amy, subscribed):
+    assert client_for(alice).get("/status/").content.decode().count("You use this service") == 1
+    assert "You use this service" not in client_for(amy).get("/status/").content.decode()
+
+
 def test_signed_in_page_is_private_and_fresh(client_for, alice, subscribed, fibre_svc):
     client = client_for(alice)
     client.get("/status/")
