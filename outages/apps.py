@@ -9,3 +9,8 @@ class OutagesConfig(AppConfig):
     name = "outages"
     verbose_name = _("Outages")
     demo_seed = "outages.demo.seed"
+
+    def ready(self) -> None:
+        from .panels import register_panel
+
+        register_panel()

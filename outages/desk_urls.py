@@ -1,4 +1,21 @@
+"""Agents' incident pages under /desk/incidents/ (agents and admins only)."""
+
 from __future__ import annotations
 
+from django.urls import path
+
+from . import desk_views as views
+
 app_name = "outages_desk"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("new/", views.incident_new, name="new"),
+    path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/publish/", views.incident_publish_view, name="publish"),
+    path("<int:pk>/updates/", views.incident_update_view, name="update"),
+    path("<int:pk>/resolve/", views.incident_resolve_view, name="resolve"),
+    path("<int:pk>/tickets/", views.incident_link_view, name="link"),
+    path("<int:pk>/tickets/<int:ticket_pk>/unlink/", views.incident_unlink_view, name="unlink"),
+    path("<int:pk>/proactive/", views.incident_proactive_view, name="proactive"),
+]

@@ -171,3 +171,35 @@ class CompensationGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} → {self.customer_id}: {self.kind} {self.amount}"
+
+
+class IncidentTicket(models.Model):
+    """A ticket about an incident: answered with its updates and resolved with it. At most
+    one proactive ticket per incident and customer (opening them again adds none)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="ticket_links")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="incident_links"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    linked_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proactive = models.BooleanField(_("opened proactively"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("linked ticket")
+        verbose_name_plural = _("linked tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "ticket"], name="incident_ticket_once"),
+            models.UniqueConstraint(
+                fields=["incident", "customer"],
+                condition=models.Q(proactive=True),
+                name="incident_proactive_ticket_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} ↔ {self.ticket_id}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router, transaction
@@ -31,6 +32,10 @@ from portal.services.notifications import (
 from .models import Incident, IncidentAudience, IncidentUpdate, StatusSubscription
 
 BATCH_SIZE = 2000
+TITLE_MAX = 200
+REGION_MAX = 64
+MESSAGE_MAX = 20_000
+OFFER_MAX = Decimal("100000000")
 
 
 class IncidentError(ValueError):
@@ -48,20 +53,40 @@ def incident_declare(
     region: str = "",
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    offer_kind: str = "",
+    offer_amount: Decimal | None = None,
+    offer_automatic: bool = False,
 ) -> Incident:
+    """Declare an incident (not yet published) with its first message and, optionally, the
+    compensation its affected customers will get (``offer_kind``: credit, discount, points)."""
+    from .models import CompensationOffer
+
     products = list(products)
-    if not title.strip():
+    title, region, message = title.strip(), region.strip(), message.strip()
+    if not title:
         raise IncidentError(_("An incident needs a public title."))
+    if len(title) > TITLE_MAX:
+        raise IncidentError(_("Keep the title under %(max)d characters.") % {"max": TITLE_MAX})
+    if len(region) > REGION_MAX:
+        raise IncidentError(_("Keep the region under %(max)d characters.") % {"max": REGION_MAX})
     if not products:
         raise IncidentError(_("Choose at least one affected service."))
     if impact not in Incident.Impact.values:
         raise IncidentError(_("Unknown impact."))
+    if not message:
+        raise IncidentError(_("Write a first message for the customers."))
+    if len(message) > MESSAGE_MAX:
+        raise IncidentError(_("Keep the message under %(max)d characters.") % {"max": MESSAGE_MAX})
     starts_at = starts_at or timezone.now()
     if ends_at is not None and ends_at <= starts_at:
         raise IncidentError(_("The end must be after the start."))
+    if offer_kind and offer_kind not in CompensationOffer.Kind.values:
+        raise IncidentError(_("Unknown kind of compensation."))
+    if offer_kind and (offer_amount is None or not Decimal(0) < offer_amount < OFFER_MAX):
+        raise IncidentError(_("Give the compensation an amount above zero."))
     incident = Incident.objects.create(
-        title=title.strip(),
-        region=region.strip(),
+        title=title,
+        region=region,
         impact=impact,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -69,6 +94,10 @@ def incident_declare(
     )
     incident.products.set(products)
     IncidentUpdate.objects.create(incident=incident, status=incident.status, message=message)
+    if offer_kind:
+        CompensationOffer.objects.create(
+            incident=incident, kind=offer_kind, amount=offer_amount, automatic=offer_automatic
+        )
     return incident
 
 
@@ -141,6 +170,8 @@ def incident_update_post(*, incident: Incident, status: str, message: str) -> In
         raise IncidentError(_("Unknown status."))
     if not message.strip():
         raise IncidentError(_("Write what changed."))
+    if len(message.strip()) > MESSAGE_MAX:
+        raise IncidentError(_("Keep the message under %(max)d characters.") % {"max": MESSAGE_MAX})
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not incident.is_open:
         raise IncidentError(_("This incident is resolved."))
