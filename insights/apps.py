@@ -8,3 +8,9 @@ class InsightsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "insights"
     verbose_name = _("Insights")
+    demo_seed = "insights.demo.seed"
+
+    def ready(self) -> None:
+        from insights.panels import register_panel
+
+        register_panel()

@@ -154,3 +154,33 @@ class SurveyCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.last_interaction_id}"
+
+
+class ClvFit(models.Model):
+    """One run of ``clv_fit``: the fitted BG/NBD and Gamma-Gamma parameters. The latest one
+    scores customers on the desk's customer panel."""
+
+    as_of = models.DateField(_("as of"))
+    unit = models.CharField(_("time unit"), max_length=8)
+    customers = models.PositiveIntegerField(_("customers"))
+    repeat_customers = models.PositiveIntegerField(_("repeat customers"))
+    r = models.FloatField()
+    alpha = models.FloatField()
+    a = models.FloatField()
+    b = models.FloatField()
+    bgnbd_log_likelihood = models.FloatField()
+    p = models.FloatField(null=True)
+    q = models.FloatField(null=True)
+    gamma = models.FloatField(null=True)
+    gamma_gamma_log_likelihood = models.FloatField(null=True)
+    seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"
+        verbose_name = _("lifetime value model fit")
+        verbose_name_plural = _("lifetime value model fits")
+
+    def __str__(self) -> str:
+        return f"CLV fit {self.as_of} ({self.unit})"

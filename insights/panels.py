@@ -1,0 +1,44 @@
+"""The insights section of the desk's customer panel: lifetime value so far and predicted,
+churn risk (1 - probability alive, from the latest ``clv_fit``) and the customer's last
+survey scores. Registered from ``InsightsConfig.ready()`` (tickets does not import us)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from insights.clv import customer_score
+from insights.models import Survey, SurveyKind
+from portal.models import Purchase
+from tickets.panels import PanelContext, PanelSection, register
+
+
+def _context(panel: PanelContext) -> dict:
+    customer = panel.customer
+    spent = Purchase.objects.filter(customer=customer).aggregate(
+        total=Sum("amount"), orders=Sum(1, filter=Q(amount__gt=0))
+    )
+    latest = {}
+    for survey in (
+        Survey.objects.filter(customer=customer, answered_at__isnull=False)
+        .order_by("kind", "-answered_at")
+    )[:30]:
+        latest.setdefault(survey.kind, survey)
+    return {
+        "spent": spent["total"] or 0,
+        "orders": spent["orders"] or 0,
+        "score": customer_score(customer.pk),
+        "surveys": [latest[kind] for kind in SurveyKind.values if kind in latest],
+    }
+
+
+def register_panel() -> None:
+    register(
+        PanelSection(
+            key="insights",
+            title=_("Value and loyalty"),
+            template="insights/desk_panel.html",
+            context=_context,
+            order=35,
+        )
+    )
