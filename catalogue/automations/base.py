@@ -15,6 +15,9 @@ An automation is a class with a unique ``key``. The catalogue item names it in i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -22,6 +25,23 @@ from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from catalogue.models import ServiceRequest
+
+
+_quiet: ContextVar[bool] = ContextVar("catalogue_automation_emails_off", default=False)
+
+
+@contextmanager
+def emails_off() -> Iterator[None]:
+    """Automations inside this block send no email of their own (demo seeding)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def emails_on() -> bool:
+    return not _quiet.get()
 
 
 class AutomationInputError(Exception):

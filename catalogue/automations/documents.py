@@ -18,6 +18,7 @@ from catalogue.automations.base import (
     AutomationInputError,
     Result,
     ResultFile,
+    emails_on,
     registry,
 )
 from portal.models import Purchase
@@ -70,7 +71,7 @@ class InvoiceCopy(Automation):
             content = render_invoice(purchase, request=request)
             name = f"receipt-{purchase.order_ref}.html".replace("/", "-")[:100]
             to = request.customer.user.email if request.customer.user else request.customer.email
-            if to:
+            if to and emails_on():
                 message = EmailMessage(
                     subject=_("Your copy of order %(ref)s") % {"ref": purchase.order_ref},
                     body=_(
