@@ -1,7 +1,183 @@
-"""``/api/v1/`` operations of the insights app (mounted in ``portal/urls.py``)."""
+"""``/api/v1/`` operations of the insights app (mounted in ``portal/urls.py``).
+
+- ``GET /metrics``: every metric for a period and segment, as ``manage.py metrics --json``
+  (agents, admins and integration tokens);
+- ``GET /customers/{customer_ref}/scores``: a customer's last survey scores and predicted
+  value (same callers);
+- ``POST /surveys/{token}``: answer a survey; the signed token is the credential (no login),
+  a bad token is 400, an expired one 410, a used one 409, a bad answer 422.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from insights.clv import customer_score
+from insights.metrics import Segment, report
+from insights.models import Survey, SurveyKind
+from insights.periods import PeriodError, period_from
+from insights.services.surveys import SurveyError, survey_answer, survey_for_token
+from portal import roles
+from portal.api.auth import allow, is_integration
+from portal.api.schemas import ErrorOut, InvalidOut, StrictSchema
+from portal.models import Channel, Customer, Organisation, Product
 
 router = Router(tags=["insights"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+def may_read_insights(request) -> bool:
+    return is_integration(request) or roles.is_agent(request.user)
+
+
+STAFF = allow(
+    may_read_insights, gettext_lazy("Only agents, admins and integration tokens see insights.")
+)
+
+
+# --- metrics ---------------------------------------------------------------------------------
+class MetricsQuery(Schema):
+    start: date | None = Field(None, description="First day (inclusive); default 30 days ago.")
+    end: date | None = Field(None, description="Last day (inclusive); default today.")
+    organisation: int | None = None
+    product: int | None = None
+    cohort: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    channel: Channel | None = None
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@router.get(
+    "/metrics",
+    response={200: dict, **ERRORS},
+    summary="Loyalty, engagement and service metrics for a period (rates as fractions)",
+    auth=STAFF,
+    url_name="insights_metrics",
+)
+def metrics(request, filters: Query[MetricsQuery]):
+    try:
+        period = period_from(filters.start, filters.end)
+    except PeriodError as exc:
+        return Status(400, {"detail": str(exc)})
+    if filters.organisation and not Organisation.objects.filter(pk=filters.organisation).exists():
+        return Status(404, {"detail": "No such organisation."})
+    if filters.product and not Product.objects.filter(pk=filters.product).exists():
+        return Status(404, {"detail": "No such product."})
+    segment = Segment(
+        organisation=filters.organisation,
+        product=filters.product,
+        cohort=date.fromisoformat(f"{filters.cohort}-01") if filters.cohort else None,
+        channel=filters.channel,
+    )
+    data = report(period, segment)
+    return {"period": {"start": period.start, "end": period.end}, **_jsonable(data)}
+
+
+# --- a customer's scores ------------------------------------------------------------------
+class ScoreOut(Schema):
+    kind: str
+    score: int
+    answered_at: datetime
+    comment: str
+
+
+class CustomerScoresOut(Schema):
+    customer_ref: str
+    spent: Decimal
+    orders: int
+    surveys: list[ScoreOut]
+    p_alive: float | None
+    churn_risk: float | None
+    expected_purchases_12m: float | None
+    predicted_value_12m: float | None
+
+
+@router.get(
+    "/customers/{customer_ref}/scores",
+    response={200: CustomerScoresOut, **ERRORS},
+    summary="A customer's last survey scores and predicted lifetime value",
+    auth=STAFF,
+    url_name="insights_customer_scores",
+)
+def customer_scores(request, customer_ref: str):
+    customer = get_object_or_404(Customer, customer_ref=customer_ref)
+    totals = customer.purchases.aggregate(
+        spent=Sum("amount"), orders=Sum(1, filter=Q(amount__gt=0))
+    )
+    latest = {}
+    for survey in Survey.objects.filter(customer=customer).answered().order_by("-answered_at"):
+        latest.setdefault(survey.kind, survey)
+        if len(latest) == len(SurveyKind.values):
+            break
+    score = customer_score(customer.pk)
+    return {
+        "customer_ref": customer.customer_ref,
+        "spent": totals["spent"] or Decimal(0),
+        "orders": totals["orders"] or 0,
+        "surveys": [
+            {"kind": s.kind, "score": s.score, "answered_at": s.answered_at, "comment": s.comment}
+            for s in latest.values()
+        ],
+        "p_alive": score.p_alive if score else None,
+        "churn_risk": score.churn_risk if score else None,
+        "expected_purchases_12m": score.expected_purchases if score else None,
+        "predicted_value_12m": score.predicted_value if score else None,
+    }
+
+
+# --- answering a survey -----------------------------------------------------------------
+class SurveyAnswerIn(StrictSchema):
+    score: int
+    comment: str = Field("", max_length=2000)
+    category_spend: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    likely_recommend: int | None = None
+    likely_try_other: int | None = None
+    likely_return: int | None = None
+
+
+class SurveyAnsweredOut(Schema):
+    kind: str
+    score: int
+    answered_at: datetime
+
+
+@router.post(
+    "/surveys/{token}",
+    response={200: SurveyAnsweredOut, 400: ErrorOut, 409: ErrorOut, 410: ErrorOut, 422: InvalidOut},
+    summary="Answer a survey with the token from its link (no login)",
+    auth=None,
+    url_name="insights_survey_answer",
+)
+def survey_answer_api(request, token: str, payload: SurveyAnswerIn):
+    try:
+        survey = survey_for_token(token)
+        survey = survey_answer(survey=survey, channel=Channel.API, **payload.model_dump())
+    except SurveyError as error:
+        if error.code == "bad_answer":
+            return Status(
+                422,
+                {
+                    "detail": error.message,
+                    "errors": [
+                        {"field": None if k == "__all__" else k, "message": str(v)}
+                        for k, v in error.errors.items()
+                    ],
+                },
+            )
+        return Status(error.status, {"detail": error.message})
+    return {"kind": survey.kind, "score": survey.score, "answered_at": survey.answered_at}

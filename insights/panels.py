@@ -20,8 +20,9 @@ def _context(panel: PanelContext) -> dict:
     )
     latest = {}
     for survey in (
-        Survey.objects.filter(customer=customer, answered_at__isnull=False)
-        .order_by("kind", "-answered_at")
+        Survey.objects.filter(customer=customer, answered_at__isnull=False).order_by(
+            "kind", "-answered_at"
+        )
     )[:30]:
         latest.setdefault(survey.kind, survey)
     return {

@@ -72,4 +72,28 @@ def url_rows(m) -> dict:
 
 
 def api_rows(m) -> dict:
-    return {}
+    staff = m.only(("ada", "root"), 200, others=403, anonymous=401)
+    return {
+        "GET /api/v1/metrics": [
+            m.Probe("GET", "/api/v1/metrics?start=2026-01-01&end=2026-01-31", staff),
+            m.Probe(
+                "GET",
+                "/api/v1/metrics?start=2026-02-01&end=2026-01-01",
+                m.only(("ada", "root"), 400, others=403, anonymous=401),
+                note="end before start",
+            ),
+        ],
+        "GET /api/v1/customers/{customer_ref}/scores": [
+            m.Probe("GET", "/api/v1/customers/C-ALICE/scores", staff),
+        ],
+        "POST /api/v1/surveys/{token}": [
+            m.Probe(
+                "POST",
+                lambda ctx: f"/api/v1/surveys/{_token(ctx)}",
+                m.expect(200),
+                data={"score": 4},
+                note="the token is the credential",
+            ),
+            m.Probe("POST", "/api/v1/surveys/forged", m.expect(400), data={"score": 4}),
+        ],
+    }
