@@ -281,17 +281,31 @@ def insert_new(model, fields: list[str], rows: list[tuple], returning: list[str]
         raise NotImplementedError("insert_new needs INSERT ... RETURNING (PostgreSQL, SQLite)")
     columns = ", ".join(ops.quote_name(meta.get_field(name).column) for name in fields)
     back = ", ".join(ops.quote_name(meta.get_field(name).column) for name in returning)
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    limit = min(connection.features.max_query_params or 65535, 65535)
-    per_statement = max(1, limit // len(fields))
     insert = ops.insert_statement(on_conflict=OnConflict.IGNORE)
     suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], []) or ""
+    table = ops.quote_name(meta.db_table)
     result: list[tuple] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array per column: a statement of a dozen parameters whatever the row count
+            # (psycopg's client-side handling of a statement with tens of thousands of
+            # placeholders costs more than the insert itself).
+            arrays = ", ".join(
+                f"%s::{meta.get_field(name).db_type(connection)}[]" for name in fields
+            )
+            cursor.execute(
+                f"{insert} {table} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+                f"{suffix} RETURNING {back}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return [tuple(row) for row in cursor.fetchall()]
+        placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        limit = min(connection.features.max_query_params or 65535, 65535)
+        per_statement = max(1, limit // len(fields))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             cursor.execute(
-                f"{insert} {ops.quote_name(meta.db_table)} ({columns}) "
+                f"{insert} {table} ({columns}) "
                 f"VALUES {', '.join([placeholder] * len(chunk))} {suffix} RETURNING {back}",
                 [value for row in chunk for value in row],
             )
