@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ from portal.models import Customer, Product, Subscription
 
 from .models import (
     CompensationGrant,
+    CompensationOffer,
     Incident,
     IncidentAudience,
     IncidentUpdate,
@@ -298,8 +300,6 @@ def _customer(user) -> Customer | None:
 # --- one incident, as the viewer sees it ----------------------------------------------------
 def incident_for(user, pk: int) -> Incident:
     """The incident (404 when the viewer may not see it) with its services and updates."""
-    from django.shortcuts import get_object_or_404
-
     incident = get_object_or_404(
         Incident.objects.visible_to(user).prefetch_related("products"), pk=pk
     )
@@ -312,7 +312,7 @@ class Affected:
     """What the incident means for one customer."""
 
     affected: bool
-    offer: object | None  # CompensationOffer
+    offer: CompensationOffer | None
     grant: CompensationGrant | None
 
     @property
@@ -321,8 +321,6 @@ class Affected:
 
 
 def affected_view(incident: Incident, customer: Customer | None) -> Affected:
-    from .models import CompensationOffer
-
     offer = CompensationOffer.objects.filter(incident=incident).first()
     if customer is None:
         return Affected(False, offer, None)

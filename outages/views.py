@@ -152,7 +152,7 @@ def service_follow(request, slug: str):
         raise PermissionDenied(_("Only customers can follow a service."))
     try:
         status_subscription_add(customer=customer, product=product, user=request.user)
-    except StatusSubscriptionError as error:  # pragma: no cover - _followable checks first
+    except StatusSubscriptionError as error:  # the page only offers services: a stale form
         messages.error(request, str(error))
     else:
         messages.success(

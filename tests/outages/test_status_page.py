@@ -312,3 +312,21 @@ def test_agents_and_visitors_get_no_follow_buttons(client_for, ada, fibre_svc):
     assert "/follow/" not in client_for(ada).get("/status/").content.decode()
     page = client_for(None).get("/status/").content.decode()
     assert "/follow/" not in page and "to follow a service" in page
+
+
+def test_subscription_service_refuses_products_and_records_once(alice, fibre_svc):
+    from outages.services_public import (
+        StatusSubscriptionError,
+        status_subscription_add,
+        status_subscription_remove,
+    )
+
+    hub = Product.objects.create(name="Smart hub", slug="hub", kind=Product.Kind.PRODUCT)
+    with pytest.raises(StatusSubscriptionError):
+        status_subscription_add(customer=alice.customer, product=hub)
+    _sub, created = status_subscription_add(customer=alice.customer, product=fibre_svc)
+    _again, created_again = status_subscription_add(customer=alice.customer, product=fibre_svc)
+    assert created and not created_again
+    assert status_subscription_remove(customer=alice.customer, product=fibre_svc)
+    assert not status_subscription_remove(customer=alice.customer, product=fibre_svc)
+    assert Interaction.objects.filter(kind="status_subscribe").count() == 2
