@@ -14,8 +14,14 @@ MODS = ("mo", "ada", "root")
 def forum(ctx) -> dict:
     cache = ctx.__dict__.setdefault("_community", {})
     if not cache:
-        from community.models import Category, Visibility
-        from community.services import flag_create, post_answer, profile_for, thread_ask
+        from community.models import Category, ModerationAction, Tag, Visibility
+        from community.services import (
+            flag_create,
+            post_answer,
+            profile_for,
+            thread_ask,
+            thread_moderate,
+        )
         from portal.models import Organisation
 
         ctx.settings.COMMUNITY_PREMODERATE_FIRST_POSTS = False
@@ -39,6 +45,7 @@ def forum(ctx) -> dict:
         hidden = thread_ask(
             author=alice, category=private, title="Matrix Acme question", body="Private."
         )
+        thread_moderate(thread=thread, moderator=ctx.users["mo"], action="pin")
         cache.update(
             public=public,
             private=private,
@@ -49,6 +56,8 @@ def forum(ctx) -> dict:
             hidden_question=hidden.posts.get(),
             flag=flag_create(post=answer, reporter=ctx.users["amy"], reason="spam"),
             alice_handle=profile_for(alice).handle,
+            tag=Tag.objects.create(name="matrix", slug="matrix"),
+            log=ModerationAction.objects.get(thread=thread, action="pin"),
         )
     return cache
 
@@ -69,6 +78,9 @@ def path(template: str) -> Callable:
             alice_handle=objects["alice_handle"],
             public=objects["public"].slug,
             private=objects["private"].slug,
+            category_pk=objects["public"].pk,
+            tag=objects["tag"].pk,
+            log=objects["log"].pk,
         )
 
     return build
@@ -96,6 +108,7 @@ def url_rows(m) -> dict:
         }
 
     return {
+        **admin_rows(m),
         "community:index": [P("GET", path("/community/"), expect(200))],
         "community:ask": [
             P("GET", path("/community/ask/"), signed_in(200)),
@@ -231,6 +244,50 @@ def url_rows(m) -> dict:
             ),
         ],
     }
+
+
+def admin_rows(m) -> dict:
+    """Our Wagtail admin pages: only admins get in (everyone else is bounced to sign in)."""
+    views = {
+        "community_categories": (
+            "categories",
+            ("index", "index_results", "add", "edit", "delete"),
+            "category_pk",
+        ),
+        "community_tags": ("tags", ("index", "index_results", "add", "edit", "delete"), "tag"),
+        "community_log": ("log", ("index", "index_results", "inspect"), "log"),
+    }
+    suffix = {
+        "index": "",
+        "index_results": "results/",
+        "add": "new/",
+        "edit": "edit/{pk}/",
+        "delete": "delete/{pk}/",
+        "inspect": "inspect/{pk}/",
+    }
+    rows = {}
+    for namespace, (prefix, names, key) in views.items():
+        for name in names:
+            template = f"/admin/community/{prefix}/{suffix[name]}"
+            fixed = template.split("{pk}")[0]
+            rows[f"{namespace}:{name}"] = [
+                m.Probe("GET", path(template.replace("{pk}", "{" + key + "}")), m.admin_only(fixed))
+            ]
+    rows["community_reports:community"] = [
+        m.Probe(
+            "GET",
+            path("/admin/reports/community/?days=7"),
+            m.admin_only("/admin/reports/community/"),
+        ),
+    ]
+    rows["community_reports:community_results"] = [
+        m.Probe(
+            "GET",
+            path("/admin/reports/community/results/"),
+            m.admin_only("/admin/reports/community/results/"),
+        ),
+    ]
+    return rows
 
 
 def api_rows(m) -> dict:
