@@ -5,22 +5,38 @@ service with its current state), ``GET /incidents`` (open, scheduled and recent 
 their updates) and ``GET /incidents/{id}``. They read through ``Incident.objects.visible_to``:
 callers who are not agents see published incidents and published updates only, and an
 unpublished incident is a 404. Anonymous answers may be cached for 30 seconds.
+
+Writes (agents with a session or personal token, integration tokens such as a monitoring
+system's; others 403): ``POST /incidents`` (declare, optionally with a compensation offer and
+``publish``), ``POST /incidents/{id}/updates`` (an update, or ``resolved``; agents may also
+reply on the linked tickets) and ``POST /incidents/{id}/publish``. Bad input is a 422 with a
+``detail`` and nothing written.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.responses import Status
+from pydantic import Field as PydanticField
 
-from portal.api.auth import SessionAuth, TokenAuth
-from portal.api.schemas import ErrorOut
+from portal import roles
+from portal.api.auth import SessionAuth, TokenAuth, allow, is_integration
+from portal.api.schemas import ErrorOut, StrictSchema
+from portal.models import Product
 
 from . import selectors
 from .models import Incident
+from .services import IncidentError, incident_declare, incident_publish
+from .services_desk import incident_update_with_tickets
 
 router = Router(tags=["outages"])
 
@@ -160,3 +176,135 @@ def incident(request: HttpRequest, response: HttpResponse, incident_id: int):
     found = selectors.incident_for(request.user, incident_id)
     _cacheable(request, response)
     return _incident_out(found, request)
+
+
+# --- writes: agents and integrations (monitoring systems) -------------------------------------
+
+
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def may_manage_incidents(request: HttpRequest) -> bool:
+    return is_integration(request) or roles.is_agent(request.user)
+
+
+MANAGERS = allow(may_manage_incidents, "Incidents are declared by agents and integrations.")
+
+
+class OfferIn(StrictSchema):
+    kind: Literal["credit", "discount", "points"]
+    amount: Decimal = PydanticField(gt=0, max_digits=10, decimal_places=2)
+    automatic: bool = False
+
+
+class IncidentIn(StrictSchema):
+    title: str = PydanticField(min_length=1, max_length=200)
+    services: list[str] = PydanticField(
+        min_length=1, max_length=50, description="Slugs of the affected services."
+    )
+    impact: Literal["degraded", "partial", "major", "maintenance"]
+    message: str = PydanticField(min_length=1, max_length=20_000)
+    region: str = PydanticField("", max_length=64)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    offer: OfferIn | None = None
+    publish: bool = PydanticField(False, description="Publish (tell the customers) at once.")
+
+
+class IncidentUpdateIn(StrictSchema):
+    status: Literal["investigating", "identified", "monitoring", "resolved"]
+    message: str = PydanticField(min_length=1, max_length=20_000)
+    reply_linked: bool = PydanticField(
+        False, description="Also reply on the linked tickets (agents only)."
+    )
+
+
+class PublishOut(Schema):
+    id: int
+    added: int = PydanticField(description="Customers added to the audience by this call.")
+    audience: int
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        raise HttpError(422, f"{field}: include a time zone (e.g. 2026-05-02T10:00:00Z).")
+    return value
+
+
+def _written(incident: Incident, request: HttpRequest) -> dict:
+    incident = Incident.objects.prefetch_related("products").get(pk=incident.pk)
+    incident.public_updates = list(incident.updates.order_by("-created_at", "-pk"))
+    return _incident_out(incident, request)
+
+
+def _by(request: HttpRequest):
+    return request.user if request.user.is_authenticated else None
+
+
+@router.post(
+    "/incidents",
+    response={201: IncidentOut, **WRITE_ERRORS},
+    auth=MANAGERS,
+    summary="Declare an incident (agents, integrations)",
+)
+def incident_create(request: HttpRequest, payload: IncidentIn):
+    slugs = list(dict.fromkeys(payload.services))
+    products = list(Product.objects.filter(slug__in=slugs))
+    unknown = sorted(set(slugs) - {product.slug for product in products})
+    if unknown:
+        raise HttpError(422, f"services: unknown service {', '.join(unknown)}.")
+    offer = payload.offer
+    try:
+        incident = incident_declare(
+            title=payload.title,
+            products=products,
+            impact=payload.impact,
+            message=payload.message,
+            region=payload.region,
+            starts_at=_aware(payload.starts_at, "starts_at"),
+            ends_at=_aware(payload.ends_at, "ends_at"),
+            offer_kind=offer.kind if offer else "",
+            offer_amount=offer.amount if offer else None,
+            offer_automatic=offer.automatic if offer else False,
+            by=_by(request),
+        )
+        if payload.publish:
+            incident_publish(incident=incident)
+    except IncidentError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return Status(201, _written(incident, request))
+
+
+@router.post(
+    "/incidents/{incident_id}/updates",
+    response={201: IncidentOut, **WRITE_ERRORS},
+    auth=MANAGERS,
+    summary="Post an update, or resolve (agents, integrations)",
+)
+def incident_update_create(request: HttpRequest, incident_id: int, payload: IncidentUpdateIn):
+    incident = get_object_or_404(Incident, pk=incident_id)
+    if payload.reply_linked and not roles.is_agent(request.user):
+        raise HttpError(422, "reply_linked: only agents reply on tickets.")
+    try:
+        incident_update_with_tickets(
+            incident=incident,
+            status=payload.status,
+            message=payload.message,
+            by=_by(request),
+            reply_linked=payload.reply_linked,
+        )
+    except IncidentError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return Status(201, _written(incident, request))
+
+
+@router.post(
+    "/incidents/{incident_id}/publish",
+    response={200: PublishOut, **WRITE_ERRORS},
+    auth=MANAGERS,
+    summary="Publish: freeze (or extend) the audience and notify it (agents, integrations)",
+)
+def incident_publish_create(request: HttpRequest, incident_id: int):
+    incident = get_object_or_404(Incident, pk=incident_id)
+    added = incident_publish(incident=incident)
+    return {"id": incident.pk, "added": added, "audience": incident.audience.count()}
