@@ -13,7 +13,7 @@ def request_tone(status: str) -> str:
 
 
 @register.inclusion_tag("catalogue/includes/home_shortcuts.html", takes_context=True)
-def catalogue_shortcuts(context, limit: int = 6):
+def catalogue_shortcuts(context, limit: int = 4):
     """The home page's catalogue shortcuts: the first items the user may request."""
     from catalogue.models import CatalogueItem
 
