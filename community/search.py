@@ -2,16 +2,17 @@
 questions" suggestions on the ask page.
 
 Matching is a plain, portable ORM query over the threads the reader may see (title, then the
-question's text; every word for the search page, any word for suggestions), ranked by title
-matches, then solved, then votes. It respects ``Thread.objects.visible_to`` exactly, which a
-separate search index would have to duplicate.
+question's text; every word for the search page, any word for suggestions), ranked by words
+matched (in the title three times a match in the question), then solved, then votes. It
+respects ``Thread.objects.visible_to`` exactly, which a separate search index would have to
+duplicate.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Post, Thread
@@ -67,6 +68,7 @@ def threads_matching(text: str, *, user, any_word: bool = False):
     if not terms:
         return threads.none()
     combined = None
+    rank = Value(0)
     for term in terms:
         in_question = Exists(
             Post.objects.filter(
@@ -74,14 +76,21 @@ def threads_matching(text: str, *, user, any_word: bool = False):
             )
         )
         condition = Q(title__icontains=term) | in_question
+        rank = rank + Case(
+            When(title__icontains=term, then=Value(3)),
+            When(in_question, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
         if combined is None:
             combined = condition
         else:
             combined = (combined | condition) if any_word else (combined & condition)
     return (
         threads.filter(combined)
+        .annotate(rank=rank)
         .select_related("category")
-        .order_by("-is_solved", "-score", "-last_activity_at", "-id")
+        .order_by("-rank", "-is_solved", "-score", "-last_activity_at", "-id")
     )
 
 

@@ -54,3 +54,10 @@ def test_home_highlights_solved_and_unanswered_for_agents(
     assert question.title in html and "Nobody answered" not in html
     html = client_for(ada).get("/").content.decode()
     assert "Nobody answered this one yet" in html
+
+
+def test_suggestions_rank_by_words_matched(general, alice, bob, ask):
+    ask(alice, general, title="Where is my order?", body="I ordered a phone.")
+    ask(alice, general, title="Router light blinking red after a power cut", body="Help.")
+    ranked = list(threads_matching("router blinking red", user=bob, any_word=True))
+    assert ranked[0].title == "Router light blinking red after a power cut"
