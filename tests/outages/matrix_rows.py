@@ -202,9 +202,192 @@ def _public_api_rows(m) -> dict:
     }
 
 
+# --- the agents' side: /desk/incidents/ and the write API ------------------------------------
+def desk_incident(ctx):
+    """A published incident on alice's service for the desk probes (its own, so resolving it
+    does not change what the public probes see)."""
+
+    def build():
+        from outages.services import incident_declare, incident_publish
+
+        incident = incident_declare(
+            title="Matrix desk outage",
+            products=[status_service(ctx)],
+            impact="major",
+            message="Desk probe",
+        )
+        incident_publish(incident=incident)
+        return incident
+
+    return _cached(ctx, "desk", build)
+
+
+def _linked_ticket(ctx):
+    """alice's ticket, linked to the desk incident (for the unlink probe)."""
+    from outages.models import IncidentTicket
+    from tests.tickets import matrix as tm
+
+    ticket = tm.alice_ticket(ctx)
+    IncidentTicket.objects.get_or_create(
+        incident=desk_incident(ctx), ticket=ticket, defaults={"customer": ticket.customer}
+    )
+    return ticket
+
+
+def _desk(template: str):
+    return lambda ctx: template.format(id=desk_incident(ctx).pk)
+
+
+def _declared_by_agents_only(ctx, response) -> None:
+    from outages.models import Incident
+
+    made = Incident.objects.filter(title="Matrix declared").exists()
+    assert made is (ctx.role in ("ada", "root")), "only agents declare"
+
+
+def _desk_url_rows(m) -> dict:
+    from tests.tickets import matrix as tm
+
+    agents = m.agents_only
+    to_incident = m.Redirect("/desk/incidents/")
+
+    def declare_data(ctx):
+        return {
+            "title": "Matrix declared",
+            "products": [str(status_service(ctx).pk)],
+            "impact": "major",
+            "message": "Declared by a probe",
+        }
+
+    return {
+        "outages_desk:list": [
+            m.Probe("GET", "/desk/incidents/", agents(200)),
+            m.Probe("GET", "/desk/incidents/?status=zz&product=x&page=y", agents(200)),
+            m.Probe("POST", "/desk/incidents/", agents(405)),
+        ],
+        "outages_desk:new": [
+            m.Probe("GET", "/desk/incidents/new/", agents(200)),
+            m.Probe(
+                "POST",
+                "/desk/incidents/new/",
+                agents(to_incident),
+                data=declare_data,
+                check=_declared_by_agents_only,
+            ),
+            m.Probe("POST", "/desk/incidents/new/", agents(400), data={"title": ""}),
+        ],
+        "outages_desk:detail": [
+            m.Probe("GET", _desk("/desk/incidents/{id}/"), agents(200)),
+            m.Probe("GET", _path("/desk/incidents/{id}/", draft_incident), agents(200)),
+            m.Probe("GET", "/desk/incidents/999999/", agents(404)),
+        ],
+        "outages_desk:publish": [
+            m.Probe(
+                "POST", _path("/desk/incidents/{id}/publish/", draft_incident), agents(to_incident)
+            ),
+            m.Probe("GET", _desk("/desk/incidents/{id}/publish/"), agents(405)),
+        ],
+        "outages_desk:update": [
+            m.Probe(
+                "POST",
+                _desk("/desk/incidents/{id}/updates/"),
+                agents(to_incident),
+                data={"status": "identified", "message": "Probe update"},
+            ),
+            m.Probe("POST", _desk("/desk/incidents/{id}/updates/"), agents(400), data={}),
+        ],
+        "outages_desk:resolve": [
+            m.Probe(
+                "POST",
+                _desk("/desk/incidents/{id}/resolve/"),
+                agents(to_incident),
+                data={"message": "Probe resolution"},
+            ),
+            m.Probe("GET", _desk("/desk/incidents/{id}/resolve/"), agents(405)),
+        ],
+        "outages_desk:link": [
+            m.Probe(
+                "POST",
+                tm.path_of(_desk("/desk/incidents/{id}/tickets/"), tm.alice_ticket),
+                agents(to_incident),
+                data=lambda ctx: {"ticket": str(tm.alice_ticket(ctx).pk)},
+            ),
+            m.Probe(
+                "POST", _desk("/desk/incidents/{id}/tickets/"), agents(400), data={"ticket": "x"}
+            ),
+        ],
+        "outages_desk:unlink": [
+            m.Probe(
+                "POST",
+                lambda ctx: (
+                    f"/desk/incidents/{desk_incident(ctx).pk}/tickets/{_linked_ticket(ctx).pk}/unlink/"
+                ),
+                agents(to_incident),
+            ),
+        ],
+        "outages_desk:proactive": [
+            m.Probe(
+                "POST",
+                _desk("/desk/incidents/{id}/proactive/"),
+                agents(to_incident),
+                data={"top": "1", "subject": "Probe", "body": "Proactive probe"},
+            ),
+            m.Probe(
+                "POST", _desk("/desk/incidents/{id}/proactive/"), agents(400), data={"top": "0"}
+            ),
+        ],
+    }
+
+
+def _desk_api_rows(m) -> dict:
+    managers = m.only(("ada", "root"), 201, others=403, anonymous=401)
+    declared = {
+        "title": "Matrix API outage",
+        "impact": "partial",
+        "message": "From monitoring",
+    }
+    return {
+        "POST /api/v1/incidents": [
+            m.Probe(
+                "POST",
+                "/api/v1/incidents",
+                managers,
+                data=lambda ctx: {**declared, "services": [status_service(ctx).slug]},
+            ),
+            m.Probe(
+                "POST",
+                "/api/v1/incidents",
+                m.only(("ada", "root"), 422, others=403, anonymous=401),
+                data={**declared, "services": ["no-such-service"]},
+            ),
+        ],
+        "POST /api/v1/incidents/{incident_id}/updates": [
+            m.Probe(
+                "POST",
+                _desk("/api/v1/incidents/{id}/updates"),
+                managers,
+                data={"status": "monitoring", "message": "Probe"},
+            ),
+            m.Probe(
+                "POST",
+                _desk("/api/v1/incidents/{id}/updates"),
+                m.only(("ada", "root"), 422, others=403, anonymous=401),
+                data={"status": "gone", "message": "Probe"},
+            ),
+        ],
+        "POST /api/v1/incidents/{incident_id}/publish": [
+            m.Probe(
+                "POST",
+                _path("/api/v1/incidents/{id}/publish", draft_incident),
+                m.only(("ada", "root"), 200, others=403, anonymous=401),
+            ),
+        ],
+    }
+
+
 def url_rows(m) -> dict:
-    return {**_public_url_rows(m)}
+    return {**_public_url_rows(m), **_desk_url_rows(m)}
 
 
 def api_rows(m) -> dict:
-    return {**_public_api_rows(m)}
+    return {**_public_api_rows(m), **_desk_api_rows(m)}
