@@ -15,7 +15,7 @@ from insights.metrics import (  # noqa: F401  (registration order = report order
     service,
     surveys,
 )
-from insights.metrics.base import EVERYONE, REGISTRY, Metric, Period, Segment
+from insights.metrics.base import EVERYONE, REGISTRY, Metric, Period, Segment, shared_queries
 from insights.metrics.cohorts import cohort_retention
 from insights.metrics.engagement import engagement_by_channel
 from insights.metrics.incidents import incident_impact
@@ -47,12 +47,18 @@ assert set(METRICS) == set(REGISTRY), "every registered metric has a place in OR
 
 
 def values(period: Period, segment: Segment = EVERYONE) -> dict[str, float | None]:
-    """Every metric's value, keyed by name."""
-    return {name: metric(period, segment) for name, metric in METRICS.items()}
+    """Every metric's value, keyed by name (shared aggregates run once)."""
+    with shared_queries():
+        return {name: metric(period, segment) for name, metric in METRICS.items()}
 
 
 def report(period: Period, segment: Segment = EVERYONE) -> dict:
     """Every metric and every table of the period, JSON-ready apart from dates."""
+    with shared_queries():
+        return _report(period, segment)
+
+
+def _report(period: Period, segment: Segment) -> dict:
     return {
         **values(period, segment),
         "engagement_by_channel": engagement_by_channel(period, segment),

@@ -11,7 +11,9 @@ period 2026-01-01..2026-01-31 is ``[2026-01-01 00:00, 2026-02-01 00:00)`` local 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -218,6 +220,29 @@ class Days(Func):
             template="(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)",
             **extra,
         )
+
+
+_shared: ContextVar[dict | None] = ContextVar("insights_shared_queries", default=None)
+
+
+@contextmanager
+def shared_queries() -> Iterator[None]:
+    """Inside this block, metrics that need the same aggregate (orders and revenue for
+    frequency, AOV and CLV; the customer base for retention and churn) run it once."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def shared(key: tuple, compute: Callable[[], dict]) -> dict:
+    cache = _shared.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def inactivity_window() -> timedelta:

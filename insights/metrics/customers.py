@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
-from insights.metrics.base import Period, Segment, inactivity_window, metric, ratio
+from insights.metrics.base import Period, Segment, inactivity_window, metric, ratio, shared
 from portal.models import Purchase, Subscription
 
 
@@ -135,7 +135,12 @@ def active_customers(at: datetime, segment: Segment) -> QuerySet:
 
 def base_counts(period: Period, segment: Segment) -> dict[str, int]:
     """``at_start``, ``at_end``, ``new`` (acquired in the period, active at the end) and
-    ``lost`` (active at the start, not at the end), in one query."""
+    ``lost`` (active at the start, not at the end), in one query (shared by retention and
+    churn inside ``shared_queries``)."""
+    return shared(("base", period, segment), lambda: _base_counts(period, segment))
+
+
+def _base_counts(period: Period, segment: Segment) -> dict[str, int]:
     start, end = period.start_at, period.end_at
     acquired, parts = acquired_at()
     customers = with_active_flag(segment.customers_qs(), start, "s")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Avg, Count, Max, Min, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from insights.metrics.base import Days, Period, Segment, metric, ratio
+from insights.metrics.base import Days, Period, Segment, metric, ratio, shared
 from portal.models import Purchase
 
 DAYS_PER_YEAR = 365.25
@@ -25,13 +25,17 @@ def purchases_in(period: Period, segment: Segment):
 
 def order_totals(period: Period, segment: Segment) -> dict:
     """``orders``, ``revenue`` (net) and ``customers`` (with an order) of the period."""
-    totals = purchases_in(period, segment).aggregate(
-        orders=Count("pk", filter=Q(amount__gt=0)),
-        revenue=Sum("amount"),
-        customers=Count("customer", distinct=True, filter=Q(amount__gt=0)),
-    )
-    totals["revenue"] = float(totals["revenue"] or 0)
-    return totals
+
+    def compute() -> dict:
+        totals = purchases_in(period, segment).aggregate(
+            orders=Count("pk", filter=Q(amount__gt=0)),
+            revenue=Sum("amount"),
+            customers=Count("customer", distinct=True, filter=Q(amount__gt=0)),
+        )
+        totals["revenue"] = float(totals["revenue"] or 0)
+        return totals
+
+    return shared(("orders", period, segment), compute)
 
 
 @metric(
@@ -49,7 +53,7 @@ def repeat_customer_rate(period: Period, segment: Segment) -> float | None:
         .values("customer")
         .annotate(orders=Count("pk"))
     )
-    purchasing = per_customer.count()
+    purchasing = order_totals(period, segment)["customers"]
     return ratio(per_customer.filter(orders__gt=1).count(), purchasing)
 
 
