@@ -212,7 +212,7 @@ def post_edit(
     """Change a post's text (and a question's title); the old text is kept as a revision."""
     now = now_or(now)
     require_member(editor)
-    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
     moderator = is_moderator(editor)
     if post.author_id != editor.pk and not moderator:
         raise PermissionDenied("Only the author or a moderator may edit this post.")

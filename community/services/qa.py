@@ -40,7 +40,11 @@ def vote_cast(*, post: Post, voter, value: int, now: datetime | None = None) -> 
         raise CommunityError(_("A vote is +1, -1 or 0."))
     if not Post.objects.visible_to(voter).filter(pk=post.pk).exists():
         raise PermissionDenied("This post is not visible to you.")
-    post = Post.objects.select_for_update().select_related("thread", "author").get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread", "author")
+        .get(pk=post.pk)
+    )
     if post.author_id == voter.pk:
         raise CommunityError(_("You cannot vote on your own post."))
     if not post.is_published:
