@@ -106,7 +106,7 @@ class IncidentDeclareForm(forms.Form):
         help_text=_("Needs a start in the future and an end; the impact is maintenance."),
     )
     offer_kind = forms.ChoiceField(
-        label=_("Compensation"),
+        label=_("Kind"),
         required=False,
         choices=[("", _("None")), *CompensationOffer.Kind.choices],
     )
