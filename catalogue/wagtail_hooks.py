@@ -39,7 +39,7 @@ from catalogue.models import (
     WebhookDelivery,
 )
 from catalogue.reports import CatalogueReportView, FailureReasonsView
-from catalogue.services import RequestError, request_rerun
+from catalogue.services import RequestError, request_complete, request_rerun
 from portal import roles
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
@@ -191,8 +191,8 @@ class RequestViewSet(PortalViewSet):
         TitleColumn(
             "rerun",
             label=gettext_lazy("Action"),
-            accessor=lambda obj: _("Re-run") if obj.status == RequestStatus.FAILED else "",
-            get_url=lambda obj: _rerun_link(obj) if obj.status == RequestStatus.FAILED else None,
+            accessor=lambda obj: _action_label(obj),
+            get_url=lambda obj: _action_link(obj),
         ),
     ]
     filterset_class = RequestFilterSet
@@ -221,11 +221,26 @@ class RequestViewSet(PortalViewSet):
         return [
             *super().get_urlpatterns(),
             path("rerun/<int:pk>/", rerun_view, name="rerun"),
+            path("complete/<int:pk>/", complete_view, name="complete"),
         ]
 
 
-def _rerun_link(obj: ServiceRequest) -> str:
-    return reverse("catalogue_requests:rerun", args=[obj.pk])
+def _completable(obj: ServiceRequest) -> bool:
+    return obj.status == RequestStatus.IN_PROGRESS and obj.waiting_for == "agent"
+
+
+def _action_label(obj: ServiceRequest) -> str:
+    if obj.status == RequestStatus.FAILED:
+        return _("Re-run")
+    return _("Mark fulfilled") if _completable(obj) else ""
+
+
+def _action_link(obj: ServiceRequest) -> str | None:
+    if obj.status == RequestStatus.FAILED:
+        return reverse("catalogue_requests:rerun", args=[obj.pk])
+    if _completable(obj):
+        return reverse("catalogue_requests:complete", args=[obj.pk])
+    return None
 
 
 def rerun_view(request, pk: int):
@@ -250,6 +265,35 @@ def rerun_view(request, pk: int):
         request,
         "catalogue/admin/rerun.html",
         {"req": service_request, "can_rerun": service_request.status == RequestStatus.FAILED},
+    )
+
+
+def complete_view(request, pk: int):
+    """GET: confirm; POST: an agent's manual request (or a failed one) is done by hand."""
+    if not roles.is_admin(request.user):
+        raise PermissionDenied
+    service_request = get_object_or_404(
+        ServiceRequest.objects.select_related("item", "customer", "ticket"), pk=pk
+    )
+    can_complete = service_request.status in (RequestStatus.IN_PROGRESS, RequestStatus.FAILED)
+    if request.method == "POST":
+        try:
+            request_complete(
+                request=service_request,
+                actor=request.user,
+                note=request.POST.get("note", "")[:2000],
+            )
+        except RequestError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(number)s is fulfilled.") % {"number": service_request.number}
+            )
+        return redirect("catalogue_requests:index")
+    return TemplateResponse(
+        request,
+        "catalogue/admin/complete.html",
+        {"req": service_request, "can_complete": can_complete},
     )
 
 

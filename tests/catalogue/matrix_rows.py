@@ -248,7 +248,10 @@ ADMIN_VIEWS = {
         "categories",
         ("index", "index_results", "add", "edit", "delete"),
     ),
-    "catalogue_requests": ("requests", ("index", "index_results", "inspect", "rerun")),
+    "catalogue_requests": (
+        "requests",
+        ("index", "index_results", "inspect", "rerun", "complete"),
+    ),
     "catalogue_cards": ("cards", ("index", "index_results", "add", "edit", "inspect")),
     "catalogue_webhooks": ("webhooks", ("index", "index_results", "inspect")),
 }
@@ -260,6 +263,7 @@ ROUTES = {
     "delete": "delete/{pk}/",
     "inspect": "inspect/{pk}/",
     "rerun": "rerun/{pk}/",
+    "complete": "complete/{pk}/",
 }
 REPORTS = {
     "items": "/admin/reports/catalogue/",
@@ -294,6 +298,15 @@ def admin_rows(m) -> dict:
             m.admin_only("/admin/catalogue/requests/rerun/")
             | {"root": m.Redirect("/admin/catalogue/requests/")},
             note="amy's request is not failed: refused with a message",
+        )
+    )
+    rows["catalogue_requests:complete"].append(
+        m.Probe(
+            "POST",
+            _admin_path("catalogue_requests", "/admin/catalogue/requests/complete/{pk}/"),
+            m.admin_only("/admin/catalogue/requests/complete/")
+            | {"root": m.Redirect("/admin/catalogue/requests/")},
+            note="amy's request awaits approval: refused with a message",
         )
     )
     return rows

@@ -190,3 +190,18 @@ def test_report_csv(items, alice, root, client_for):
     lines = text.strip().splitlines()
     assert lines[0].startswith("Item,Requests,Fulfilled,Without an agent,Automation rate")
     assert lines[1].startswith("Lost card,1,1,1,100%,2.0,2.0")
+
+
+def test_complete_a_manual_request_from_the_admin(items, alice, root, submit, client_for):
+    request = submit(alice, items["manual"], {"address": "Via Roma 1", "urgent": "no"})
+    assert request.waiting_for == "agent"
+    listing = client_for(root).get("/admin/catalogue/requests/").content
+    url = f"/admin/catalogue/requests/complete/{request.pk}/"
+    assert url.encode() in listing
+    assert client_for(root).get(url).status_code == 200
+    response = client_for(root).post(url, {"note": "Line moved on Monday."})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == RequestStatus.FULFILLED
+    assert request.result == "Line moved on Monday."
+    assert not request.automated
