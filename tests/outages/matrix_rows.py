@@ -385,8 +385,27 @@ def _desk_api_rows(m) -> dict:
     }
 
 
+def _admin_url_rows(m) -> dict:
+    """The read-only Incidents menu and the incident report in the Wagtail admin: admins."""
+    simple = {
+        "incidents:index": "/admin/incidents/",
+        "incidents:index_results": "/admin/incidents/results/",
+        "outages_reports:incidents": "/admin/reports/incidents/",
+        "outages_reports:incidents_results": "/admin/reports/incidents/results/",
+    }
+    rows = {name: [m.Probe("GET", path, m.admin_only(path))] for name, path in simple.items()}
+    rows["incidents:inspect"] = [
+        m.Probe(
+            "GET",
+            _desk("/admin/incidents/inspect/{id}/"),
+            m.admin_only("/admin/incidents/inspect/"),
+        )
+    ]
+    return rows
+
+
 def url_rows(m) -> dict:
-    return {**_public_url_rows(m), **_desk_url_rows(m)}
+    return {**_public_url_rows(m), **_desk_url_rows(m), **_admin_url_rows(m)}
 
 
 def api_rows(m) -> dict:
