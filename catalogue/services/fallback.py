@@ -42,11 +42,8 @@ def ticket_for_request(*, request: ServiceRequest, subject: str, intro: str) -> 
         product=request.item.audience_product,
         category=Category.REQUEST,
         channel=Channel.WEB,
+        queue=request.item.queue,  # the item's own queue; None: the product's
     )
-    if request.item.queue_id and ticket.queue_id != request.item.queue_id:
-        # ticket_open picks the queue from the product; the item names its own.
-        Ticket.objects.filter(pk=ticket.pk).update(queue_id=request.item.queue_id)
-        ticket.queue_id = request.item.queue_id
     request.ticket = ticket
     request.save(update_fields=["ticket"])
     return ticket

@@ -61,6 +61,19 @@ def test_unknown_product_goes_to_the_default_queue(alice, tv, queues, open_ticke
     assert open_ticket(alice, product=tv).queue == queues["general"]
 
 
+def test_a_named_queue_wins_over_the_product_queue(alice, fibre, queues):
+    """Callers that know better (a catalogue item's queue) route the ticket themselves."""
+    ticket = ticket_open(
+        customer=alice.customer,
+        opened_by=alice,
+        subject="Cancel my line",
+        body="Please.",
+        product=fibre,
+        queue=queues["general"],
+    )
+    assert ticket.queue == queues["general"]
+
+
 def test_impact_on_everyone_makes_it_high_priority(alice, open_ticket):
     assert open_ticket(alice, impact="all").priority == Priority.HIGH
     assert open_ticket(alice, category="feedback").priority == Priority.LOW

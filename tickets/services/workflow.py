@@ -100,11 +100,13 @@ def ticket_open(
     priority: int | None = None,
     attachments: Sequence[UploadedFile] = (),
     channel: str = Channel.WEB,
+    queue: Queue | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Open a ticket for ``customer`` (by the customer, or by an agent on their behalf).
 
-    Only agents may set ``priority``; otherwise it follows from impact and category."""
+    Only agents may set ``priority``; otherwise it follows from impact and category. The queue
+    follows from the product unless the caller names one (e.g. a catalogue item's queue)."""
     now = now_or(now)
     subject = _clean_text(subject, field=_("subject"), maximum=SUBJECT_MAX)
     body = _clean_text(body, field=_("description"), maximum=MESSAGE_MAX)
@@ -132,7 +134,7 @@ def ticket_open(
         impact=impact,
         priority=priority or priority_for(impact=impact, category=category),
         channel=channel,
-        queue=queue_for(product),
+        queue=queue or queue_for(product),
         created_at=now,
         updated_at=now,
     )
