@@ -24,3 +24,11 @@ def enqueue_fulfil(request_id: int, *, delay: int = 0, retry: bool = False) -> N
     if delay and default_task_backend.supports_defer:
         job = job.using(run_after=timezone.now() + timedelta(seconds=delay))
     job.enqueue(request_id, retry)
+
+
+@task
+def catalogue_tick_task() -> int:
+    """One catalogue pass (``manage.py catalogue_tick``): requests whose ticket was resolved."""
+    from catalogue.services import requests_sync_tickets
+
+    return requests_sync_tickets()

@@ -10,6 +10,7 @@ from catalogue.services.requests import (
     request_reject,
     request_rerun,
     request_submit,
+    requests_sync_tickets,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "request_reject",
     "request_rerun",
     "request_submit",
+    "requests_sync_tickets",
 ]

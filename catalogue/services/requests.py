@@ -10,6 +10,8 @@ customer hears about the outcome (topic ``request_updates``).
   the automation, or a ticket for a manual item. Retries are scheduled with back-off; a
   failure falls back to a ticket with the error and the answers.
 - ``request_complete``: an agent marks a manual (or fallen-back) request fulfilled.
+- ``requests_sync_tickets``: requests handed to agents are fulfilled when their ticket is
+  resolved or closed (``manage.py catalogue_tick``, periodically).
 - ``request_rerun``: an admin runs a failed automation again.
 - ``request_email_confirm``: the link of the change-of-email automation.
 """
@@ -452,6 +454,35 @@ def request_complete(
     note = (note or "").replace("\x00", "").strip()[:2000] or _("Completed by our team.")
     _finish(locked, message=note, automated=False, actor=actor, now=now)
     return locked
+
+
+def requests_sync_tickets(*, now: datetime | None = None) -> int:
+    """Fulfil the requests whose ticket an agent resolved or closed (manual items and failed
+    automations): the resolution on the desk is the request's completion, with the ticket's
+    assignee as the actor. One transaction per request; idempotent. Returns how many."""
+    from tickets.models import Status as TicketStatus
+
+    now = _now(now)
+    ids = list(
+        ServiceRequest.objects.filter(
+            status__in=(RequestStatus.IN_PROGRESS, RequestStatus.FAILED),
+            ticket__status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED),
+        ).values_list("pk", flat=True)
+    )
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            locked = _lock(pk)
+            if locked is None or locked.status not in (
+                RequestStatus.IN_PROGRESS,
+                RequestStatus.FAILED,
+            ):
+                continue
+            ticket = locked.ticket
+            note = _("Completed by our team (ticket %(number)s).") % {"number": ticket.number}
+            _finish(locked, message=note, automated=False, actor=ticket.assignee, now=now)
+            done += 1
+    return done
 
 
 @transaction.atomic

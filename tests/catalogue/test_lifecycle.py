@@ -17,6 +17,7 @@ from catalogue.services import (
     request_reject,
     request_rerun,
     request_submit,
+    requests_sync_tickets,
 )
 from portal.models import Interaction, Notification
 from tickets.models import Ticket
@@ -230,3 +231,41 @@ def test_fulfil_twice_does_nothing_more(items, alice, alice_card, submit):
     request_fulfil(request_id=request.pk)
     assert request.events.count() == events
     assert Ticket.objects.count() == 1
+
+
+# --- requests handed to the desk ------------------------------------------------------------
+def test_resolving_the_ticket_fulfils_the_manual_request(items, alice, ada, submit):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tickets.models import Status as TicketStatus
+    from tickets.services import ticket_status_change
+
+    request = submit(alice, items["manual"], {"address": "Via Roma 1", "urgent": "no"})
+    other = submit(alice, items["seats"], {"seats": "3"})
+    assert request.status == other.status == RequestStatus.IN_PROGRESS
+    assert requests_sync_tickets() == 0  # tickets still open: nothing to do
+
+    ticket_status_change(ticket=request.ticket, status=TicketStatus.RESOLVED, actor=ada)
+    call_command("catalogue_tick", stdout=(out := StringIO()))
+    assert "requests fulfilled from resolved tickets: 1" in out.getvalue()
+
+    request.refresh_from_db()
+    other.refresh_from_db()
+    assert request.status == RequestStatus.FULFILLED and not request.automated
+    assert request.ticket.number in request.result
+    assert other.status == RequestStatus.IN_PROGRESS  # its ticket is still open
+    fulfilled = Interaction.objects.get(kind="catalogue_fulfilled", target_id=str(request.pk))
+    assert fulfilled.metadata["automated"] is False
+    assert requests_sync_tickets() == 0  # idempotent
+
+
+def test_catalogue_tick_refuses_a_negative_interval(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("catalogue_tick", "--every", "-1", stdout=StringIO())
