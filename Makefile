@@ -75,9 +75,10 @@ run: env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@case "$${DEBUG:-1}" in 0|false|False|no|off) $(MANAGE) collectstatic --noinput -v0 ;; esac
-	@echo "Starting the task worker and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
+	@echo "Starting the task worker, the periodic passes (every minute) and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops them)"
 	@$(MANAGE) db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) tick --enqueue --every 60 >/dev/null & ticker=$$!; \
+	trap 'kill $$worker $$ticker 2>/dev/null; wait $$worker $$ticker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 worker: env

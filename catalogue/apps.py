@@ -8,6 +8,7 @@ class CatalogueConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "catalogue"
     verbose_name = _("Service catalogue")
+    periodic_tasks = ("catalogue.tasks.catalogue_tick_task",)
     demo_seed = "catalogue.demo.seed"
 
     def ready(self) -> None:

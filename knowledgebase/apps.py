@@ -19,6 +19,7 @@ def _pages_changed(sender, **kwargs) -> None:
 class KnowledgebaseConfig(AppConfig):
     name = "knowledgebase"
     verbose_name = _("Knowledge base")
+    periodic_tasks = ("knowledgebase.tasks.kb_tick_task",)
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -7,4 +7,5 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+    periodic_tasks = ("tickets.tasks.sla_tick_task",)
     default_auto_field = "django.db.models.BigAutoField"
