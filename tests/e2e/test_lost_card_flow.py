@@ -20,17 +20,11 @@ from catalogue.models import (
     ServiceRequest,
 )
 from tests.conftest import PASSWORD, make_customer, make_user
-from tests.e2e.conftest import (  # noqa: F401 - fixtures
-    _allow_orm_next_to_playwright,
-    chromium,
-    new_page,
-    screenshot,
-)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_customer_blocks_a_lost_card(live_server, new_page, screenshot, settings, tmp_path):  # noqa: F811
+def test_customer_blocks_a_lost_card(live_server, new_page, screenshot, settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
