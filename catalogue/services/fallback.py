@@ -22,7 +22,11 @@ def request_summary(request: ServiceRequest) -> str:
     ]
     answers = answers_display(request.item, request.data)
     if answers:
-        lines += [f"- **{label}:** {value}" for label, value in answers]
+        # "What happened?" needs no colon after its own question mark.
+        lines += [
+            f"- **{label}{'' if str(label).endswith(('?', ':')) else ':'}** {value}"
+            for label, value in answers
+        ]
     else:
         lines.append(_("(no answers)"))
     return "\n".join(lines)

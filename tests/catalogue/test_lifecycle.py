@@ -269,3 +269,12 @@ def test_catalogue_tick_refuses_a_negative_interval(db):
 
     with pytest.raises(CommandError):
         call_command("catalogue_tick", "--every", "-1", stdout=StringIO())
+
+
+def test_ticket_summary_keeps_a_question_label_as_it_is(make_item, alice, submit):
+    from tests.catalogue.conftest import field
+
+    item = make_item("what-happened", "manual", [field("what", label="What happened?")])
+    request = submit(alice, item, {"what": "Lost"})
+    body = request.ticket.messages.get().body
+    assert "- **What happened?** Lost" in body and "?:" not in body
