@@ -1,0 +1,127 @@
+"""The forum in a real browser: member one (Alice) asks a question, member two (Bob) answers,
+Alice accepts the answer, and a community moderator (Mo) promotes it into a draft KB article.
+
+Screenshots at desktop (1280) and phone (390) widths go to
+test-results/screenshots/community-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from community.models import Category, ModerationAction, Post, Thread
+from knowledgebase.models import ArticlePage
+from portal import roles
+from portal.models import Interaction
+from tests.conftest import make_customer, make_user
+from tests.e2e.test_kb_flow import kb_index
+from tests.e2e.test_ticket_flow import sign_in
+from tests.knowledgebase.conftest import make_category
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def shoot(page, screenshot, name: str) -> None:
+    """Desktop and phone screenshots of the same page."""
+    screenshot(page, f"{name}-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, f"{name}-phone")
+    page.set_viewport_size(DESKTOP)
+
+
+def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settings):
+    from django.core.cache import cache
+
+    cache.clear()  # sign-in and posting rate limits from earlier tests
+    settings.COMMUNITY_PREMODERATE_FIRST_POSTS = False  # pre-moderation has its own tests
+    base = live_server.url
+    alice = make_user("alice.forum@example.com", full_name="Alice Archer")
+    make_customer(alice, ref="C-FORUM-A")
+    bob = make_user("bob.forum@example.com", full_name="Bob Baker")
+    make_customer(bob, ref="C-FORUM-B")
+    make_user("mo.forum@example.com", full_name="Mo Moderator", groups=[roles.MODERATORS])
+    Category.objects.create(
+        name="Broadband and TV", slug="broadband", description="Routers, Wi-Fi and TV boxes."
+    )
+    kb_category = make_category(kb_index(), "Connectivity")
+
+    # 1. Alice asks.
+    asker = new_page()
+    sign_in(asker, base, "alice.forum@example.com")
+    asker.goto(f"{base}/community/ask/")
+    asker.fill("input[name=title]", "Router light blinks orange after the update")
+    asker.fill(
+        "textarea[name=body]",
+        "Since last night's firmware update the **power light** blinks orange.\n\n"
+        "I already restarted it twice.",
+    )
+    asker.select_option("select[name=category]", label="Broadband and TV")
+    asker.fill("input[name=tags]", "router, firmware")
+    shoot(asker, screenshot, "community-01-ask")
+    asker.get_by_role("button", name="Post your question").click()
+    asker.wait_for_url(re.compile(r".*/community/t/\d+/$"))
+    expect(asker.get_by_role("heading", level=1)).to_have_text(
+        "Router light blinks orange after the update"
+    )
+    expect(asker.locator(".post-body").first).to_contain_text("blinks orange")
+    thread = Thread.objects.get()
+    assert thread.author == alice
+    thread_url = f"{base}/community/t/{thread.pk}/"
+
+    # 2. Bob answers.
+    helper = new_page()
+    sign_in(helper, base, "bob.forum@example.com")
+    helper.goto(thread_url)
+    helper.fill(
+        "textarea[name=body]",
+        "Hold the **reset** button for ten seconds, then wait until the light is white.",
+    )
+    helper.get_by_role("button", name="Post your answer").click()
+    helper.wait_for_url(re.compile(rf".*/community/t/{thread.pk}/#post-\d+$"))
+    expect(helper.locator(".answers .post-body")).to_contain_text("ten seconds")
+    answer = Post.objects.get(thread=thread, is_question=False)
+    assert answer.author == bob
+    shoot(helper, screenshot, "community-02-answered")
+
+    # 3. Alice accepts Bob's answer.
+    asker.goto(thread_url)
+    asker.locator(f"#post-{answer.pk}").get_by_role("button", name="Accept this answer").click()
+    expect(asker.locator(f"#post-{answer.pk}")).to_contain_text("Accepted answer")
+    expect(asker.locator(".thread-header")).to_contain_text("Solved")
+    shoot(asker, screenshot, "community-03-accepted")
+    thread.refresh_from_db()
+    assert thread.accepted_answer_id == answer.pk
+    assert thread.is_solved
+
+    # 4. Mo promotes the accepted answer into a draft KB article.
+    moderator = new_page()
+    sign_in(moderator, base, "mo.forum@example.com")
+    moderator.goto(thread_url)
+    tools = moderator.locator(".mod-tools")
+    tools.locator("select[name=parent]").select_option(label="Connectivity")
+    tools.get_by_role("button", name="Create KB draft").click()
+    expect(moderator.locator(".mod-tools")).to_contain_text("Promoted into a KB draft")
+    shoot(moderator, screenshot, "community-04-promoted")
+
+    thread.refresh_from_db()
+    article = ArticlePage.objects.get(pk=thread.kb_article_id)
+    assert not article.live  # a draft: editors review it in Wagtail
+    assert article.get_parent().pk == kb_category.pk
+    assert article.title == "Router light blinks orange after the update"
+    body = str(article.body)
+    assert "ten seconds" in body
+    assert f'href="/community/t/{thread.pk}/"' in body  # the link back to the thread
+    assert "Based on an answer by Bob Baker" in body  # the credit
+    assert article.get_latest_revision() is not None
+    assert ModerationAction.objects.filter(
+        thread=thread, action=ModerationAction.Action.TO_ARTICLE
+    ).exists()
+    # Every step left a community interaction (question, answer, accept, views).
+    assert Interaction.objects.filter(channel="community", user=alice).count() >= 2
+    assert Interaction.objects.filter(channel="community", user=bob).exists()
