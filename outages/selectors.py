@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Customer, Product, Subscription
@@ -333,20 +335,43 @@ def affected_view(incident: Incident, customer: Customer | None) -> Affected:
     return Affected(affected, offer, grant)
 
 
-# --- the banner ----------------------------------------------------------------------------
+# --- what is cached, and dropping it when incidents change -----------------------------------
 BANNER_TTL = 60
+BANNER_VERSION_KEY = "outages:banner:version"
 
 
-def banner_key(user_id: int) -> str:
-    return f"outages:banner:{user_id}"
+def status_cache_key(language: str | None = None) -> str:
+    """The anonymous status body, per language (see ``views._board_html``)."""
+    return f"outages:status:body:{language or get_language()}"
+
+
+def banner_key(user_id: int, version: int = 0) -> str:
+    return f"outages:banner:{version}:{user_id}"
+
+
+def status_caches_clear() -> None:
+    """Make ``/status/``, the incident pages and the banners fresh at once: drop the status
+    body in every language, bump the banners' version (every user's cached banner is then
+    stale) and clear the visitor page cache (``portal.pagecache``), which holds anonymous
+    copies of /status/ and of the incident pages."""
+    from portal.pagecache import page_cache_clear
+
+    cache.delete_many([status_cache_key(code) for code, _name in settings.LANGUAGES])
+    try:
+        cache.incr(BANNER_VERSION_KEY)
+    except ValueError:  # no version yet
+        cache.set(BANNER_VERSION_KEY, 1, timeout=None)
+    page_cache_clear()
 
 
 def banner_incidents(user) -> list[dict]:
     """Open published incidents whose frozen audience includes the signed-in user's customer
-    record: at most one query, then cached per user for BANNER_TTL seconds."""
+    record: at most one query, then cached per user for BANNER_TTL seconds (or until an
+    incident changes: ``status_caches_clear``)."""
     if user is None or not user.is_authenticated:
         return []
-    key = banner_key(user.pk)
+    version = cache.get(BANNER_VERSION_KEY, 0)
+    key = banner_key(user.pk, version)
     cached = cache.get(key)
     if cached is None:
         cached = list(

@@ -98,7 +98,7 @@ def incident_declare(
         CompensationOffer.objects.create(
             incident=incident, kind=offer_kind, amount=offer_amount, automatic=offer_automatic
         )
-    return incident
+    return incident  # a draft: nothing public changes until it is published
 
 
 def affected_customers(incident: Incident):
@@ -138,6 +138,16 @@ def _audience_freeze(incident: Incident) -> int:
         return max(cursor.rowcount, 0)
 
 
+def _status_changed() -> None:
+    """What ``/status/``, the incident pages and the banners show has changed: drop their
+    caches now, and again after commit (a page rendered in between, from the data before
+    this transaction, would otherwise be cached for its whole lifetime)."""
+    from .selectors import status_caches_clear
+
+    status_caches_clear()
+    transaction.on_commit(status_caches_clear)
+
+
 def _fan_out_after_commit(incident: Incident) -> None:
     pk = incident.pk
 
@@ -160,6 +170,7 @@ def incident_publish(*, incident: Incident) -> int:
         incident.published_at = now
         incident.save(update_fields=["published_at"])
     incident.updates.filter(published_at__isnull=True).update(published_at=now)
+    _status_changed()
     _fan_out_after_commit(incident)
     return added
 
@@ -189,6 +200,7 @@ def incident_update_post(*, incident: Incident, status: str, message: str) -> In
         fields.append("ends_at")
     incident.save(update_fields=fields)
     if incident.published_at:
+        _status_changed()
         _audience_freeze(incident)  # the scope may have grown
         _fan_out_after_commit(incident)
     return update

@@ -22,7 +22,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +30,7 @@ from portal.pagecache import mark_cacheable
 
 from . import selectors
 from .models import StatusSubscription
+from .selectors import status_cache_key
 from .services import CompensationError
 from .services_public import (
     StatusSubscriptionError,
@@ -42,10 +42,6 @@ from .services_public import (
 
 STATUS_CACHE_TTL = 30
 PUBLIC_MAX_AGE = 30
-
-
-def status_cache_key(language: str | None = None) -> str:
-    return f"outages:status:body:{language or get_language()}"
 
 
 def _board_html(request) -> str:
