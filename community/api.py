@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -211,13 +212,9 @@ def category_list(request):
 
 @router.get("/threads", response={200: ThreadList, **ERRORS}, summary="List threads")
 def thread_list(request, filters: Query[ThreadFilters]):
-    """Threads you may see, most recently active first (or by votes, or newest)."""
-    if filters.q.strip():
-        from community.search import threads_matching
-
-        threads = threads_matching(filters.q, user=request.user).prefetch_related("tags")
-    else:
-        threads = selectors.threads_listed(request.user).order_by(*selectors.SORTS[filters.sort])
+    """Threads you may see, most recently active first (or by votes, or newest); with ``q``,
+    a full-text search (every word must match), best match first."""
+    threads = selectors.threads_listed(request.user)
     if filters.category:
         category = Category.objects.visible_to(request.user).filter(slug=filters.category).first()
         if category is None:
@@ -231,9 +228,14 @@ def thread_list(request, filters: Query[ThreadFilters]):
         threads = threads.filter(kind=Thread.Kind.QUESTION, is_solved=False)
     elif filters.state == "solved":
         threads = threads.filter(is_solved=True)
-    page = threads.select_related("category", "author")[
-        filters.offset : filters.offset + filters.limit
-    ]
+    if filters.q.strip():
+        from community.search import threads_matching
+
+        threads = threads_matching(filters.q, user=request.user, among=threads)
+    else:
+        threads = threads.order_by(*selectors.SORTS[filters.sort])
+    page = list(threads[filters.offset : filters.offset + filters.limit])
+    prefetch_related_objects(page, "tags")
     return {"count": threads.count(), "items": [_thread_out(t, request) for t in page]}
 
 

@@ -17,12 +17,16 @@ in the same transaction as the write that changes them.
 
 from __future__ import annotations
 
+from html import unescape
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
 
 from portal import roles
 
@@ -148,7 +152,15 @@ class ThreadQuerySet(models.QuerySet):
         return self.select_related("category", "author", "last_poster").prefetch_related("tags")
 
 
-class Thread(models.Model):
+#: How much of a thread's answers goes into its search index entry.
+SEARCH_ANSWERS_MAX, SEARCH_TEXT_MAX = 100, 60_000
+
+
+class Thread(index.Indexed, models.Model):
+    """A question or a discussion. Searchable (Wagtail's search backend, ``community.search``):
+    the title (boosted) and the text of its published posts; the services update the index
+    entry (``community.search.thread_reindex``) whenever that text or the thread changes."""
+
     class Kind(models.TextChoices):
         QUESTION = "question", _("Question")
         DISCUSSION = "discussion", _("Discussion")
@@ -228,6 +240,15 @@ class Thread(models.Model):
 
     objects = ThreadQuerySet.as_manager()
 
+    # Not Wagtail's save/delete signals: the services know when the indexed text changes
+    # (an answer published, edited, hidden or deleted changes no Thread row).
+    search_auto_update = False
+    search_fields = [
+        index.SearchField("title", boost=5),
+        index.SearchField("search_text"),
+        index.FilterField("id"),
+    ]
+
     class Meta:
         ordering = ["-last_activity_at", "-pk"]
         verbose_name = _("thread")
@@ -260,6 +281,17 @@ class Thread(models.Model):
     @property
     def is_question(self) -> bool:
         return self.kind == self.Kind.QUESTION
+
+    @classmethod
+    def get_indexed_objects(cls):
+        return cls.objects.filter(is_deleted=False)
+
+    def search_text(self) -> str:
+        """The question's text, then the published answers' (what readers see), as plain text.
+        Hidden, deleted and pending posts stay out of the index."""
+        bodies = Post.objects.filter(thread_id=self.pk).published().order_by("-is_question", "pk")
+        html = bodies.values_list("body_html", flat=True)[:SEARCH_ANSWERS_MAX]
+        return " ".join(unescape(strip_tags(h)) for h in html)[:SEARCH_TEXT_MAX]
 
 
 class PostQuerySet(models.QuerySet):

@@ -1,19 +1,28 @@
-"""Forum threads in the site search (``knowledgebase.search`` registry) and the "similar
-questions" suggestions on the ask page.
+"""Forum threads in the site search (``knowledgebase.search`` registry), the API's ``?q=`` and
+the "similar questions" suggestions on the ask page: full-text search with Wagtail's search
+backend (the same one as the help centre: SQLite FTS5 with the Porter stemmer in tests and the
+embedded set-up, PostgreSQL full text in production, OpenSearch when configured).
 
-Matching is a plain, portable ORM query over the threads the reader may see (title, then the
-question's text; every word for the search page, any word for suggestions), ranked by words
-matched (in the title three times a match in the question), then solved, then votes. It
-respects ``Thread.objects.visible_to`` exactly, which a separate search index would have to
-duplicate.
+- **What is indexed** (``Thread.search_fields``): the title, boosted, and the plain text of the
+  thread's published posts (question first). The index entry is written by the services
+  (``thread_reindex``) when a thread is asked, answered, edited, moderated, moved, merged or
+  deleted, in the same transaction: no signals.
+- **Who sees what**: the backend only ranks; every query runs over
+  ``Thread.objects.visible_to(user).listed()`` (joined by primary key, so the one visibility
+  rule of ``community.models`` applies unchanged: private categories, hidden and pending
+  threads never appear for someone who may not read them).
+- **Ranking**: relevance (BM25 on SQLite with the title weighing ``TITLE_WEIGHT`` times the
+  body, see ``knowledgebase.search_backend``; ``ts_rank`` with the title boost on PostgreSQL).
+  Every word must match on the search page and in the API, any word for suggestions.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
+from wagtail.search.backends import get_search_backend
 
 from community.models import Post, Thread
 from knowledgebase.search import SearchHit, SearchParams, register, search_terms
@@ -60,37 +69,29 @@ def _terms(text: str) -> list[str]:
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
 
-def threads_matching(text: str, *, user, any_word: bool = False):
-    """Threads ``user`` may see whose title or question has every word of ``text`` (or any
-    word, for suggestions); solved and well-voted threads first."""
+def thread_reindex(thread: Thread) -> None:
+    """Write ``thread``'s search index entry again from the database (drop it once the thread
+    is deleted). The services call this after every change to what is indexed."""
+    current = Thread.objects.filter(pk=thread.pk).first()
+    if current is None or current.is_deleted:
+        index.remove_object(current or thread)
+    else:
+        index.insert_or_update_object(current)
+
+
+def threads_matching(text: str, *, user, any_word: bool = False, among=None):
+    """Search results (sliceable, ``count()``) over the threads ``user`` may see, best match
+    first: every word of ``text`` must match (any word for suggestions). ``among`` narrows
+    the search to a queryset of threads (the API's filters)."""
     terms = _terms(text)
-    threads = Thread.objects.visible_to(user).listed()
-    if not terms:
-        return threads.none()
-    combined = None
-    rank = Value(0)
-    for term in terms:
-        in_question = Exists(
-            Post.objects.filter(
-                thread=OuterRef("pk"), is_question=True, body_markdown__icontains=term
-            )
-        )
-        condition = Q(title__icontains=term) | in_question
-        rank = rank + Case(
-            When(title__icontains=term, then=Value(3)),
-            When(in_question, then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        if combined is None:
-            combined = condition
-        else:
-            combined = (combined | condition) if any_word else (combined & condition)
-    return (
-        threads.filter(combined)
-        .annotate(rank=rank)
-        .select_related("category")
-        .order_by("-rank", "-is_solved", "-score", "-last_activity_at", "-id")
+    visible = Thread.objects.visible_to(user).listed()
+    if among is not None:
+        visible = visible.filter(pk__in=among.values("pk"))
+    candidates = Thread.objects.filter(pk__in=visible.values("pk")).select_related(
+        "category", "author"
+    )
+    return get_search_backend().search(
+        " ".join(terms), candidates, operator="or" if any_word else "and"
     )
 
 
@@ -136,13 +137,13 @@ class ThreadSource:
     label = _("Forum thread")
 
     def search(self, params: SearchParams, *, request: HttpRequest) -> _ThreadResults:
-        terms = _terms(params.backend_query)
-        threads = threads_matching(params.backend_query, user=request.user)
+        among = None
         if params.category:  # a knowledge-base category: not a forum filter
-            threads = threads.none()
-        if params.product:
-            threads = threads.filter(products__slug=params.product)
-        return _ThreadResults(threads, terms, request)
+            among = Thread.objects.none()
+        elif params.product:
+            among = Thread.objects.filter(products__slug=params.product)
+        threads = threads_matching(params.backend_query, user=request.user, among=among)
+        return _ThreadResults(threads, _terms(params.backend_query), request)
 
     def url_for(self, object_id: str, *, request: HttpRequest) -> str | None:
         if not str(object_id).isdigit() or len(str(object_id)) > 12:

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from community.models import Category, Flag, ModerationAction, Post, Thread, ThreadFollow
+from community.search import thread_reindex
 from community.services.common import (
     CommunityError,
     lock_post,
@@ -118,6 +119,7 @@ def post_reject(*, post: Post, moderator, reason: str = "", now: datetime | None
     post.save(update_fields=["status"])
     if post.is_question:  # the whole thread goes with its question
         Thread.objects.filter(pk=post.thread_id).update(is_deleted=True, deleted_at=now)
+    thread_reindex(post.thread)
     log(A.REJECT, actor=moderator, thread=post.thread, post=post, reason=reason, now=now)
     return post
 
@@ -126,10 +128,12 @@ def post_reject(*, post: Post, moderator, reason: str = "", now: datetime | None
 def _post_visibility(post: Post, *, moderator, hidden: bool, reason: str, now: datetime) -> None:
     if post.is_question:
         _thread_flag(post.thread, moderator, "is_hidden", hidden, A.HIDE, A.UNHIDE, reason, now)
+        thread_reindex(post.thread)
         return
     post.is_hidden = hidden
     post.save(update_fields=["is_hidden"])
     thread_counters_refresh(lock_thread(post.thread))
+    thread_reindex(post.thread)  # a hidden answer's text leaves the index
     log(
         A.HIDE if hidden else A.UNHIDE,
         actor=moderator,
@@ -173,6 +177,7 @@ def post_delete(
     post.deleted_at = None if restore else now
     post.save(update_fields=["is_deleted", "deleted_at"])
     thread_counters_refresh(lock_thread(post.thread))
+    thread_reindex(post.thread)
     log(
         A.RESTORE if restore else A.DELETE,
         actor=actor,
@@ -214,7 +219,9 @@ def thread_moderate(
     if action not in table:
         raise CommunityError(_("Unknown moderation action."))
     field, value, on, off = table[action]
-    return _thread_flag(thread, moderator, field, value, on, off, reason, now)
+    thread = _thread_flag(thread, moderator, field, value, on, off, reason, now)
+    thread_reindex(thread)  # hidden threads stay indexed: visible_to filters them per reader
+    return thread
 
 
 @transaction.atomic
@@ -229,6 +236,7 @@ def thread_move(
     old = thread.category_id
     thread.category = category
     thread.save(update_fields=["category"])
+    thread_reindex(thread)
     log(
         A.MOVE,
         actor=moderator,
@@ -274,6 +282,8 @@ def thread_merge(
     thread.save(update_fields=["merged_into", "accepted_answer", "is_solved", "is_locked"])
     thread_counters_refresh(thread)
     thread_counters_refresh(into)
+    thread_reindex(thread)
+    thread_reindex(into)
     log(
         A.MERGE, actor=moderator, thread=thread, reason=reason, now=now, into=into.pk, answers=moved
     )
@@ -300,6 +310,7 @@ def thread_delete(
     thread.is_deleted = not restore
     thread.deleted_at = None if restore else now
     thread.save(update_fields=["is_deleted", "deleted_at"])
+    thread_reindex(thread)  # a deleted thread leaves the index; a restored one returns
     log(A.RESTORE if restore else A.DELETE, actor=actor, thread=thread, reason=reason, now=now)
     return thread
 

@@ -23,6 +23,7 @@ from community.models import (
     ThreadFollow,
 )
 from community.rendering import mentioned_handles, render_post
+from community.search import thread_reindex
 from community.services import notify
 from community.services.common import (
     BODY_MAX,
@@ -99,6 +100,7 @@ def publish(post: Post, *, now: datetime) -> None:
             )
     thread.refresh_from_db()
     post.thread = thread
+    thread_reindex(thread)
     _body, handles = _render(post.body_markdown)
     notify.mentions_notify(post=post, handles=handles)
     if not post.is_question:
@@ -166,7 +168,9 @@ def thread_ask(
         thread_kind=kind,
         post=post.pk,
     )
-    if not pending:
+    if pending:
+        thread_reindex(thread)  # the title, for moderators (the text once it is published)
+    else:
         publish(post, now=now)
     return thread
 
@@ -245,6 +249,7 @@ def post_edit(
     if new_title is not None and new_title != thread.title:
         thread.title = new_title
         thread.save(update_fields=["title"])
+    thread_reindex(thread)
     if post.author_id != editor.pk:
         log("edit", actor=editor, thread=thread, post=post, now=now)
     new_mentions = [h for h in handles if h not in before]

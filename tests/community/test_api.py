@@ -136,3 +136,14 @@ def test_locked_thread_refuses_answers(api, question, bob, mo):
     thread_moderate(thread=question, moderator=mo, action="lock")
     response = api(bob)("post", f"/threads/{question.pk}/answers", {"body": "late"})
     assert response.status_code == 422 and "locked" in response.json()["detail"]
+
+
+def test_api_search_keeps_its_filters(api, general, members_only, alice, bob, ask, answer):
+    ask(alice, general, title="Router update public", body="Text.")
+    ask(alice, members_only, title="Router update for members", body="Text.")
+    found = api(None)("get", "/threads?q=router+update").json()
+    assert [t["title"] for t in found["items"]] == ["Router update public"]
+    found = api(bob)("get", "/threads?q=router+update&category=lounge").json()
+    assert found["count"] == 1
+    assert [t["title"] for t in found["items"]] == ["Router update for members"]
+    assert api(bob)("get", "/threads?q=router&state=solved").json()["count"] == 0
