@@ -8,7 +8,7 @@ class InsightsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "insights"
     verbose_name = _("Insights")
-    periodic_tasks = ("insights.tasks.surveys_send_task",)
+    periodic_tasks = ("insights.tasks.surveys_send_task", "insights.tasks.insights_rollup_task")
     demo_seed = "insights.demo.seed"
 
     def ready(self) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +23,7 @@ from insights.metrics import (
 )
 from insights.metrics.base import month_start, next_month
 from insights.metrics.lifecycle import STAGES
-from insights.metrics.surveys import answered
+from insights.metrics.surveys import score_counts
 from insights.models import SurveyKind
 
 TREND_METRICS = ("nps", "csat", "repeat_customer_rate", "average_order_value")
@@ -117,12 +116,7 @@ def trends(period: Period, segment: Segment) -> dict[str, list[tuple[str, float 
 
 
 def nps_distribution(period: Period, segment: Segment) -> list[tuple[int, int]]:
-    counts = dict(
-        answered(period, segment, SurveyKind.NPS)
-        .order_by()
-        .values_list("score")
-        .annotate(n=Count("pk"))
-    )
+    counts = score_counts(period, segment, SurveyKind.NPS)
     return [(score, counts.get(score, 0)) for score in range(11)]
 
 

@@ -184,3 +184,182 @@ class ClvFit(models.Model):
 
     def __str__(self) -> str:
         return f"CLV fit {self.as_of} ({self.unit})"
+
+
+# --- daily rollups (insights.services.rollups fills them; insights.metrics reads them) -----------
+class RollupDay(models.Model):
+    """A closed calendar day (site time zone) whose rollup rows are complete.
+
+    Metrics read the rollup tables for a period only when every closed day of it has a
+    ``RollupDay``; anything else (today, a day not rolled up yet) is a live query."""
+
+    day = models.DateField(_("day"), unique=True)
+    rolled_at = models.DateTimeField(_("rolled up"), default=timezone.now)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+class DailyInteractions(models.Model):
+    """Interactions of one day, kind and channel (anonymous visitors included in
+    ``interactions``; ``customer_interactions`` only those of a known customer), with the
+    counts of the metadata flags the service metrics read."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=32)
+    channel = models.CharField(max_length=16)
+    interactions = models.PositiveIntegerField(default=0)
+    customer_interactions = models.PositiveIntegerField(default=0)
+    first_contact = models.PositiveIntegerField(default=0)
+    sla_met = models.PositiveIntegerField(default=0)
+    sla_missed = models.PositiveIntegerField(default=0)
+    automated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "channel"], name="daily_interactions_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}/{self.channel}: {self.interactions}"
+
+
+class DailyActiveCustomers(models.Model):
+    """How many customers were active on ``day`` (on ``channel``; ``""`` = any channel)
+    whose previous active day was ``previous_day`` (``NULL``: never before).
+
+    That makes distinct counts over any range exact and cheap: the customers active in
+    [a, b] are the sum of ``customers`` over rows with a <= day <= b and previous_day < a
+    (or NULL), i.e. each customer counted on their first active day in the range."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=16, blank=True)
+    previous_day = models.DateField(null=True)
+    customers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "day"], name="daily_active_channel_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel or '*'} after {self.previous_day}: {self.customers}"
+
+
+class DailyPurchases(models.Model):
+    """Orders (positive amounts), refunds (negative amounts) and net revenue of one day."""
+
+    day = models.DateField(unique=True)
+    orders = models.PositiveIntegerField(default=0)
+    refunds = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.orders} orders, {self.revenue}"
+
+
+class DailyBuyers(models.Model):
+    """Customers with an order on ``day`` by the day of their previous order (``NULL``: none
+    before): distinct purchasing customers over any range, as ``DailyActiveCustomers``."""
+
+    day = models.DateField()
+    previous_day = models.DateField(null=True)
+    customers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="daily_buyers_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} after {self.previous_day}: {self.customers}"
+
+
+class DailySurveys(models.Model):
+    """Survey answers of one day by kind and score."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    score = models.PositiveSmallIntegerField()
+    answers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "score"], name="daily_surveys_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.score}: {self.answers}"
+
+
+class CustomerActivity(models.Model):
+    """Per customer, kept up to date by the rollup: the first order (a positive amount).
+    Acquisition, cohorts and the cohort segment read it instead of searching each
+    customer's orders; a customer without a row (first order not rolled up yet) falls back
+    to the live lookup."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="insights_activity"
+    )
+    first_order_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: first order {self.first_order_at}"
+
+
+class LoyaltyTier(models.TextChoices):
+    """Derived tiers (there is no loyalty programme model yet): the quantile of the
+    customer's predicted 12-month value in the last ``clv_fit`` (``insights.clv.TIERS``)."""
+
+    PLATINUM = "platinum", _("Platinum")
+    GOLD = "gold", _("Gold")
+    SILVER = "silver", _("Silver")
+    BRONZE = "bronze", _("Bronze")
+
+
+class CustomerScoreQuerySet(models.QuerySet):
+    def at_risk(self) -> CustomerScoreQuerySet:
+        return self.filter(at_risk=True).order_by("-predicted_value", "customer_id")
+
+
+class CustomerScore(models.Model):
+    """One customer's scores from the latest ``clv_fit`` (replaced on every stored fit):
+    probability alive, expected purchases and discounted predicted value over 12 months,
+    the derived loyalty tier and the "valuable customer at risk" flag (``insights.clv``)."""
+
+    customer = models.OneToOneField(
+        Customer,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="insights_score",
+        verbose_name=_("customer"),
+    )
+    fit = models.ForeignKey(ClvFit, on_delete=models.CASCADE, related_name="scores")
+    p_alive = models.FloatField(_("probability still active"))
+    expected_purchases = models.FloatField(_("expected purchases (12 months)"))
+    predicted_value = models.FloatField(_("predicted value (12 months)"))
+    transactions = models.PositiveIntegerField(_("purchase days"))
+    tier = models.CharField(_("loyalty tier"), max_length=8, choices=LoyaltyTier.choices)
+    at_risk = models.BooleanField(_("valuable customer at risk"), default=False)
+
+    objects = CustomerScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer score")
+        verbose_name_plural = _("customer scores")
+        indexes = [
+            models.Index(fields=["at_risk", "-predicted_value"], name="score_at_risk_value"),
+            models.Index(fields=["tier"], name="score_tier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.predicted_value:.2f} ({self.p_alive:.0%} alive)"
+
+    @property
+    def churn_percent(self) -> int:
+        return round(100 * (1 - self.p_alive))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.db.models import Count, DateTimeField, Min, OuterRef, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateTimeField, F, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from insights.metrics.base import Period, Segment, month_start, next_month
@@ -35,12 +35,16 @@ def _as_month(value) -> date:
 def cohort_retention(period: Period, segment: Segment) -> list[dict]:
     """One row per cohort month: ``cohort`` (date), ``size`` and ``retention`` (fractions by
     months since the first order, up to the period's end)."""
-    first_order = Subquery(
-        Purchase.objects.filter(customer=OuterRef("customer"), amount__gt=0)
-        .order_by()
-        .values("customer")
-        .annotate(first=Min("ordered_at"))
-        .values("first"),
+    first_order = Coalesce(  # the rollup's first order, else looked up live
+        F("customer__insights_activity__first_order_at"),
+        Subquery(
+            Purchase.objects.filter(customer=OuterRef("customer"), amount__gt=0)
+            .order_by()
+            .values("customer")
+            .annotate(first=Min("ordered_at"))
+            .values("first"),
+            output_field=DateTimeField(),
+        ),
         output_field=DateTimeField(),
     )
     orders = segment.on_purchases(

@@ -34,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics.base import Period, Segment, inactivity_window, metric, ratio, shared
@@ -71,13 +71,19 @@ def _live_subscription(at: datetime) -> Exists:
     )
 
 
-def acquired_at() -> tuple[Case, dict[str, Subquery]]:
+def acquired_at() -> tuple[Case, dict]:
     """When the customer became a customer (first order or first subscription; NULL if
     never): the expression and the annotations it refers to (annotate those first)."""
-    first_order = Subquery(
-        Purchase.objects.filter(customer=OuterRef("pk"), amount__gt=0)
-        .order_by("ordered_at")
-        .values("ordered_at")[:1],
+    # The rollup keeps each customer's first order (``CustomerActivity``); a customer whose
+    # first order is not rolled up yet is looked up live (COALESCE evaluates it only then).
+    first_order = Coalesce(
+        F("insights_activity__first_order_at"),
+        Subquery(
+            Purchase.objects.filter(customer=OuterRef("pk"), amount__gt=0)
+            .order_by("ordered_at")
+            .values("ordered_at")[:1],
+            output_field=DateTimeField(),
+        ),
         output_field=DateTimeField(),
     )
     first_subscription = Subquery(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from insights.metrics import rollup
 from insights.metrics.base import Period, Segment, metric, ratio
 from portal.models import Channel, Interaction
 
@@ -32,6 +33,9 @@ def interactions_in(period: Period, segment: Segment):
 )
 def engagement(period: Period, segment: Segment) -> float | None:
     """Engagement = interactions of customers / distinct customers who interacted."""
+    if (rolled := rollup.kind_counts(period, segment)) is not None:
+        interactions = sum(row["customer_interactions"] for row in rolled.values())
+        return ratio(interactions, rollup.active_customers(period, segment))
     totals = interactions_in(period, segment).aggregate(
         interactions=Count("pk"), customers=Count("customer", distinct=True)
     )
@@ -42,15 +46,19 @@ def engagement_by_channel(period: Period, segment: Segment) -> list[dict]:
     """Per channel: interactions, customers on that channel, and interactions per active
     customer (the denominator is every customer active in the period on any channel, so the
     channels add up to ``engagement``)."""
-    queryset = interactions_in(period, segment)
-    active = queryset.aggregate(n=Count("customer", distinct=True))["n"]
     labels = dict(Channel.choices)
-    rows = (
-        queryset.order_by()
-        .values("channel")
-        .annotate(interactions=Count("pk"), customers=Count("customer", distinct=True))
-        .order_by("-interactions", "channel")
-    )
+    if (rolled := rollup.channel_rows(period, segment)) is not None:
+        active, rows = rolled
+        rows.sort(key=lambda row: (-row["interactions"], row["channel"]))
+    else:
+        queryset = interactions_in(period, segment)
+        active = queryset.aggregate(n=Count("customer", distinct=True))["n"]
+        rows = (
+            queryset.order_by()
+            .values("channel")
+            .annotate(interactions=Count("pk"), customers=Count("customer", distinct=True))
+            .order_by("-interactions", "channel")
+        )
     return [
         {
             "channel": row["channel"],

@@ -59,9 +59,15 @@ def incident_groups(period: Period, segment: Segment) -> list[tuple[str, str, Se
 def incident_impact(period: Period, segment: Segment) -> list[dict]:
     """One row per group: ``group``, ``label``, ``customers`` and each measure."""
     rows = []
-    for key, label, group in incident_groups(period, segment):
-        row = {"group": key, "label": label, "customers": group.customers.count()}
+    groups = incident_groups(period, segment)
+    counts = {key: group.customers.count() for key, _label, group in groups}
+    for key, label, group in groups:
+        if key == "unaffected" and not counts["affected"]:
+            # nobody affected: "not affected" is the whole segment, which may read the
+            # rollups (and shares the report's aggregates)
+            group = segment
+        row = {"group": key, "label": label, "customers": counts[key]}
         for name, measure in MEASURES:
-            row[name] = measure(period, group)
+            row[name] = measure(period, group) if counts[key] else None
         rows.append(row)
     return rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db.models import Avg, Count, Max, Min, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from insights.metrics import rollup
 from insights.metrics.base import Days, Period, Segment, metric, ratio, shared
 from portal.models import Purchase
 
@@ -27,6 +28,8 @@ def order_totals(period: Period, segment: Segment) -> dict:
     """``orders``, ``revenue`` (net) and ``customers`` (with an order) of the period."""
 
     def compute() -> dict:
+        if (rolled := rollup.order_totals(period, segment)) is not None:
+            return rolled
         totals = purchases_in(period, segment).aggregate(
             orders=Count("pk", filter=Q(amount__gt=0)),
             revenue=Sum("amount"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from insights.metrics import rollup
 from insights.metrics.base import Period, Segment, metric, ratio
 from portal.models import Interaction
 from portal.models import InteractionKind as K
@@ -37,6 +38,9 @@ def _in(period: Period, segment: Segment, *kinds: str):
 def deflection_rate(period: Period, segment: Segment) -> float | None:
     """Deflection = D / (D + T): D ``deflection`` interactions (someone read a suggested
     article and did not open the ticket), T tickets opened, in the period."""
+    if (rolled := rollup.kind_counts(period, segment)) is not None:
+        deflected = rollup.count(rolled, K.DEFLECTION)
+        return ratio(deflected, deflected + rollup.count(rolled, K.TICKET_OPEN))
     counts = _in(period, segment, K.DEFLECTION, K.TICKET_OPEN).aggregate(
         deflected=Count("pk", filter=Q(kind=K.DEFLECTION)),
         opened=Count("pk", filter=Q(kind=K.TICKET_OPEN)),
@@ -53,6 +57,11 @@ def deflection_rate(period: Period, segment: Segment) -> float | None:
 )
 def catalogue_automation_rate(period: Period, segment: Segment) -> float | None:
     """Automation = fulfilled with ``metadata.automated`` true / requests submitted."""
+    if (rolled := rollup.kind_counts(period, segment)) is not None:
+        return ratio(
+            rollup.count(rolled, K.CATALOGUE_FULFILLED, "automated"),
+            rollup.count(rolled, K.CATALOGUE_REQUEST),
+        )
     counts = _in(period, segment, K.CATALOGUE_REQUEST, K.CATALOGUE_FULFILLED).aggregate(
         submitted=Count("pk", filter=Q(kind=K.CATALOGUE_REQUEST)),
         automated=Count("pk", filter=Q(kind=K.CATALOGUE_FULFILLED, metadata__automated=True)),
@@ -71,6 +80,11 @@ def catalogue_automation_rate(period: Period, segment: Segment) -> float | None:
 )
 def first_contact_resolution(period: Period, segment: Segment) -> float | None:
     """FCR = resolutions with ``metadata.first_contact_resolution`` / resolutions."""
+    if (rolled := rollup.kind_counts(period, segment)) is not None:
+        return ratio(
+            rollup.count(rolled, K.TICKET_RESOLVED, "first_contact"),
+            rollup.count(rolled, K.TICKET_RESOLVED),
+        )
     counts = _in(period, segment, K.TICKET_RESOLVED).aggregate(
         resolved=Count("pk"),
         first=Count("pk", filter=Q(metadata__first_contact_resolution=True)),
@@ -88,6 +102,9 @@ def first_contact_resolution(period: Period, segment: Segment) -> float | None:
 def sla_compliance(period: Period, segment: Segment) -> float | None:
     """SLA compliance = resolutions with ``metadata.sla_met`` true / resolutions where it is
     true or false (tickets without a policy do not count)."""
+    if (rolled := rollup.kind_counts(period, segment)) is not None:
+        met = rollup.count(rolled, K.TICKET_RESOLVED, "sla_met")
+        return ratio(met, met + rollup.count(rolled, K.TICKET_RESOLVED, "sla_missed"))
     counts = _in(period, segment, K.TICKET_RESOLVED).aggregate(
         met=Count("pk", filter=Q(metadata__sla_met=True)),
         missed=Count("pk", filter=Q(metadata__sla_met=False)),

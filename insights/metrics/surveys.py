@@ -15,7 +15,6 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -23,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least
 from django.utils.translation import gettext_lazy as _
 
+from insights.metrics import rollup
 from insights.metrics.base import Period, Segment, metric, ratio
 from insights.models import Survey, SurveyKind
 from portal.models import Purchase
@@ -40,6 +40,16 @@ def answered(period: Period, segment: Segment, kind: str):
     return segment.on_rows(surveys)
 
 
+def score_counts(period: Period, segment: Segment, kind: str) -> dict[int, int]:
+    """Answers by score (rolled-up days from the rollup, the rest live)."""
+    rolled = rollup.score_counts(period, segment, kind, lambda live: answered(live, segment, kind))
+    if rolled is not None:
+        return rolled
+    return dict(
+        answered(period, segment, kind).order_by().values_list("score").annotate(n=Count("pk"))
+    )
+
+
 @metric(
     "nps",
     label=_("Net Promoter Score"),
@@ -50,12 +60,10 @@ def answered(period: Period, segment: Segment, kind: str):
 def nps(period: Period, segment: Segment) -> float | None:
     """NPS = 100 x (promoters - detractors) / answers, promoters scoring 9-10 and detractors
     0-6 on the 0-10 question; -100..100 (a score, not a fraction)."""
-    counts = answered(period, segment, SurveyKind.NPS).aggregate(
-        answers=Count("pk"),
-        promoters=Count("pk", filter=Q(score__gte=9)),
-        detractors=Count("pk", filter=Q(score__lte=6)),
-    )
-    share = ratio(counts["promoters"] - counts["detractors"], counts["answers"])
+    counts = score_counts(period, segment, SurveyKind.NPS)
+    promoters = sum(n for score, n in counts.items() if score >= 9)
+    detractors = sum(n for score, n in counts.items() if score <= 6)
+    share = ratio(promoters - detractors, sum(counts.values()))
     return None if share is None else 100 * share
 
 
@@ -68,10 +76,8 @@ def nps(period: Period, segment: Segment) -> float | None:
 )
 def csat(period: Period, segment: Segment) -> float | None:
     """CSAT = answers scoring 4 or 5 / CSAT answers (1-5 scale); a fraction 0..1."""
-    counts = answered(period, segment, SurveyKind.CSAT).aggregate(
-        answers=Count("pk"), satisfied=Count("pk", filter=Q(score__gte=4))
-    )
-    return ratio(counts["satisfied"], counts["answers"])
+    counts = score_counts(period, segment, SurveyKind.CSAT)
+    return ratio(sum(n for score, n in counts.items() if score >= 4), sum(counts.values()))
 
 
 @metric(
@@ -84,8 +90,8 @@ def csat(period: Period, segment: Segment) -> float | None:
 def ces(period: Period, segment: Segment) -> float | None:
     """CES = mean score of CES answers on the 1-7 scale ("how easy was it to get what you
     needed?", 7 = very easy)."""
-    value = answered(period, segment, SurveyKind.CES).aggregate(mean=Avg("score"))["mean"]
-    return None if value is None else float(value)
+    counts = score_counts(period, segment, SurveyKind.CES)
+    return ratio(sum(score * n for score, n in counts.items()), sum(counts.values()))
 
 
 @metric(

@@ -16,7 +16,9 @@ def test_every_periodic_pass_is_listed():
         "knowledgebase.tasks.kb_tick_task",
         "tickets.tasks.sla_tick_task",
         "catalogue.tasks.catalogue_tick_task",
+        "community.tasks.digests_send_task",
         "insights.tasks.surveys_send_task",
+        "insights.tasks.insights_rollup_task",
     ]
 
 

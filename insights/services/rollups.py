@@ -1,0 +1,266 @@
+"""Daily rollups: the metric engine reads these small tables for closed days instead of the
+interaction log, the purchases and the surveys (``insights.metrics.rollup``).
+
+``rollup_day(day)`` recomputes one closed calendar day (site time zone) from the raw rows in
+one transaction: it deletes the day's rollup rows and inserts them again, then marks the day
+rolled up (``RollupDay``). Re-running a day therefore replaces it and never double-counts,
+and a purchase or interaction that arrived late for a past day gets in on the re-run.
+
+``DailyActiveCustomers`` and ``DailyBuyers`` also store each customer's *previous* active
+(or ordering) day, which makes distinct customer counts over any range exact. A late row for
+day D changes the previous day of that customer's next active day after D as well, so
+re-run from D onwards (``manage.py insights_rollup --since D``, which rolls up to yesterday)
+after back-filling; the periodic task re-rolls the last ``REPLAY_DAYS`` days (at most once
+an hour) to take in ordinary late arrivals (a purchase imported the next morning).
+
+Today is never rolled up: it is always a live query.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from insights.metrics.rollup import interaction_flags
+from insights.models import (
+    CustomerActivity,
+    DailyActiveCustomers,
+    DailyBuyers,
+    DailyInteractions,
+    DailyPurchases,
+    DailySurveys,
+    RollupDay,
+    Survey,
+)
+from portal.models import Interaction, Purchase
+
+#: How many closed days one periodic pass rolls up at most (a fresh install catches up
+#: over a few passes instead of one long one).
+MAX_DAYS_PER_PASS = 62
+#: The periodic pass re-rolls the last REPLAY_DAYS closed days once their rollup is older
+#: than REPLAY_AFTER, so rows that arrive a little late (a purchase import the next morning)
+#: get in without anyone re-running the command.
+REPLAY_DAYS = 3
+REPLAY_AFTER = timedelta(hours=1)
+
+
+class RollupError(ValueError):
+    """A day that cannot be rolled up (today or later); the message is for a person."""
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _previous_day(queryset, at: datetime, *, same_channel: bool = False) -> TruncDate:
+    """The local date of the customer's last row in ``queryset`` before ``at``."""
+    earlier = queryset.filter(customer=OuterRef("customer"), occurred_at__lt=at)
+    if same_channel:
+        earlier = earlier.filter(channel=OuterRef("channel"))
+    return TruncDate(
+        Subquery(
+            earlier.order_by("-occurred_at").values("occurred_at")[:1],
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def _interaction_rows(day: date, start: datetime, end: datetime) -> list[DailyInteractions]:
+    rows = interaction_flags(
+        Interaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end), "kind", "channel"
+    )
+    return [DailyInteractions(day=day, **row) for row in rows]
+
+
+def _active_rows(day: date, start: datetime, end: datetime) -> list[DailyActiveCustomers]:
+    known = Interaction.objects.filter(customer__isnull=False)
+    today = known.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
+    rows = [
+        DailyActiveCustomers(day=day, channel="", previous_day=row["previous"], customers=row["n"])
+        for row in today.annotate(previous=_previous_day(known, start))
+        .values("previous")
+        .annotate(n=Count("customer", distinct=True))
+    ]
+    rows += [
+        DailyActiveCustomers(
+            day=day, channel=row["channel"], previous_day=row["previous"], customers=row["n"]
+        )
+        for row in today.annotate(previous=_previous_day(known, start, same_channel=True))
+        .values("channel", "previous")
+        .annotate(n=Count("customer", distinct=True))
+    ]
+    return rows
+
+
+def _purchase_rows(day: date, start: datetime, end: datetime):
+    purchases = Purchase.objects.filter(ordered_at__gte=start, ordered_at__lt=end).order_by()
+    totals = purchases.aggregate(
+        orders=Count("pk", filter=Q(amount__gt=0)),
+        refunds=Count("pk", filter=Q(amount__lt=0)),
+        revenue=Sum("amount"),
+    )
+    daily = (
+        [
+            DailyPurchases(
+                day=day,
+                orders=totals["orders"],
+                refunds=totals["refunds"],
+                revenue=totals["revenue"] or 0,
+            )
+        ]
+        if totals["orders"] or totals["refunds"] or totals["revenue"]
+        else []
+    )
+    orders = Purchase.objects.filter(amount__gt=0)
+    previous = TruncDate(
+        Subquery(
+            orders.filter(customer=OuterRef("customer"), ordered_at__lt=start)
+            .order_by("-ordered_at")
+            .values("ordered_at")[:1],
+            output_field=DateTimeField(),
+        )
+    )
+    buyers = [
+        DailyBuyers(day=day, previous_day=row["previous"], customers=row["n"])
+        for row in purchases.filter(amount__gt=0)
+        .annotate(previous=previous)
+        .values("previous")
+        .annotate(n=Count("customer", distinct=True))
+    ]
+    return daily, buyers
+
+
+def _survey_rows(day: date, start: datetime, end: datetime) -> list[DailySurveys]:
+    rows = (
+        Survey.objects.filter(answered_at__gte=start, answered_at__lt=end, score__isnull=False)
+        .order_by()
+        .values("kind", "score")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        DailySurveys(day=day, kind=row["kind"], score=row["score"], answers=row["n"])
+        for row in rows
+    ]
+
+
+def _refresh_first_orders(start: datetime, end: datetime) -> None:
+    """``CustomerActivity.first_order_at`` of the customers who ordered in [start, end)."""
+    customers = (
+        Purchase.objects.filter(ordered_at__gte=start, ordered_at__lt=end, amount__gt=0)
+        .order_by()
+        .values("customer")
+        .distinct()
+    )
+    firsts = (
+        Purchase.objects.filter(amount__gt=0, customer__in=customers)
+        .order_by()
+        .values("customer")
+        .annotate(first=Min("ordered_at"))
+    )
+    now = timezone.now()
+    CustomerActivity.objects.bulk_create(
+        [
+            CustomerActivity(
+                customer_id=row["customer"], first_order_at=row["first"], updated_at=now
+            )
+            for row in firsts.iterator(chunk_size=5000)
+        ],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["first_order_at", "updated_at"],
+    )
+
+
+@transaction.atomic
+def rollup_day(*, day: date) -> RollupDay:
+    """Recompute one closed day's rollup rows (delete + insert in one transaction)."""
+    if day >= timezone.localdate():
+        raise RollupError(f"{day.isoformat()} is not over yet: only closed days are rolled up.")
+    started = clock.perf_counter()
+    start, end = day_bounds(day)
+    for model in (DailyInteractions, DailyActiveCustomers, DailyPurchases, DailyBuyers):
+        model.objects.filter(day=day).delete()
+    DailySurveys.objects.filter(day=day).delete()
+    DailyInteractions.objects.bulk_create(_interaction_rows(day, start, end), batch_size=2000)
+    DailyActiveCustomers.objects.bulk_create(_active_rows(day, start, end), batch_size=2000)
+    daily, buyers = _purchase_rows(day, start, end)
+    DailyPurchases.objects.bulk_create(daily)
+    DailyBuyers.objects.bulk_create(buyers, batch_size=2000)
+    DailySurveys.objects.bulk_create(_survey_rows(day, start, end), batch_size=2000)
+    _refresh_first_orders(start, end)
+    marker, _created = RollupDay.objects.update_or_create(
+        day=day,
+        defaults={"rolled_at": timezone.now(), "seconds": clock.perf_counter() - started},
+    )
+    return marker
+
+
+def rollup_run(*, since: date | None = None, until: date | None = None) -> dict:
+    """Roll up every closed day from ``since`` to ``until`` (both included; default
+    ``until`` = yesterday, default ``since`` = the earliest raw row). Returns a summary."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    until = min(until or yesterday, yesterday)
+    since = since or earliest_day() or until
+    if since > until:
+        return {"days": 0, "since": since, "until": until, "seconds": 0.0}
+    started = clock.perf_counter()
+    day, days = since, 0
+    while day <= until:
+        rollup_day(day=day)
+        day += timedelta(days=1)
+        days += 1
+    return {
+        "days": days,
+        "since": since,
+        "until": until,
+        "seconds": clock.perf_counter() - started,
+    }
+
+
+def earliest_day() -> date | None:
+    """The local date of the earliest interaction, purchase or survey answer."""
+    candidates = [
+        Interaction.objects.aggregate(first=Min("occurred_at"))["first"],
+        Purchase.objects.aggregate(first=Min("ordered_at"))["first"],
+        Survey.objects.aggregate(first=Min("answered_at"))["first"],
+    ]
+    found = [timezone.localtime(value).date() for value in candidates if value is not None]
+    return min(found) if found else None
+
+
+def rollup_pending(*, max_days: int = MAX_DAYS_PER_PASS) -> dict:
+    """The periodic pass: roll up the closed days that are not rolled up yet (oldest first,
+    at most ``max_days``), and re-roll the last ``REPLAY_DAYS`` closed days when their rollup
+    is older than ``REPLAY_AFTER`` (late arrivals, without redoing them every minute)."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    last = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
+    since = earliest_day() if last is None else last + timedelta(days=1)
+    rolled = 0
+    if since is not None and since <= yesterday:
+        until = min(yesterday, since + timedelta(days=max_days - 1))
+        rolled = rollup_run(since=since, until=until)["days"]
+    stale = RollupDay.objects.filter(
+        day__gt=yesterday - timedelta(days=REPLAY_DAYS),
+        day__lte=yesterday,
+        rolled_at__lt=timezone.now() - REPLAY_AFTER,
+    ).order_by("day")
+    replayed = 0
+    for day in list(stale.values_list("day", flat=True)):
+        rollup_day(day=day)
+        replayed += 1
+    return {"rolled": rolled, "replayed": replayed}
