@@ -9,6 +9,7 @@ class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Community")
     demo_seed = "community.demo.seed"
+    periodic_tasks = ("community.tasks.digests_send_task",)
 
     def ready(self) -> None:
         from community.search import register_source

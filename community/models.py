@@ -595,3 +595,37 @@ class MemberProfile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("community:member", args=[self.handle])
+
+
+class DigestItem(models.Model):
+    """A new answer in a followed thread, waiting for a member's email digest (members who
+    chose the digest for topic ``community_digest``). ``community.services.digest`` sends one
+    email per member with every pending item, exactly once: the items are marked with the
+    email's event key in the transaction that writes that email's delivery row."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the next digest")
+        SENT = "sent", _("Sent in a digest")
+        DROPPED = "dropped", _("Dropped (no longer readable or followed)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_digest_items"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    event_key = models.CharField(max_length=100, blank=True)  # the digest email it went out in
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "post"], name="digest_item_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user"], condition=Q(status="pending"), name="digest_pending"),
+            models.Index(fields=["user", "-handled_at"], name="digest_user_handled"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.post_id} ({self.status})"

@@ -78,14 +78,31 @@ class TokenCreateForm(forms.Form):
         return value
 
 
+DELIVERY_CHOICES = [
+    ("immediately", _("One by one, immediately")),
+    ("digest", _("Together in a digest")),
+]
+
+
 class NotificationSettingsForm(forms.Form):
-    """One checkbox per topic and channel (email, in the portal) the user can receive."""
+    """One checkbox per topic and channel (email, in the portal) the user can receive; for
+    topics that offer a digest, how their emails arrive (``delivery_<topic>``)."""
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.topics = topics_for(user)
         self.row_keys: list[tuple[object, list[str | None]]] = []
+        self.delivery_keys: dict[str, str] = {}
         for topic in self.topics:
+            if topic.digest:
+                key = f"delivery_{topic.key}"
+                self.fields[key] = forms.ChoiceField(
+                    label=_("Emails"),
+                    choices=DELIVERY_CHOICES,
+                    required=False,
+                    widget=forms.RadioSelect,
+                )
+                self.delivery_keys[topic.key] = key
             keys: list[str | None] = []
             for channel in CHANNELS:
                 key = f"{channel}_{topic.key}"
@@ -98,14 +115,28 @@ class NotificationSettingsForm(forms.Form):
 
     @property
     def rows(self):
-        """(topic, [email field or None, web field or None]) for the template."""
+        """(topic, [email field or None, web field or None], delivery field or None)."""
         return [
-            (topic, [self[key] if key else None for key in keys]) for topic, keys in self.row_keys
+            (
+                topic,
+                [self[key] if key else None for key in keys],
+                self[self.delivery_keys[topic.key]] if topic.key in self.delivery_keys else None,
+            )
+            for topic, keys in self.row_keys
         ]
 
     def preferences(self) -> dict[str, bool]:
-        return {key: self.cleaned_data[key] for key in self.fields}
+        chosen = {k: self.cleaned_data[k] for k in self.fields if k in NOTIFICATION_DEFAULTS}
+        for topic, key in self.delivery_keys.items():
+            if self.cleaned_data.get(key):  # not sent: keep what the user had
+                chosen[f"digest_{topic}"] = self.cleaned_data[key] == "digest"
+        return chosen
 
     @classmethod
-    def initial_for(cls, user) -> dict[str, bool]:
-        return {key: user.wants(key) for key in NOTIFICATION_DEFAULTS}
+    def initial_for(cls, user) -> dict:
+        initial: dict = {key: user.wants(key) for key in NOTIFICATION_DEFAULTS}
+        for key in NOTIFICATION_DEFAULTS:
+            if key.startswith("digest_"):
+                topic = key.removeprefix("digest_")
+                initial[f"delivery_{topic}"] = "digest" if user.wants(key) else "immediately"
+        return initial

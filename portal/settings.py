@@ -350,6 +350,8 @@ TICKETS_REPLY_TO = env_str("TICKETS_REPLY_TO", "support@example.com")
 # --- Community ----------------------------------------------------------------------------
 # A new member's posts wait for a moderator until one of them has been approved.
 COMMUNITY_PREMODERATE_FIRST_POSTS = env_bool("COMMUNITY_PREMODERATE_FIRST_POSTS", default=True)
+# Members who chose the email digest of followed threads get at most one per this many hours.
+COMMUNITY_DIGEST_HOURS = env_int("COMMUNITY_DIGEST_HOURS", 24)
 
 # --- Insights -----------------------------------------------------------------------------
 # A customer is "lost" (churn) after an explicit cancellation or when they have not ordered

@@ -2,10 +2,12 @@
 
 Split by subject: ``posting`` (ask, answer, edit), ``qa`` (votes, accepted answers, follows,
 views), ``moderation`` (flags, queue, thread actions, ticket and KB conversions),
-``reputation`` (the ledger), ``notify`` (mentions and followers).
+``reputation`` (the ledger), ``notify`` (mentions and followers), ``digest`` (the followed
+threads' email digest).
 """
 
 from community.services.common import CommunityError, RateLimited, profile_for
+from community.services.digest import digest_send, digests_send
 from community.services.moderation import (
     answer_promote,
     flag_create,
@@ -37,6 +39,8 @@ __all__ = [
     "answer_accept",
     "answer_promote",
     "answer_unaccept",
+    "digest_send",
+    "digests_send",
     "flag_create",
     "flag_resolve",
     "post_answer",

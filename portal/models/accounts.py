@@ -26,6 +26,9 @@ NOTIFICATION_DEFAULTS: dict[str, bool] = {
     "web_outage_notices": True,
     "web_request_updates": True,
     "web_community_digest": True,
+    # Per-topic email delivery for topics that offer a digest (Topic.digest): True sends the
+    # topic's emails batched into one periodic digest, False one email per event.
+    "digest_community_digest": True,
     "email_community_mentions": True,
     "web_community_mentions": True,
     "web_surveys": True,

@@ -27,6 +27,9 @@ class Topic:
     label: str
     audience: str  # "customer", "agent" or "all"
     help: str = ""
+    # The owning app can batch this topic's emails into a digest; the member chooses
+    # (preference ``digest_<key>``: True for the digest, False for one email per event).
+    digest: bool = False
 
 
 TOPICS: tuple[Topic, ...] = (
@@ -54,7 +57,7 @@ TOPICS: tuple[Topic, ...] = (
     # email-only topics (their switches are also on the profile page)
     Topic("request_updates", _("My service requests change status"), "customer"),
     Topic("outage_notices", _("Outages that affect my services"), "customer"),
-    Topic("community_digest", _("New answers in community threads I follow"), "all"),
+    Topic("community_digest", _("New answers in community threads I follow"), "all", digest=True),
     Topic("community_mentions", _("Someone mentions me in the community"), "all"),
     Topic("surveys", _("Feedback requests after a ticket or request"), "customer"),
 )

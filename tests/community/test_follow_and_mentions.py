@@ -31,7 +31,10 @@ def test_followers_hear_about_new_answers(question, alice, amy, bob, answer, set
 def test_digest_email_follows_preference(
     question, alice, bob, answer, mailoutbox, django_capture_on_commit_callbacks
 ):
-    alice.notification_preferences = {"email_community_digest": True}
+    alice.notification_preferences = {
+        "email_community_digest": True,
+        "digest_community_digest": False,
+    }
     alice.save()
     with django_capture_on_commit_callbacks(execute=True):
         answer(bob, question)
