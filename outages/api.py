@@ -68,9 +68,17 @@ class StatusOut(Schema):
     services: list[ServiceStateOut]
 
 
+STATE_HELP = (
+    "What the public is shown: scheduled (announced ahead, not started), in_progress or "
+    "completed (maintenance), else the status."
+)
+
+
 class IncidentUpdateOut(Schema):
     status: str
     status_label: str
+    state: str = Field(description=STATE_HELP)
+    state_label: str
     message: str
     published_at: datetime | None
 
@@ -82,6 +90,8 @@ class IncidentOut(Schema):
     impact_label: str
     status: str
     status_label: str
+    state: str = Field(description=STATE_HELP)
+    state_label: str
     region: str
     services: list[str]
     starts_at: datetime
@@ -112,6 +122,8 @@ def _incident_out(incident: Incident, request: HttpRequest) -> dict:
         "impact_label": str(incident.get_impact_display()),
         "status": incident.status,
         "status_label": str(incident.get_status_display()),
+        "state": incident.state,
+        "state_label": str(incident.state_label),
         "region": incident.region,
         "services": [product.slug for product in incident.products.all()],
         "starts_at": incident.starts_at,
@@ -123,6 +135,8 @@ def _incident_out(incident: Incident, request: HttpRequest) -> dict:
             {
                 "status": update.status,
                 "status_label": str(update.get_status_display()),
+                "state": update.state,
+                "state_label": str(update.state_label),
                 "message": update.message,
                 "published_at": update.published_at,
             }

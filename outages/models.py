@@ -7,6 +7,8 @@ delivery row, unique per event, recipient and channel).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,9 +70,39 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    class State(models.TextChoices):
+        """What the public is shown besides the workflow ``Status``: an incident announced
+        ahead is *scheduled* until it starts; planned maintenance is then *in progress* and,
+        once resolved, *completed* (it was never "investigated")."""
+
+        SCHEDULED = "scheduled", _("Scheduled")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.RESOLVED
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.impact == self.Impact.MAINTENANCE
+
+    def state_at(self, now: datetime) -> str:
+        """The public state at ``now``: a ``State`` (scheduled, in progress, completed) or,
+        for an outage under way or over, its ``Status``."""
+        if self.is_open and self.starts_at > now:
+            return self.State.SCHEDULED
+        if self.is_maintenance:
+            return self.State.IN_PROGRESS if self.is_open else self.State.COMPLETED
+        return self.status
+
+    @property
+    def state(self) -> str:
+        return self.state_at(timezone.now())
+
+    @property
+    def state_label(self) -> str:
+        return state_label(self.state)
 
 
 class IncidentUpdate(models.Model):
@@ -87,6 +119,29 @@ class IncidentUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.get_status_display()}"
+
+    @property
+    def state(self) -> str:
+        """What this update announced, as the public reads it (see ``Incident.State``):
+        written before the incident's start it is *scheduled*; for maintenance, written
+        during it *in progress* and the resolution *completed*; otherwise its status."""
+        incident = self.incident
+        resolved = self.status == Incident.Status.RESOLVED
+        if not resolved and (self.published_at or self.created_at) < incident.starts_at:
+            return Incident.State.SCHEDULED
+        if incident.is_maintenance:
+            return Incident.State.COMPLETED if resolved else Incident.State.IN_PROGRESS
+        return self.status
+
+    @property
+    def state_label(self) -> str:
+        return state_label(self.state)
+
+
+def state_label(state: str) -> str:
+    """The label of a ``State`` or ``Status`` value."""
+    labels = {**dict(Incident.Status.choices), **dict(Incident.State.choices)}
+    return labels[state]
 
 
 class IncidentAudience(models.Model):

@@ -86,7 +86,7 @@ def incident_rows() -> list[IncidentRow]:
                 pk=incident.pk,
                 title=incident.title,
                 impact=force_str(incident.get_impact_display()),
-                status=force_str(incident.get_status_display()),
+                status=force_str(incident.state_label),
                 starts_at=incident.starts_at,
                 ends_at=incident.ends_at,
                 affected=affected.get(incident.pk, 0),

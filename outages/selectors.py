@@ -254,8 +254,10 @@ def status_board(*, user=None, now: datetime | None = None) -> StatusBoard:
 def attach_updates(incidents: list[Incident], user) -> None:
     """``incident.public_updates``, newest first, for every incident in one query."""
     updates = defaultdict(list)
+    by_pk = {incident.pk: incident for incident in incidents}
     if incidents:
-        for update in public_updates(user).filter(incident__in=[i.pk for i in incidents]):
+        for update in public_updates(user).filter(incident__in=list(by_pk)):
+            update.incident = by_pk[update.incident_id]  # its state needs it: no query
             updates[update.incident_id].append(update)
     for incident in incidents:
         incident.public_updates = updates[incident.pk]
@@ -306,6 +308,8 @@ def incident_for(user, pk: int) -> Incident:
         Incident.objects.visible_to(user).prefetch_related("products"), pk=pk
     )
     incident.public_updates = list(public_updates(user).filter(incident=incident))
+    for update in incident.public_updates:
+        update.incident = incident
     return incident
 
 

@@ -216,7 +216,7 @@ def _content(incident: Incident, update: IncidentUpdate):
     def build(language: str) -> NotificationContent:
         return NotificationContent(
             title=_("%(status)s: %(title)s")
-            % {"status": update.get_status_display(), "title": incident.title},
+            % {"status": update.state_label, "title": incident.title},
             body=update.message,
             url=f"/status/incidents/{incident.pk}/",
         )

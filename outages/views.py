@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -98,7 +97,6 @@ def _incident_context(request, incident, mine: selectors.Affected, **extra) -> d
         "mine": mine,
         "is_agent": roles.is_agent(request.user),
         "currency": settings.PORTAL_DEFAULT_CURRENCY,
-        "scheduled": incident.is_open and incident.starts_at > timezone.now(),
         **extra,
     }
 

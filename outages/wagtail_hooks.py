@@ -34,7 +34,7 @@ class IncidentViewSet(PortalViewSet):
     list_display = [
         TitleColumn("title", label=_("Incident (opens the desk)"), get_url=desk_url),
         Column("impact", label=_("Impact"), accessor="get_impact_display"),
-        Column("status", label=_("Status"), accessor="get_status_display"),
+        Column("status", label=_("Status"), accessor="state_label"),
         DateColumn("starts_at", label=_("Starts")),
         DateColumn("published_at", label=_("Published")),
     ]
