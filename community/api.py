@@ -3,6 +3,9 @@
 Anyone may list and read what they can see (a personal token or a session widens that to the
 member's categories); members post questions and answers, vote and accept. Errors are JSON:
 401 bad token, 403 not allowed, 404 not visible, 422 refused input, 429 rate limited.
+
+Images cannot be uploaded through the API (JSON bodies only): attach them on the pages. Posts
+that have images show them in ``body_html`` (URLs that only the thread's readers may open).
 """
 
 from __future__ import annotations
@@ -254,6 +257,7 @@ def thread_detail(request, thread_id: int, page: Query[AnswerPage]):
     summary="Ask a question or start a discussion",
 )
 def thread_create(request, payload: ThreadIn):
+    """Markdown text only: images can be attached on the pages, not through the API."""
     category = Category.objects.visible_to(request.user).filter(slug=payload.category).first()
     if category is None:
         raise HttpError(422, _("There is no such category you may post in."))
@@ -282,6 +286,7 @@ def thread_create(request, payload: ThreadIn):
     summary="Answer a question (or reply to a discussion)",
 )
 def answer_create(request, thread_id: int, payload: AnswerIn):
+    """Markdown text only: images can be attached on the pages, not through the API."""
     thread = _thread(request, thread_id)
     try:
         post = services.post_answer(thread=thread, author=request.user, body=payload.body)

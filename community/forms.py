@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Category, Flag, Thread
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
+from community.services.images import IMAGE_EXTENSIONS
 from portal.models import Product
+from tickets.forms import MultipleFileField
 
 BODY_HELP = _("Markdown: **bold**, `code`, lists, > quotes, links. Mention someone with @handle.")
 
 
-class AskForm(forms.Form):
+def images_field() -> MultipleFileField:
+    """Optional images (checked by ``community.services.images``, not here)."""
+    field = MultipleFileField(label=_("Images"))
+    field.widget.attrs["accept"] = ",".join(f".{ext}" for ext in IMAGE_EXTENSIONS)
+    limit = filesizeformat(settings.TICKETS_ATTACHMENT_MAX_BYTES)
+    field.help_text = _(
+        "Screenshots or photos: %(types)s, up to %(count)d files of %(limit)s each. "
+        "They appear below your text."
+    ) % {
+        "types": ", ".join(IMAGE_EXTENSIONS),
+        "count": settings.TICKETS_ATTACHMENTS_PER_MESSAGE,
+        "limit": limit,
+    }
+    return field
+
+
+class ImagesMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["images"] = images_field()
+
+
+class AskForm(ImagesMixin, forms.Form):
     title = forms.CharField(
         label=_("Your question in one sentence"),
         min_length=TITLE_MIN,
@@ -56,7 +82,7 @@ class AskForm(forms.Form):
         return names
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(ImagesMixin, forms.Form):
     body = forms.CharField(
         label=_("Your answer"),
         max_length=BODY_MAX,
@@ -65,7 +91,7 @@ class AnswerForm(forms.Form):
     )
 
 
-class EditForm(forms.Form):
+class EditForm(ImagesMixin, forms.Form):
     title = forms.CharField(
         label=_("Title"), min_length=TITLE_MIN, max_length=TITLE_MAX, required=False
     )

@@ -17,6 +17,7 @@ in the same transaction as the write that changes them.
 
 from __future__ import annotations
 
+import uuid
 from html import unescape
 
 from django.conf import settings
@@ -367,6 +368,52 @@ class Post(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED and not self.is_hidden and not self.is_deleted
+
+
+def post_image_path(instance: PostImage, filename: str) -> str:
+    """A random storage name: nothing of the uploaded name reaches the file system."""
+    return f"community/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+def new_image_key() -> str:
+    return uuid.uuid4().hex
+
+
+class PostImageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PostImageQuerySet:
+        """Images of the posts ``user`` may read (so a private category's images are a 404
+        for everyone else, whatever they know of the URL)."""
+        return self.filter(post__in=Post.objects.visible_to(user))
+
+
+class PostImage(models.Model):
+    """An image uploaded with a post (checked like a ticket attachment), referenced from the
+    post's Markdown as ``![name](/community/images/<key>/)`` and served only through
+    ``community.views.pages.image`` to readers of the thread."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    key = models.CharField(max_length=32, unique=True, default=new_image_key, editable=False)
+    file = models.FileField(upload_to=post_image_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PostImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["post", "pk"]
+        verbose_name = _("post image")
+        verbose_name_plural = _("post images")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("community:image", args=[self.key])
 
 
 class PostRevision(models.Model):

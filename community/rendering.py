@@ -1,5 +1,6 @@
 """Post text to safe HTML: ``portal.markdown`` (CommonMark, raw HTML off, nh3 allow-list,
-``rel="nofollow ugc"`` links) plus @mentions turned into links to member profiles.
+``rel="nofollow ugc"`` links, images only from the forum's own image URLs) plus @mentions
+turned into links to member profiles.
 
 Mentions are resolved after sanitising, in text outside ``<a>``, ``<code>`` and ``<pre>``;
 a handle is ``[a-z0-9-]`` only, so the inserted markup cannot carry anything hostile.
@@ -13,6 +14,9 @@ from django.urls import reverse
 
 from portal.markdown import render_markdown
 
+#: The only image sources a post may show: the forum's own access-checked image URLs
+#: (``community:image``, ``community.services.images``).
+IMAGE_SRC = re.compile(r"/community/images/[0-9a-f]{32}/\Z")
 MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9][a-z0-9-]{1,39})\b", re.IGNORECASE)
 _TAG = re.compile(r"(<[^>]*>)")
 _SKIP = {"a", "code", "pre"}
@@ -58,5 +62,10 @@ def link_mentions(html: str, handles: set[str]) -> str:
     return "".join(out)
 
 
+def is_post_image(src: str) -> bool:
+    return IMAGE_SRC.match(src) is not None
+
+
 def render_post(source: str, *, handles: set[str] | None = None) -> str:
-    return link_mentions(render_markdown(source), handles or set())
+    html = render_markdown(source, image_src=is_post_image)
+    return link_mentions(html, handles or set())

@@ -23,6 +23,7 @@ urlpatterns = [
     path("posts/<int:pk>/flag/", pages.flag, name="flag"),
     path("posts/<int:pk>/delete/", pages.delete, name="delete"),
     path("members/<slug:handle>/", pages.member, name="member"),
+    path("images/<slug:key>/", pages.image, name="image"),
     path("moderation/", moderation.queue, name="moderation"),
     path("moderation/log/", moderation.action_log, name="moderation_log"),
     path("moderation/posts/<int:pk>/", moderation.post_action, name="moderate_post"),

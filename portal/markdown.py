@@ -3,12 +3,15 @@
 Rendered once when the text is saved (the HTML is stored next to the source): markdown-it-py
 in CommonMark mode with raw HTML off, then sanitised with nh3 (an allow-list of tags and
 attributes, ``http``/``https``/``mailto`` links only, every link ``rel="nofollow ugc"``).
-Images are not allowed: they would load third-party content into the portal.
+Images are not allowed (they would load third-party content into the portal), except where
+the caller passes ``image_src``: then ``<img>`` survives only with a ``src`` that test accepts
+(the forum's own access-checked image URLs), and is dropped otherwise.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import nh3
 from markdown_it import MarkdownIt
@@ -55,19 +58,43 @@ _parser = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
 
 
-def render_markdown(source: str) -> str:
-    """Safe HTML for a Markdown ``source`` (empty string for empty input)."""
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
+def render_markdown(source: str, *, image_src: Callable[[str], bool] | None = None) -> str:
+    """Safe HTML for a Markdown ``source`` (empty string for empty input). With
+    ``image_src``, images whose ``src`` it accepts are kept (``alt``, ``title``, lazy)."""
     source = (source or "")[:MAX_SOURCE_LENGTH]
     if not source.strip():
         return ""
     html = _parser.render(source)
-    return nh3.clean(
+    tags = set(ALLOWED_TAGS)
+    attributes = {tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()}
+    options = {}
+    if image_src is not None:
+        tags.add("img")
+        attributes["img"] = {"src", "alt", "title"}
+
+        def only_accepted_images(tag: str, attribute: str, value: str) -> str | None:
+            if tag == "img" and attribute == "src":
+                return value if image_src(value) else None
+            return value
+
+        options = {
+            "attribute_filter": only_accepted_images,
+            "set_tag_attribute_values": {"img": {"loading": "lazy"}},
+        }
+    html = nh3.clean(
         html,
-        tags=set(ALLOWED_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        tags=tags,
+        attributes=attributes,
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
-    ).strip()
+        **options,
+    )
+    if image_src is not None:
+        html = _IMG_WITHOUT_SRC.sub("", html)
+    return html.strip()
 
 
 def escape_markdown(text: str) -> str:

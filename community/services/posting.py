@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -41,6 +42,7 @@ from community.services.common import (
     record,
     require_member,
 )
+from community.services.images import images_check, images_store, with_image_references
 from portal import roles
 from portal.models import InteractionKind, Product
 
@@ -117,9 +119,11 @@ def thread_ask(
     kind: str = Thread.Kind.QUESTION,
     tags: Iterable[str] = (),
     products: Iterable[Product] = (),
+    images: Sequence[UploadedFile] = (),
     now: datetime | None = None,
 ) -> Thread:
-    """Start a thread (a question or a discussion) in ``category``."""
+    """Start a thread (a question or a discussion) in ``category``, with optional images
+    (``community.services.images``)."""
     now = now_or(now)
     require_member(author)
     if not Category.objects.visible_to(author).filter(pk=category.pk).exists():
@@ -129,6 +133,8 @@ def thread_ask(
     title = clean_text(title, field=_("title"), minimum=TITLE_MIN, maximum=TITLE_MAX)
     body = clean_text(body, field=_("text"), maximum=BODY_MAX)
     tag_rows = _tags(tags)
+    pictures = images_check(images)
+    body = with_image_references(body, pictures)
     rate_limit("post", author)
     pending = _needs_premoderation(author)
     thread = Thread.objects.create(
@@ -157,6 +163,7 @@ def thread_ask(
         is_staff_answer=roles.is_agent(author),
         created_at=now,
     )
+    images_store(post=post, images=pictures, user=author)
     ThreadFollow.objects.create(thread=thread, user=author, created_at=now)
     Thread.objects.filter(pk=thread.pk).update(follower_count=1)
     thread.follower_count = 1
@@ -176,8 +183,15 @@ def thread_ask(
 
 
 @transaction.atomic
-def post_answer(*, thread: Thread, author, body: str, now: datetime | None = None) -> Post:
-    """Answer a question (or reply to a discussion)."""
+def post_answer(
+    *,
+    thread: Thread,
+    author,
+    body: str,
+    images: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Post:
+    """Answer a question (or reply to a discussion), with optional images."""
     now = now_or(now)
     require_member(author)
     if not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
@@ -190,6 +204,8 @@ def post_answer(*, thread: Thread, author, body: str, now: datetime | None = Non
     if thread.is_locked and not is_moderator(author):
         raise CommunityError(_("This thread is locked: no new answers."))
     body = clean_text(body, field=_("answer"), maximum=BODY_MAX)
+    pictures = images_check(images)
+    body = with_image_references(body, pictures)
     rate_limit("post", author)
     pending = _needs_premoderation(author)
     html, _handles = _render(body)
@@ -202,6 +218,7 @@ def post_answer(*, thread: Thread, author, body: str, now: datetime | None = Non
         is_staff_answer=roles.is_agent(author),
         created_at=now,
     )
+    images_store(post=post, images=pictures, user=author)
     kind = InteractionKind.FORUM_ANSWER if thread.is_question else InteractionKind.FORUM_POST
     record(kind, user=author, target=thread, now=now, post=post.pk)
     if not pending:
@@ -211,9 +228,16 @@ def post_answer(*, thread: Thread, author, body: str, now: datetime | None = Non
 
 @transaction.atomic
 def post_edit(
-    *, post: Post, editor, body: str, title: str | None = None, now: datetime | None = None
+    *,
+    post: Post,
+    editor,
+    body: str,
+    title: str | None = None,
+    images: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
 ) -> Post:
-    """Change a post's text (and a question's title); the old text is kept as a revision."""
+    """Change a post's text (and a question's title), optionally adding images; the old text
+    is kept as a revision."""
     now = now_or(now)
     require_member(editor)
     post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
@@ -225,6 +249,8 @@ def post_edit(
     if post.thread.is_locked and not moderator:
         raise CommunityError(_("This thread is locked."))
     body = clean_text(body, field=_("text"), maximum=BODY_MAX)
+    pictures = images_check(images)
+    body = with_image_references(body, pictures)
     thread = post.thread
     new_title = None
     if title is not None and post.is_question:
@@ -246,6 +272,7 @@ def post_edit(
     post.edit_count += 1
     post.edited_at = now
     post.save(update_fields=["body_markdown", "body_html", "edit_count", "edited_at"])
+    images_store(post=post, images=pictures, user=editor)
     if new_title is not None and new_title != thread.title:
         thread.title = new_title
         thread.save(update_fields=["title"])

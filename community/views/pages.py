@@ -7,16 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community import selectors, services
 from community.forms import AnswerForm, AskForm, EditForm, FlagForm, SortForm, VoteForm
-from community.models import Category, MemberProfile, Post, Thread
+from community.models import Category, MemberProfile, Post, PostImage, Thread
 from community.services import CommunityError
 from community.services.common import is_moderator
+from community.services.images import ImageRejected
 from community.views.moderation import moderation_context
 from knowledgebase import services as kb
 
@@ -41,6 +43,28 @@ def _error(request, exc: CommunityError, *, back: str, partial: str | None = Non
         {"message": exc.message, "back": back},
         status=exc.status_code,
     )
+
+
+def _error_field(exc: CommunityError, default: str | None) -> str | None:
+    """Which form field a service's refusal belongs to."""
+    return "images" if isinstance(exc, ImageRejected) else default
+
+
+@require_GET
+def image(request, key: str):
+    """A post's image, only for people who may read the post (a private category's images
+    are a 404 for everyone else); shown inline, never sniffed or scripted."""
+    picture = get_object_or_404(PostImage.objects.visible_to(request.user), key=key)
+    try:
+        handle = picture.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=picture.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, picture.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @require_GET
@@ -139,15 +163,18 @@ def thread(request, pk: int):
 @require_POST
 def answer(request, pk: int):
     thread = _thread_for(request, pk)
-    form = AnswerForm(request.POST)
+    form = AnswerForm(request.POST, request.FILES)
     status = 400
     if form.is_valid():
         try:
             post = services.post_answer(
-                thread=thread, author=request.user, body=form.cleaned_data["body"]
+                thread=thread,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                images=form.cleaned_data["images"],
             )
         except CommunityError as exc:
-            form.add_error("body", exc.message)
+            form.add_error(_error_field(exc, "body"), exc.message)
             status = exc.status_code
         else:
             if post.status == Post.Status.PENDING:
@@ -250,7 +277,7 @@ def edit(request, pk: int):
     post = _own_or_moderated(request, pk)
     status = 200
     if request.method == "POST":
-        form = EditForm(request.POST)
+        form = EditForm(request.POST, request.FILES)
         status = 400
         if form.is_valid():
             try:
@@ -259,9 +286,10 @@ def edit(request, pk: int):
                     editor=request.user,
                     body=form.cleaned_data["body"],
                     title=form.cleaned_data["title"] or None if post.is_question else None,
+                    images=form.cleaned_data["images"],
                 )
             except CommunityError as exc:
-                form.add_error("body", exc.message)
+                form.add_error(_error_field(exc, "body"), exc.message)
                 status = exc.status_code
             else:
                 messages.success(request, _("Your changes are saved."))
@@ -320,7 +348,7 @@ def ask(request):
     user = request.user
     status = 200
     if request.method == "POST":
-        form = AskForm(request.POST, user=user)
+        form = AskForm(request.POST, request.FILES, user=user)
         status = 400
         if form.is_valid():
             data = form.cleaned_data
@@ -333,9 +361,10 @@ def ask(request):
                     kind=data["kind"],
                     tags=data["tags"],
                     products=data["products"],
+                    images=data["images"],
                 )
             except CommunityError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(_error_field(exc, None), exc.message)
                 status = exc.status_code
             else:
                 if thread.is_pending:

@@ -14,7 +14,9 @@ MODS = ("mo", "ada", "root")
 def forum(ctx) -> dict:
     cache = ctx.__dict__.setdefault("_community", {})
     if not cache:
-        from community.models import Category, ModerationAction, Tag, Visibility
+        from django.core.files.base import ContentFile
+
+        from community.models import Category, ModerationAction, PostImage, Tag, Visibility
         from community.services import (
             flag_create,
             post_answer,
@@ -46,7 +48,15 @@ def forum(ctx) -> dict:
             author=alice, category=private, title="Matrix Acme question", body="Private."
         )
         thread_moderate(thread=thread, moderator=ctx.users["mo"], action="pin")
+        ctx.settings.MEDIA_ROOT = str(ctx.tmp_path / "media")
+        images = {}
+        for name, post in (("image", answer), ("hidden_image", hidden.posts.get())):
+            image = PostImage(post=post, original_name="a.png", content_type="image/png", size=8)
+            image.file.save("upload", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+            image.save()
+            images[name] = image.key
         cache.update(
+            **images,
             public=public,
             private=private,
             thread=thread,
@@ -76,6 +86,8 @@ def path(template: str) -> Callable:
             answer=objects["answer"].pk,
             flag=objects["flag"].pk,
             alice_handle=objects["alice_handle"],
+            image=objects["image"],
+            hidden_image=objects["hidden_image"],
             public=objects["public"].slug,
             private=objects["private"].slug,
             category_pk=objects["public"].pk,
@@ -202,6 +214,11 @@ def url_rows(m) -> dict:
                 path("/community/posts/{answer}/delete/"),
                 signed_in(403, bob=to_thread, **dict.fromkeys(MODS, to_thread)),
             ),
+        ],
+        "community:image": [
+            P("GET", path("/community/images/{image}/"), expect(200)),
+            P("GET", path("/community/images/{hidden_image}/"), expect(200, **acme_sees)),
+            P("GET", path("/community/images/{answer}/"), expect(404)),
         ],
         "community:member": [
             P("GET", path("/community/members/{alice_handle}/"), expect(200)),
