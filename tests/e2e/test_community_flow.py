@@ -1,5 +1,6 @@
-"""The forum in a real browser: member one (Alice) asks a question, member two (Bob) answers,
-Alice accepts the answer, and a community moderator (Mo) promotes it into a draft KB article.
+"""The forum in a real browser: member one (Alice) asks a question (with a photo), member two
+(Bob) answers, Alice accepts the answer, and a community moderator (Mo) promotes it into a
+draft KB article.
 
 Screenshots at desktop (1280) and phone (390) widths go to
 test-results/screenshots/community-*.png.
@@ -7,12 +8,14 @@ test-results/screenshots/community-*.png.
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from community.models import Category, ModerationAction, Post, Thread
+from community.services import thread_ask
 from knowledgebase.models import ArticlePage
 from portal import roles
 from portal.models import Interaction
@@ -27,27 +30,48 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+def router_photo() -> bytes:
+    """A small PNG: a dark box with an orange light."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 120), (40, 44, 52))
+    ImageDraw.Draw(image).ellipse((100, 40, 140, 80), fill=(255, 140, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def shoot(page, screenshot, name: str) -> None:
     """Desktop and phone screenshots of the same page."""
+    settle = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
     screenshot(page, f"{name}-desktop")
     page.set_viewport_size(PHONE)
+    page.evaluate(settle)
     screenshot(page, f"{name}-phone")
     page.set_viewport_size(DESKTOP)
+    page.evaluate(settle)
 
 
-def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settings):
+def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()  # sign-in and posting rate limits from earlier tests
     settings.COMMUNITY_PREMODERATE_FIRST_POSTS = False  # pre-moderation has its own tests
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     base = live_server.url
     alice = make_user("alice.forum@example.com", full_name="Alice Archer")
     make_customer(alice, ref="C-FORUM-A")
     bob = make_user("bob.forum@example.com", full_name="Bob Baker")
     make_customer(bob, ref="C-FORUM-B")
     make_user("mo.forum@example.com", full_name="Mo Moderator", groups=[roles.MODERATORS])
-    Category.objects.create(
+    broadband = Category.objects.create(
         name="Broadband and TV", slug="broadband", description="Routers, Wi-Fi and TV boxes."
+    )
+    earlier = thread_ask(
+        author=bob,
+        category=broadband,
+        title="Orange light on the router after a power cut",
+        body="It came back on its own after a while.",
     )
     kb_category = make_category(kb_index(), "Connectivity")
 
@@ -56,6 +80,8 @@ def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settin
     sign_in(asker, base, "alice.forum@example.com")
     asker.goto(f"{base}/community/ask/")
     asker.fill("input[name=title]", "Router light blinks orange after the update")
+    similar = asker.locator("#similar")
+    expect(similar.get_by_role("link", name=earlier.title)).to_be_visible()  # full-text match
     asker.fill(
         "textarea[name=body]",
         "Since last night's firmware update the **power light** blinks orange.\n\n"
@@ -63,6 +89,10 @@ def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settin
     )
     asker.select_option("select[name=category]", label="Broadband and TV")
     asker.fill("input[name=tags]", "router, firmware")
+    asker.set_input_files(
+        "input[name=images]",
+        files=[{"name": "router-light.png", "mimeType": "image/png", "buffer": router_photo()}],
+    )
     shoot(asker, screenshot, "community-01-ask")
     asker.get_by_role("button", name="Post your question").click()
     asker.wait_for_url(re.compile(r".*/community/t/\d+/$"))
@@ -70,7 +100,10 @@ def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settin
         "Router light blinks orange after the update"
     )
     expect(asker.locator(".post-body").first).to_contain_text("blinks orange")
-    thread = Thread.objects.get()
+    photo = asker.locator(".post-body img").first
+    expect(photo).to_have_attribute("alt", "router-light.png")
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 240  # it loaded
+    thread = Thread.objects.exclude(pk=earlier.pk).get()
     assert thread.author == alice
     thread_url = f"{base}/community/t/{thread.pk}/"
 
