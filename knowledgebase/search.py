@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 MAX_TERMS = 12
+# A source counts its results up to this many; one more means "more than COUNT_CAP" (the
+# page says so). A hundred pages of ten are more than anyone reads.
+COUNT_CAP = 1000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -111,6 +114,11 @@ class CombinedResults(Sequence):
     def count(self) -> int:  # Paginator prefers count()
         return len(self)
 
+    @property
+    def capped(self) -> bool:
+        """True when a source stopped counting at ``COUNT_CAP`` (there are more)."""
+        return any(count > COUNT_CAP for count in self.counts)
+
     def __getitem__(self, index):
         if isinstance(index, int):
             return self[index : index + 1][0]
@@ -158,8 +166,11 @@ class _ArticleResults:
         self._count: int | None = None
 
     def count(self) -> int:
+        """Exact up to ``COUNT_CAP``; ``COUNT_CAP + 1`` means "more than that"."""
+        from knowledgebase.search_backend import capped_count
+
         if self._count is None:
-            self._count = self.results.count()
+            self._count = capped_count(self.results, COUNT_CAP)
         return self._count
 
     def hits(self, start: int, stop: int) -> list[SearchHit]:
@@ -205,8 +216,10 @@ class ArticleSource:
     def search(self, params: SearchParams, *, request: HttpRequest) -> _ArticleResults:
         articles = self.queryset(params, user=request.user)
         query = params.backend_query
+        from knowledgebase.search_backend import capped_count
+
         results = articles.search(query, operator="and", order_by_relevance=True)
-        if not results.count() and len(query.split()) > 1:
+        if len(query.split()) > 1 and not capped_count(results, 0):
             results = articles.search(query, operator="or", order_by_relevance=True)
         return _ArticleResults(results, query_terms(query), request)
 

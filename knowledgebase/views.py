@@ -50,6 +50,7 @@ def search(request):
         "page_obj": page,
         "hits": page.object_list,
         "result_count": page.paginator.count,
+        "result_cap": kb_search.COUNT_CAP if results.capped else None,
         "sources": kb_search.sources(),
         "categories": CategoryPage.objects.live().public().filter(depth__lte=4),
         "products": ArticlePage.products.field.related_model.objects.filter(

@@ -220,3 +220,35 @@ def test_vocabulary_follows_publishing(corpus, kb_index, client):
     assert titles(client.get("/search/?q=voicemial")) == []
     make_article(kb_index, "Set up voicemail", summary="Record a greeting.")
     assert titles(client.get("/search/?q=voicemial")) == ["Set up voicemail"]
+
+
+def test_title_matches_fill_the_first_page_before_body_matches(kb_index, client):
+    """Ranking tiers: every article with the word in its title comes before any article with
+    it only in the body, across pages (on PostgreSQL, page 1 ranks only title matches)."""
+    for n in range(12):
+        make_article(kb_index, f"Voucher guide {n}", summary="Codes.", paragraphs=("Use it.",))
+    make_article(
+        kb_index,
+        "Gift ideas",
+        summary="Voucher voucher voucher.",
+        paragraphs=("A voucher, a voucher and one more voucher.",),
+    )
+    first = titles(client.get("/search/?q=voucher"))
+    second = titles(client.get("/search/?q=voucher&page=2"))
+    assert len(first) == 10 and all(t.startswith("Voucher guide") for t in first)
+    assert second[-1] == "Gift ideas" and len(second) == 3
+    assert set(first + second[:2]) == {f"Voucher guide {n}" for n in range(12)}
+
+
+def test_result_count_stops_at_the_cap(kb_index, client, monkeypatch):
+    from knowledgebase import search as kb_search
+
+    monkeypatch.setattr(kb_search, "COUNT_CAP", 2)
+    for n in range(4):
+        make_article(kb_index, f"Statement {n}", summary="Monthly.", paragraphs=("PDF.",))
+    html = client.get("/search/?q=statement").content.decode()
+    assert "More than 2 results for “statement”" in html
+    assert len(titles(client.get("/search/?q=statement"))) >= 3
+    make_article(kb_index, "Overdraft limits", summary="Borrowing.", paragraphs=("Ask.",))
+    html = client.get("/search/?q=overdraft").content.decode()
+    assert "More than" not in html and "1 result for “overdraft”" in html
