@@ -9,6 +9,7 @@ the updates of the open ones, plus the viewer's follows when signed in).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,6 +136,12 @@ class ServiceStatus:
     @property
     def state_label(self):
         return STATE_LABELS[self.state]
+
+    @property
+    def uptime_shown(self) -> float:
+        """The uptime rounded down to two decimals: a service that was down at all never
+        shows 100 (99.9999 would round up to "100.00")."""
+        return math.floor(self.uptime * 100) / 100
 
     @property
     def incident_days(self) -> int:

@@ -62,6 +62,69 @@ def test_window_all_maintenance_is_100():
     assert uptime_percent(down=[], maintenance=[(at(-1), at(11))], window=WINDOW) == 100.0
 
 
+def test_uptime_edge_cases():
+    # down the whole window (and beyond): 0, never negative
+    assert uptime_percent(down=[(at(-1), at(11))], maintenance=[], window=WINDOW) == 0.0
+    # touching outages are merged, empty and reversed ones ignored
+    down = [(at(1), at(2)), (at(2), at(3)), (at(5), at(5)), (at(8), at(7))]
+    assert uptime_percent(down=down, maintenance=[], window=WINDOW) == 80.0
+    # an outage wholly inside maintenance: maintenance-only time shrinks, the outage counts
+    value = uptime_percent(down=[(at(2), at(3))], maintenance=[(at(1), at(5))], window=WINDOW)
+    assert value == pytest.approx((10 - 3 - 1) / (10 - 3) * 100)
+    # overlapping maintenance windows count once
+    value = uptime_percent(
+        down=[(at(8), at(9))], maintenance=[(at(0), at(4)), (at(2), at(6))], window=WINDOW
+    )
+    assert value == 75.0
+    # all maintenance except an outage: only the outage is counted, so 0
+    value = uptime_percent(down=[(at(9), at(10))], maintenance=[(at(0), at(9))], window=WINDOW)
+    assert value == 0.0
+    # an empty window is 100
+    assert uptime_percent(down=[(at(1), at(2))], maintenance=[], window=(at(5), at(5))) == 100.0
+
+
+def test_uptime_shown_never_rounds_up_to_100(fibre_svc):
+    """A few seconds of outage in 90 days is 99.9999...%: shown as 99.99, not 100.00."""
+    make_incident([fibre_svc], impact="major", starts_at=timezone.now() - timedelta(seconds=5))
+    fibre = _service(selectors.status_board(), "fibre-broadband")
+    assert 99.99 < fibre.uptime < 100
+    assert fibre.uptime_shown == 99.99
+    assert selectors.ServiceStatus(fibre.product, "operational", uptime=100.0).uptime_shown == 100
+
+
+def test_open_outage_counts_until_now_and_resolved_until_its_end(fibre_svc, mobile_svc):
+    now = timezone.now()
+    make_incident([fibre_svc], impact="major", starts_at=now - timedelta(hours=9))
+    make_incident(
+        [mobile_svc],
+        impact="major",
+        starts_at=now - timedelta(hours=9),
+        ends_at=now - timedelta(hours=6),
+        resolve=True,
+    )
+    board = selectors.status_board(now=now)
+    window = (now - selectors.window_start(now)).total_seconds()
+    fibre, mobile = _service(board, "fibre-broadband"), _service(board, "mobile-plan")
+    assert fibre.uptime == pytest.approx((1 - 9 * 3600 / window) * 100)
+    assert mobile.uptime == pytest.approx((1 - 3 * 3600 / window) * 100)
+
+
+def test_incident_before_the_window_only_counts_its_part_inside(fibre_svc):
+    now = timezone.now()
+    since = selectors.window_start(now)
+    make_incident(
+        [fibre_svc],
+        impact="partial",
+        starts_at=since - timedelta(days=2),
+        ends_at=since + timedelta(hours=12),
+        resolve=True,
+    )
+    fibre = _service(selectors.status_board(now=now), "fibre-broadband")
+    window = (now - since).total_seconds()
+    assert fibre.uptime == pytest.approx((1 - 12 * 3600 / window) * 100)
+    assert fibre.days[0].impact == "partial" and fibre.days[1].impact == "operational"
+
+
 # --- the board -----------------------------------------------------------------------------------
 def _service(board, slug):
     return next(s for s in board.services if s.product.slug == slug)
