@@ -8,44 +8,13 @@ failed automations handed to the desk). Run it every few minutes: from cron
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError
-
 from catalogue.services import requests_sync_tickets
+from portal.management.periodic import PeriodicCommand
 
 
-class Command(BaseCommand):
+class Command(PeriodicCommand):
     help = "Fulfil service requests whose ticket was resolved or closed on the desk."
+    task = "catalogue.tasks.catalogue_tick_task"
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue the background task (catalogue.tasks.catalogue_tick_task) instead.",
-        )
-        parser.add_argument(
-            "--every",
-            type=int,
-            default=0,
-            metavar="SECONDS",
-            help="Keep running, one pass every SECONDS (stop with Ctrl-C).",
-        )
-
-    def handle(self, *args: Any, enqueue: bool, every: int, **options: Any) -> None:
-        if every < 0:
-            raise CommandError("--every must be a positive number of seconds")
-        if enqueue:
-            from catalogue.tasks import catalogue_tick_task
-
-            result = catalogue_tick_task.enqueue()
-            self.stdout.write(f"queued catalogue_tick_task ({result.id})")
-            return
-        while True:
-            self.stdout.write(
-                f"requests fulfilled from resolved tickets: {requests_sync_tickets()}"
-            )
-            if not every:
-                return
-            time.sleep(every)
+    def run_once(self) -> str:
+        return f"requests fulfilled from resolved tickets: {requests_sync_tickets()}"

@@ -9,43 +9,13 @@ into deflections. Run it every few minutes: from cron
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError
-
 from knowledgebase.services import kb_tick
+from portal.management.periodic import PeriodicCommand
 
 
-class Command(BaseCommand):
+class Command(PeriodicCommand):
     help = "Publish scheduled knowledge-base pages, unpublish expired ones, settle deflections."
+    task = "knowledgebase.tasks.kb_tick_task"
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue the background task (knowledgebase.tasks.kb_tick_task) instead.",
-        )
-        parser.add_argument(
-            "--every",
-            type=int,
-            default=0,
-            metavar="SECONDS",
-            help="Keep running, one pass every SECONDS (stop with Ctrl-C).",
-        )
-
-    def handle(self, *args: Any, enqueue: bool, every: int, **options: Any) -> None:
-        if enqueue:
-            from knowledgebase.tasks import kb_tick_task
-
-            result = kb_tick_task.enqueue()
-            self.stdout.write(f"queued kb_tick_task ({result.id})")
-            return
-        if every < 0:
-            raise CommandError("--every must be a positive number of seconds")
-        while True:
-            report = kb_tick()
-            self.stdout.write(", ".join(f"{key}: {value}" for key, value in report.items()))
-            if not every:
-                return
-            time.sleep(every)
+    def run_once(self) -> str:
+        return ", ".join(f"{key}: {value}" for key, value in kb_tick().items())

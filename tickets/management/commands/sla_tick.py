@@ -7,47 +7,14 @@ Each run is idempotent; concurrent runs on PostgreSQL split the tickets (SKIP LO
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError
-
+from portal.management.periodic import PeriodicCommand
 from tickets.services.escalation import sla_tick
 
 
-class Command(BaseCommand):
+class Command(PeriodicCommand):
     help = "Record SLA breaches, escalate at-risk and breached tickets, auto-close resolved ones."
+    task = "tickets.tasks.sla_tick_task"
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue the background task (tickets.tasks.sla_tick_task) instead of running.",
-        )
-        parser.add_argument(
-            "--every",
-            type=int,
-            default=0,
-            metavar="SECONDS",
-            help="Keep running, one pass every SECONDS (stop with Ctrl-C).",
-        )
-
-    def handle(self, *args: Any, enqueue: bool, every: int, **options: Any) -> None:
-        if enqueue:
-            from tickets.tasks import sla_tick_task
-
-            result = sla_tick_task.enqueue()
-            self.stdout.write(f"queued sla_tick_task ({result.id})")
-            return
-        if every < 0:
-            raise CommandError("--every must be a positive number of seconds")
-        while True:
-            report = sla_tick()
-            self.stdout.write(
-                ", ".join(
-                    f"{key.replace('_', ' ')}: {value}" for key, value in report.as_dict().items()
-                )
-            )
-            if not every:
-                return
-            time.sleep(every)
+    def run_once(self) -> str:
+        report = sla_tick().as_dict()
+        return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in report.items())
