@@ -297,15 +297,18 @@ class DailySurveys(models.Model):
 
 
 class CustomerActivity(models.Model):
-    """Per customer, kept up to date by the rollup: the first order (a positive amount).
-    Acquisition, cohorts and the cohort segment read it instead of searching each
-    customer's orders; a customer without a row (first order not rolled up yet) falls back
-    to the live lookup."""
+    """Per customer, kept up to date by the rollup: the first and the second order (positive
+    amounts; ``second_order_at`` is NULL with a single order). Acquisition, cohorts and
+    lifecycle stages read them instead of searching each customer's orders. Later orders
+    cannot move them (only a back-dated import can, and re-rolling its day fixes that), so
+    they stay exact between rollups; a customer without a row, or without a second order
+    yet, is looked up live."""
 
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="insights_activity"
     )
-    first_order_at = models.DateTimeField(null=True)
+    first_order_at = models.DateTimeField(null=True, db_index=True)
+    second_order_at = models.DateTimeField(null=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from insights.metrics.base import Period, Segment, month_start, next_month
+from insights.metrics.lifecycle import nth_order
 from portal.models import Purchase
 
 
@@ -47,8 +48,17 @@ def cohort_retention(period: Period, segment: Segment) -> list[dict]:
         ),
         output_field=DateTimeField(),
     )
+    # only the orders of the cohorts' customers (first order in the period's months)
+    cohort_customers = (
+        segment.customers_qs()
+        .alias(first=nth_order(1))
+        .filter(first__gte=_aware(month_start(period.start)), first__lt=period.end_at)
+        .values("pk")
+    )
     orders = segment.on_purchases(
-        Purchase.objects.filter(amount__gt=0, ordered_at__lt=period.end_at)
+        Purchase.objects.filter(
+            amount__gt=0, ordered_at__lt=period.end_at, customer__in=cohort_customers
+        )
     )
     rows = (
         orders.annotate(first=first_order)

@@ -25,6 +25,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -35,6 +36,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics.base import Period, Segment, inactivity_window, metric, ratio, shared
@@ -100,38 +102,45 @@ def acquired_at() -> tuple[Case, dict]:
     ), {"first_order": first_order, "first_subscription": first_subscription}
 
 
-def with_activity(customers: QuerySet, at: datetime, name: str) -> QuerySet:
-    """Annotate ``customers`` with ``<name>`` (bool) = active at ``at`` (rule above)."""
-    last_order, last_cancel = f"{name}_last_order", f"{name}_last_cancel"
-    return customers.annotate(
-        **{
-            last_order: _last_order_before(at),
-            last_cancel: _last_cancel_before(at),
-            f"{name}_live": _live_subscription(at),
-        }
+def active_condition(at: datetime, name: str) -> Case:
+    """True when the customer (the outer row) is active at ``at`` (the rule above), as one
+    expression written for a large base: the live subscriptions, the cancellations and the
+    orders of the inactivity window are each one set (a hashed semi-join: one scan, then
+    a probe per customer); the exact last order is looked up only for customers with a
+    cancelled subscription (``CASE`` evaluates it only for them)."""
+    window_start = at - inactivity_window()
+    live = (
+        Subscription.objects.filter(since__lt=at)
+        .filter(Q(ended_at__gte=at) | Q(ended_at__isnull=True))
+        .exclude(status=Subscription.Status.CANCELLED, ended_at__isnull=True)
     )
-
-
-def active_q(at: datetime, name: str) -> Q:
-    last_order, last_cancel = f"{name}_last_order", f"{name}_last_cancel"
-    ordering = Q(**{f"{last_order}__gte": at - inactivity_window()}) & (
-        Q(**{f"{last_cancel}__isnull": True}) | Q(**{f"{last_order}__gt": F(last_cancel)})
+    cancelled = Subscription.objects.filter(
+        status=Subscription.Status.CANCELLED, ended_at__lt=at
+    ).values("customer")
+    in_window = Purchase.objects.filter(
+        amount__gt=0, ordered_at__gte=window_start, ordered_at__lt=at
+    ).values("customer")
+    last_order = _last_order_before(at)
+    return Case(
+        When(pk__in=live.values("customer"), then=Value(True)),
+        When(
+            ~Q(pk__in=cancelled),
+            then=ExpressionWrapper(Q(pk__in=in_window), output_field=BooleanField()),
+        ),
+        When(  # cancelled before: ordered again after the (last) cancellation
+            Q(GreaterThan(last_order, _last_cancel_before(at)))
+            & Q(GreaterThanOrEqual(last_order, Value(window_start))),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
     )
-    return Q(**{f"{name}_live": True}) | ordering
 
 
 def with_active_flag(customers: QuerySet, at: datetime, name: str) -> QuerySet:
-    """Annotate ``<name>`` = True/False (never NULL: SQL's NOT of a NULL comparison is NULL,
+    """Alias ``<name>`` = True/False (never NULL: SQL's NOT of a NULL comparison is NULL,
     which would drop a customer without orders from "not active")."""
-    return with_activity(customers, at, name).annotate(
-        **{
-            name: Case(
-                When(active_q(at, name), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        }
-    )
+    return customers.annotate(**{name: active_condition(at, name)})
 
 
 def active_customers(at: datetime, segment: Segment) -> QuerySet:
@@ -150,14 +159,19 @@ def _base_counts(period: Period, segment: Segment) -> dict[str, int]:
     start, end = period.start_at, period.end_at
     acquired, parts = acquired_at()
     customers = with_active_flag(segment.customers_qs(), start, "s")
-    customers = with_active_flag(customers, end, "e").annotate(**parts).annotate(acquired=acquired)
-    new = Q(acquired__gte=start, acquired__lt=end)
-    return customers.aggregate(
-        at_start=Count("pk", filter=Q(s=True)),
-        at_end=Count("pk", filter=Q(e=True)),
-        new=Count("pk", filter=Q(e=True) & new),
-        lost=Count("pk", filter=Q(s=True, e=False)),
+    customers = with_active_flag(customers, end, "e").alias(**parts).alias(acquired=acquired)
+    customers = customers.annotate(
+        new=ExpressionWrapper(Q(acquired__gte=start, acquired__lt=end), BooleanField())
     )
+    # one row per combination of the three flags (each computed once per customer)
+    counts = {"at_start": 0, "at_end": 0, "new": 0, "lost": 0}
+    for row in customers.order_by().values("s", "e", "new").annotate(n=Count("pk")):
+        started, ended, new = row["s"], row["e"], bool(row["new"])
+        counts["at_start"] += row["n"] if started else 0
+        counts["at_end"] += row["n"] if ended else 0
+        counts["new"] += row["n"] if ended and new else 0
+        counts["lost"] += row["n"] if started and not ended else 0
+    return counts
 
 
 @metric(

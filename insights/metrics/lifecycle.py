@@ -22,8 +22,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateTimeField,
     Exists,
-    IntegerField,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -32,6 +33,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics.base import Segment
@@ -48,50 +50,49 @@ STAGES = (
 ADVOCACY_WINDOW = timedelta(days=365)
 
 
+def nth_order(n: int) -> Coalesce:
+    """The customer's ``n``-th order (1 or 2): from the rollup's ``CustomerActivity``, or
+    looked up live when it has no row or no second order yet (COALESCE evaluates the
+    lookup only then)."""
+    field = {1: "first_order_at", 2: "second_order_at"}[n]
+    return Coalesce(
+        F(f"insights_activity__{field}"),
+        Subquery(
+            Purchase.objects.filter(customer=OuterRef("pk"), amount__gt=0)
+            .order_by("ordered_at", "pk")
+            .values("ordered_at")[n - 1 : n],
+            output_field=DateTimeField(),
+        ),
+        output_field=DateTimeField(),
+    )
+
+
 def with_stage(customers: QuerySet, at: datetime) -> QuerySet:
     """``customers`` annotated with ``stage`` (one of ``STAGES``) at ``at``."""
-    orders = Coalesce(
-        Subquery(
-            Purchase.objects.filter(customer=OuterRef("pk"), amount__gt=0, ordered_at__lt=at)
-            .order_by()
-            .values("customer")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
+    ordered = Q(LessThan(nth_order(1), Value(at)))  # at least one order before ``at``
+    repeated = Q(LessThan(nth_order(2), Value(at)))  # at least two
+    subscribed = Q(Exists(Subscription.objects.filter(customer=OuterRef("pk"), since__lt=at)))
+    window = {"answered_at__lt": at, "answered_at__gte": at - ADVOCACY_WINDOW}
+    promoter = Q(
+        pk__in=Survey.objects.filter(kind=SurveyKind.NPS, score__gte=9, **window).values("customer")
     )
-    subscribed = Exists(Subscription.objects.filter(customer=OuterRef("pk"), since__lt=at))
-    promoter = Exists(
-        Survey.objects.filter(
-            customer=OuterRef("pk"),
-            kind=SurveyKind.NPS,
-            score__gte=9,
-            answered_at__lt=at,
-            answered_at__gte=at - ADVOCACY_WINDOW,
-        )
-    )
-    helper = Exists(
-        Interaction.objects.filter(
-            customer=OuterRef("pk"),
+    helper = Q(
+        pk__in=Interaction.objects.filter(
             kind=InteractionKind.FORUM_ANSWER,
             occurred_at__lt=at,
             occurred_at__gte=at - ADVOCACY_WINDOW,
-        )
+            customer__isnull=False,
+        ).values("customer")
     )
-    converted = Q(orders__gte=1) | Q(subscribed=True)
-    return (
-        customers.annotate(orders=orders, subscribed=subscribed, promoter=promoter, helper=helper)
-        .filter(converted | Q(created_at__lt=at))
-        .annotate(
-            stage=Case(
-                When(converted & (Q(promoter=True) | Q(helper=True)), then=Value("advocacy")),
-                When(orders__gte=2, then=Value("retention")),
-                When(converted, then=Value("conversion")),
-                When(user__isnull=False, then=Value("acquisition")),
-                default=Value("awareness"),
-                output_field=CharField(),
-            )
+    converted = ordered | subscribed
+    return customers.filter(converted | Q(created_at__lt=at)).annotate(
+        stage=Case(
+            When(converted & (promoter | helper), then=Value("advocacy")),
+            When(repeated, then=Value("retention")),
+            When(converted, then=Value("conversion")),
+            When(user__isnull=False, then=Value("acquisition")),
+            default=Value("awareness"),
+            output_field=CharField(),
         )
     )
 

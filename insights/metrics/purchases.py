@@ -50,14 +50,18 @@ def order_totals(period: Period, segment: Segment) -> dict:
 )
 def repeat_customer_rate(period: Period, segment: Segment) -> float | None:
     """Repeat rate = customers with >= 2 orders in the period / customers with >= 1."""
-    per_customer = (
-        purchases_in(period, segment)
-        .filter(amount__gt=0)
-        .values("customer")
-        .annotate(orders=Count("pk"))
-    )
-    purchasing = order_totals(period, segment)["customers"]
-    return ratio(per_customer.filter(orders__gt=1).count(), purchasing)
+
+    def repeat_customers() -> int:
+        per_customer = (
+            purchases_in(period, segment)
+            .filter(amount__gt=0)
+            .values("customer")
+            .annotate(orders=Count("pk"))
+        )
+        return per_customer.filter(orders__gt=1).count()
+
+    repeat = shared(("repeat", period, segment), lambda: {"n": repeat_customers()})["n"]
+    return ratio(repeat, order_totals(period, segment)["customers"])
 
 
 @metric(
