@@ -42,14 +42,14 @@ def emails_suppressed() -> Iterator[None]:
         _emails_off.reset(token)
 
 
-@dataclass(frozen=True)
-class NotificationContent:
-    """What one recipient gets (built in their language)."""
 def emails_are_suppressed() -> bool:
     """True inside ``emails_suppressed()`` (for apps that queue emails of their own)."""
     return _emails_off.get()
 
 
+@dataclass(frozen=True)
+class NotificationContent:
+    """What one recipient gets (built in their language)."""
 
     title: str  # the in-portal title and the email subject
     body: str  # plain text: the email body; its start is the in-portal excerpt
