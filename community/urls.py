@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<slug:slug>/", pages.category, name="category"),
     path("t/<int:pk>/", pages.thread, name="thread"),
     path("t/<int:pk>/answer/", pages.answer, name="answer"),
+    path("t/<int:pk>/seen/", pages.seen, name="seen"),
     path("t/<int:pk>/follow/", pages.follow, name="follow"),
     path("t/<int:pk>/accept/", pages.accept, name="accept"),
     path("posts/<int:pk>/vote/", pages.vote, name="vote"),

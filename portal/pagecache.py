@@ -9,23 +9,26 @@ the session, the user look-up or the templates.
 
 What may be cached is decided conservatively, on both sides:
 
-- the request: ``GET`` without a query string, without a session or messages cookie (every
-  signed-in user has a session cookie, so signed-in pages are never shared), not an htmx
-  request, no ``Authorization`` header;
+- the request: ``GET`` without a query string (except a lone ``page=<number>``: paginated
+  lists are cached page by page), without a session or messages cookie (every signed-in user
+  has a session cookie, so signed-in pages are never shared), not an htmx request, no
+  ``Authorization`` header;
 - the response: status 200, not streaming, opted in, and setting no cookie at all. A page
   that renders a CSRF token sets the ``csrftoken`` cookie, so it is never stored: forms on
   cacheable pages must not need one for anonymous visitors (see ``csrf_for_signed_in``).
 
-The key holds the host, the path and the visitor's language (cookie or ``Accept-Language``,
-as ``LocaleMiddleware`` decides). ``page_cache_clear()`` bumps a version stored beside the
-entries, so every cached page is dropped at once (Wagtail's publish and unpublish call it);
-otherwise an entry lives for the seconds its view chose. ``PORTAL_VISITOR_CACHE`` switches it
-off (the default under tests, where pages must reflect each test's data).
+The key holds the host, the path, the page number and the visitor's language (cookie or
+``Accept-Language``, as ``LocaleMiddleware`` decides). ``page_cache_clear()`` bumps a version
+stored beside the entries, so every cached page is dropped at once (Wagtail's publish and
+unpublish call it); otherwise an entry lives for the seconds its view chose.
+``PORTAL_VISITOR_CACHE`` switches it off (the default under tests, where pages must reflect
+each test's data).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -37,6 +40,7 @@ from django.utils.translation import get_language_from_request
 from django.views.decorators.csrf import csrf_exempt
 
 VERSION_KEY = "pagecache:version"
+PAGE_ONLY = re.compile(r"page=[1-9][0-9]{0,5}")
 ATTRIBUTE = "visitor_cache_seconds"
 
 
@@ -128,14 +132,15 @@ class VisitorPageCacheMiddleware:
     def _key(self, request: HttpRequest) -> str | None:
         if not getattr(settings, "PORTAL_VISITOR_CACHE", False):
             return None
-        if request.method != "GET" or request.META.get("QUERY_STRING"):
+        query = request.META.get("QUERY_STRING", "")
+        if request.method != "GET" or (query and not PAGE_ONLY.fullmatch(query)):
             return None
         if any(name in request.COOKIES for name in self.SKIP_COOKIES):
             return None
         if "HTTP_HX_REQUEST" in request.META or "HTTP_AUTHORIZATION" in request.META:
             return None
         language = get_language_from_request(request)
-        raw = f"{request.META.get('HTTP_HOST', '')}|{request.path}|{language}"
+        raw = f"{request.META.get('HTTP_HOST', '')}|{request.path}|{query}|{language}"
         return "pagecache:" + hashlib.sha256(raw.encode()).hexdigest()
 
     @staticmethod

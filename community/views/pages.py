@@ -21,10 +21,22 @@ from community.services.common import is_moderator
 from community.services.images import ImageRejected
 from community.views.moderation import moderation_context
 from knowledgebase import services as kb
+from portal.pagecache import csrf_for_signed_in, mark_cacheable
 
 THREADS_PER_PAGE = 20
 ANSWERS_PER_PAGE = 30
 SUGGESTIONS = 5
+#: How long anonymous visitors may be served the forum's public pages from the page cache
+#: (``portal.pagecache``): a new answer reaches them within this time; members see it at once.
+VISITOR_CACHE_SECONDS = 60
+
+
+def _for_visitors(request, response):
+    """Let the visitor page cache keep this page for anonymous visitors (what they see is
+    the public forum, the same for all of them)."""
+    if not request.user.is_authenticated:
+        mark_cacheable(response, VISITOR_CACHE_SECONDS)
+    return response
 
 
 def _fingerprint(request) -> str:
@@ -77,7 +89,7 @@ def index(request):
         "unsolved": selectors.unsolved_threads(user),
         "is_moderator": is_moderator(user),
     }
-    return render(request, "community/index.html", context)
+    return _for_visitors(request, render(request, "community/index.html", context))
 
 
 @require_GET
@@ -88,19 +100,16 @@ def category(request, slug: str):
     sort, show = data.get("sort") or "activity", data.get("show") or ""
     threads = selectors.category_threads(category, request.user, sort=sort, show=show)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(data.get("page") or 1)
-    return render(
-        request,
-        "community/category.html",
-        {
-            "category": category,
-            "page_obj": page,
-            "threads": page.object_list,
-            "sort": sort,
-            "show": show,
-            "sorts": SortForm.SORTS,
-            "shows": SortForm.SHOW,
-        },
-    )
+    context = {
+        "category": category,
+        "page_obj": page,
+        "threads": page.object_list,
+        "sort": sort,
+        "show": show,
+        "sorts": SortForm.SORTS,
+        "shows": SortForm.SHOW,
+    }
+    return _for_visitors(request, render(request, "community/category.html", context))
 
 
 def _thread_for(request, pk: int) -> Thread:
@@ -143,12 +152,7 @@ def _thread_context(request, thread: Thread, *, answer_form=None) -> dict:
     }
 
 
-@require_GET
-def thread(request, pk: int):
-    thread = _thread_for(request, pk)
-    if thread.merged_into_id is not None and not is_moderator(request.user):
-        messages.info(request, _("This question was merged into another thread."))
-        return redirect("community:thread", pk=thread.merged_into_id)
+def _view_record(request, thread: Thread) -> None:
     session = getattr(request, "session", None)
     services.thread_view_record(
         thread=thread,
@@ -156,7 +160,28 @@ def thread(request, pk: int):
         session_key=(session.session_key or "") if session is not None else "",
         fingerprint=_fingerprint(request),
     )
-    return render(request, "community/thread.html", _thread_context(request, thread))
+
+
+@require_GET
+def thread(request, pk: int):
+    thread = _thread_for(request, pk)
+    if thread.merged_into_id is not None and not is_moderator(request.user):
+        messages.info(request, _("This question was merged into another thread."))
+        return redirect("community:thread", pk=thread.merged_into_id)
+    _view_record(request, thread)
+    response = render(request, "community/thread.html", _thread_context(request, thread))
+    return _for_visitors(request, response)
+
+
+@csrf_for_signed_in
+@require_POST
+def seen(request, pk: int):
+    """The thread page's beacon: counts an anonymous visitor's view when the page came from
+    the visitor page cache (the view did not run). Signed-in views are counted when served."""
+    thread = _thread_for(request, pk)
+    if not request.user.is_authenticated:
+        _view_record(request, thread)  # once per visitor and day, whoever comes first
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -215,6 +215,10 @@ def url_rows(m) -> dict:
                 signed_in(403, bob=to_thread, **dict.fromkeys(MODS, to_thread)),
             ),
         ],
+        "community:seen": [
+            P("POST", path("/community/t/{thread}/seen/"), expect(204)),
+            P("POST", path("/community/t/{hidden}/seen/"), expect(204, **acme_sees)),
+        ],
         "community:image": [
             P("GET", path("/community/images/{image}/"), expect(200)),
             P("GET", path("/community/images/{hidden_image}/"), expect(200, **acme_sees)),

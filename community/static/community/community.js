@@ -7,6 +7,17 @@
     element.hidden = true;
   });
 
+  // An anonymous visitor's view of a thread (the page may come from the visitor page cache,
+  // where the view that counts views did not run). Silent: a failure never affects the page.
+  var seen = document.querySelector("[data-community-seen]");
+  if (seen && navigator.sendBeacon) {
+    try {
+      navigator.sendBeacon(seen.getAttribute("data-community-seen"));
+    } catch (error) {
+      /* ignored on purpose */
+    }
+  }
+
   // Destructive moderator buttons ask first.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");
