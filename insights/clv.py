@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
+from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -48,6 +49,8 @@ def rfm(*, as_of: date, unit: str = "week", customer_ids=None) -> RFM:
     """The summary above for every customer with an order before the end of ``as_of``."""
     scale = UNITS[unit]
     end = timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
+    if connection.vendor == "postgresql":
+        return _rfm_postgresql(as_of=as_of, end=end, scale=scale, customer_ids=customer_ids)
     purchases = Purchase.objects.filter(amount__gt=0, ordered_at__lt=end)
     if customer_ids is not None:
         purchases = purchases.filter(customer_id__in=customer_ids)
@@ -77,6 +80,46 @@ def rfm(*, as_of: date, unit: str = "week", customer_ids=None) -> RFM:
         x=x,
         t_x=(last_day - first_day) / scale,
         T=(as_of_day - first_day) / scale,
+        m=m,
+    )
+
+
+_RFM_SQL = """
+    SELECT customer_id, count(*) - 1, max(day) - min(day), %(as_of)s::date + 1 - min(day),
+           sum(total)::float8, ((array_agg(total ORDER BY day))[1])::float8
+    FROM (SELECT customer_id, (ordered_at AT TIME ZONE %(tz)s)::date AS day, sum(amount) AS total
+          FROM portal_purchase
+          WHERE amount > 0 AND ordered_at < %(end)s {only}
+          GROUP BY 1, 2) AS days
+    GROUP BY customer_id ORDER BY customer_id
+"""
+
+
+def _rfm_postgresql(*, as_of: date, end: datetime, scale: int, customer_ids) -> RFM:
+    """The same summary, aggregated by PostgreSQL down to one row per customer (the generic
+    path reads one row per customer and day, which took 7 s of a 100,000-customer fit)."""
+    params = {"as_of": as_of, "tz": timezone.get_current_timezone_name(), "end": end}
+    only = ""
+    if customer_ids is not None:
+        only, params["ids"] = "AND customer_id = ANY(%(ids)s)", list(customer_ids)
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")  # compiling this one statement costs seconds
+        try:
+            cursor.execute(_RFM_SQL.format(only=only), params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.execute("RESET jit")
+    if not rows:
+        empty = np.array([], dtype=float)
+        return RFM(np.array([], dtype=int), empty, empty, empty, empty)
+    table = np.array(rows, dtype=np.float64)
+    x, total, first = table[:, 1], table[:, 4], table[:, 5]
+    m = np.divide(total - first, x, out=np.zeros_like(x), where=x > 0)
+    return RFM(
+        customer_ids=table[:, 0].astype(np.int64),
+        x=x,
+        t_x=table[:, 2] / scale,
+        T=table[:, 3] / scale,
         m=m,
     )
 
@@ -303,27 +346,83 @@ def _finite(value: float) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def fit_save(fit: Fit):
-    """Store a fit (the desk panel uses the latest)."""
-    from insights.models import ClvFit
+#: Derived loyalty tiers (there is no loyalty programme model): by the quantile of the
+#: predicted 12-month value among the customers of the fit, best first: the top 5% are
+#: platinum, the next 15% gold, the next 30% silver, the rest bronze.
+TIERS = (("platinum", 0.95), ("gold", 0.80), ("silver", 0.50), ("bronze", 0.0))
+#: "Valuable customer at risk": predicted value in the top AT_RISK_VALUE_SHARE of the fit's
+#: customers, and probability of still being active below AT_RISK_P_ALIVE.
+AT_RISK_VALUE_SHARE = 0.20
+AT_RISK_P_ALIVE = 0.5
+
+
+def score_table(fit: Fit, data: RFM) -> dict[str, np.ndarray]:
+    """Every customer's p_alive, expected purchases and predicted value over
+    ``HORIZON_DAYS`` (vectorised), the derived tier and the at-risk flag."""
+    horizon = HORIZON_DAYS / UNITS[fit.unit]
+    p_alive = fit.bgnbd.p_alive(data.x, data.t_x, data.T)
+    expected = fit.bgnbd.expected_purchases(horizon, data.x, data.t_x, data.T)
+    value = np.nan_to_num(predicted_clv(fit.bgnbd, fit.gamma_gamma, data, unit=fit.unit))
+    ranks = np.argsort(np.argsort(value, kind="stable"), kind="stable")
+    quantile = ranks / max(len(value) - 1, 1)
+    tiers = np.full(len(value), TIERS[-1][0], dtype=object)
+    for name, floor in reversed(TIERS[:-1]):
+        tiers[quantile >= floor] = name
+    at_risk = (quantile >= 1 - AT_RISK_VALUE_SHARE) & (p_alive < AT_RISK_P_ALIVE)
+    return {
+        "p_alive": p_alive,
+        "expected_purchases": expected,
+        "predicted_value": value,
+        "tier": tiers,
+        "at_risk": at_risk,
+    }
+
+
+def fit_save(fit: Fit, data: RFM | None = None):
+    """Store a fit (the desk panel uses the latest) and, with ``data``, every customer's
+    scores from it (``CustomerScore``, replacing the previous fit's)."""
+    from django.db import transaction
+
+    from insights.models import ClvFit, CustomerScore
 
     gg = fit.gamma_gamma
-    return ClvFit.objects.create(
-        as_of=fit.as_of,
-        unit=fit.unit,
-        customers=fit.customers,
-        repeat_customers=fit.repeat_customers,
-        r=fit.bgnbd.r,
-        alpha=fit.bgnbd.alpha,
-        a=fit.bgnbd.a,
-        b=fit.bgnbd.b,
-        bgnbd_log_likelihood=fit.bgnbd.log_likelihood,
-        p=_finite(gg.p),
-        q=_finite(gg.q),
-        gamma=_finite(gg.gamma),
-        gamma_gamma_log_likelihood=gg.log_likelihood if gg.customers else None,
-        seconds=fit.seconds,
-    )
+    with transaction.atomic():
+        stored = ClvFit.objects.create(
+            as_of=fit.as_of,
+            unit=fit.unit,
+            customers=fit.customers,
+            repeat_customers=fit.repeat_customers,
+            r=fit.bgnbd.r,
+            alpha=fit.bgnbd.alpha,
+            a=fit.bgnbd.a,
+            b=fit.bgnbd.b,
+            bgnbd_log_likelihood=fit.bgnbd.log_likelihood,
+            p=_finite(gg.p),
+            q=_finite(gg.q),
+            gamma=_finite(gg.gamma),
+            gamma_gamma_log_likelihood=gg.log_likelihood if gg.customers else None,
+            seconds=fit.seconds,
+        )
+        if data is not None and len(data):
+            table = score_table(fit, data)
+            CustomerScore.objects.all().delete()
+            CustomerScore.objects.bulk_create(
+                (
+                    CustomerScore(
+                        customer_id=int(customer),
+                        fit=stored,
+                        p_alive=float(table["p_alive"][i]),
+                        expected_purchases=float(table["expected_purchases"][i]),
+                        predicted_value=float(table["predicted_value"][i]),
+                        transactions=int(data.x[i]) + 1,
+                        tier=table["tier"][i],
+                        at_risk=bool(table["at_risk"][i]),
+                    )
+                    for i, customer in enumerate(data.customer_ids)
+                ),
+                batch_size=5000,
+            )
+    return stored
 
 
 @dataclass(frozen=True)

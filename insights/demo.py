@@ -147,10 +147,10 @@ def seed(*, now: datetime) -> str:
         from insights.clv import clv_fit, fit_save
 
         try:
-            fit, _data = clv_fit(as_of=now.date(), unit="week")
+            fit, data = clv_fit(as_of=now.date(), unit="week")
         except ValueError:
             pass
         else:
-            fit_save(fit)
+            fit_save(fit, data)
             fitted = ", CLV model fitted"
     return f"{created} surveys ({answered} answered){fitted}"

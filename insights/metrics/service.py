@@ -6,7 +6,9 @@ They read only interactions (other apps record them with these conventions):
 - ``ticket_resolved`` carries ``metadata.first_contact_resolution`` (bool) and
   ``metadata.sla_met`` (bool, or null without an SLA policy), written by tickets;
 - ``catalogue_fulfilled`` carries ``metadata.automated`` (true when no agent acted);
-- ``forum_post`` (a new thread) and ``forum_answer`` both target the thread.
+- community (``community.services.posting``): starting a thread records ``forum_post``
+  with ``metadata.thread_kind``; an answer to a question records ``forum_answer`` and a
+  reply in a discussion ``forum_post`` *without* ``thread_kind``; all target the thread.
 """
 
 from __future__ import annotations
@@ -115,20 +117,25 @@ def sla_compliance(period: Period, segment: Segment) -> float | None:
 @metric(
     "community_answer_rate",
     label=_("Community answer rate"),
-    formula=_("threads started in the period that got an answer / threads started"),
+    formula=_(
+        "threads started in the period that got an answer (or, for a discussion, a reply) "
+        "/ threads started"
+    ),
     unit="rate",
     family="service",
 )
 def community_answer_rate(period: Period, segment: Segment) -> float | None:
-    """Answer rate = new threads (``forum_post``) with at least one ``forum_answer`` on the
-    same thread (any time up to now) / new threads, threads started in the period."""
+    """Answer rate = threads started in the period (``forum_post`` with ``thread_kind``)
+    with at least one answer on the same thread any time up to now (``forum_answer``, or a
+    reply in a discussion: ``forum_post`` without ``thread_kind``) / threads started."""
     answers = Interaction.objects.filter(
-        kind=K.FORUM_ANSWER,
+        Q(kind=K.FORUM_ANSWER) | (Q(kind=K.FORUM_POST) & ~Q(metadata__has_key="thread_kind")),
         target_type=OuterRef("target_type"),
         target_id=OuterRef("target_id"),
     )
     counts = (
         _in(period, segment, K.FORUM_POST)
+        .filter(metadata__has_key="thread_kind")
         .exclude(target_id="")
         .aggregate(threads=Count("pk"), answered=Count("pk", filter=Q(Exists(answers))))
     )

@@ -267,13 +267,45 @@ def test_service_metrics():
 
 def test_community_answer_rate():
     a = customer("a")
-    threads = [Product.objects.create(name=f"T{i}", slug=f"t{i}") for i in range(3)]
-    for thread in threads:
-        log(InteractionKind.FORUM_POST, a, target=thread)
+    threads = [Product.objects.create(name=f"T{i}", slug=f"t{i}") for i in range(4)]
+    for thread in threads[:3]:  # as community records a new thread
+        log(InteractionKind.FORUM_POST, a, target=thread, thread_kind="question", post=1)
     log(InteractionKind.FORUM_ANSWER, a, target=threads[0], when=at(2026, 2, 3))  # later: fine
     log(InteractionKind.FORUM_ANSWER, a, target=threads[1])
     log(InteractionKind.FORUM_ANSWER, a, target=threads[1])
     assert value("community_answer_rate") == pytest.approx(2 / 3)
+    # a discussion: its replies are forum_post without thread_kind; they answer it and are
+    # not new threads themselves
+    log(InteractionKind.FORUM_POST, a, target=threads[3], thread_kind="discussion", post=2)
+    log(InteractionKind.FORUM_POST, a, target=threads[3], post=3)
+    log(InteractionKind.FORUM_POST, a, target=threads[3], post=4)
+    assert value("community_answer_rate") == pytest.approx(3 / 4)
+
+
+def test_community_answer_rate_with_the_community_services(alice, bob, settings):
+    """The interactions ``community`` really records (the thread is the target)."""
+    from community.models import Category, Thread
+    from community.services.posting import post_answer, thread_ask
+
+    settings.COMMUNITY_PREMODERATE_FIRST_POSTS = False
+    category = Category.objects.create(name="Help", slug="help")
+    asked = thread_ask(
+        category=category, author=alice, title="How do I pair my router?", body="It blinks."
+    )
+    talk = thread_ask(
+        category=category,
+        author=alice,
+        title="Show us your home network set-up",
+        body="Mine is a mess.",
+        kind=Thread.Kind.DISCUSSION,
+    )
+    thread_ask(category=category, author=bob, title="Nobody answers this one?", body="Hm.")
+    post_answer(thread=asked, author=bob, body="Hold the button for five seconds.")
+    post_answer(thread=talk, author=bob, body="Mine too, cables everywhere.")
+    today = timezone.localdate()
+    period = Period(today, today)
+    # three threads started (the discussion's reply is not one), two answered
+    assert METRICS["community_answer_rate"](period) == pytest.approx(2 / 3)
 
 
 def test_service_metrics_without_data_are_none():

@@ -1,7 +1,8 @@
 """``manage.py clv_fit --json [--as-of D] [--unit day|week]``: fit BG/NBD and Gamma-Gamma on
 the purchases up to the as-of date (default today) and print the parameters (r, alpha, a,
-b; p, q, gamma), the log-likelihoods and the data size. The fit is stored: the desk's
-customer panel scores customers with the latest one (``--no-save`` to only print)."""
+b; p, q, gamma), the log-likelihoods and the data size. The fit and every customer's scores
+from it (probability alive, predicted value, derived tier, "valuable at risk") are stored:
+the desk's customer panel and the at-risk list read them (``--no-save`` to only print)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,11 @@ class Command(BaseCommand):
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
         try:
-            fit, _data = clv_fit(as_of=as_of, unit=options["unit"])
+            fit, data = clv_fit(as_of=as_of, unit=options["unit"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if not options["no_save"]:
-            fit_save(fit)
+            fit_save(fit, data)
         out = fit.as_json()
         if options["json"]:
             self.stdout.write(json.dumps(out, indent=2, allow_nan=False))
