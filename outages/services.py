@@ -9,7 +9,9 @@ a crash halfway or publishing twice never sends anything twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
@@ -229,7 +231,27 @@ def notices_send(*, incident_id: int, batch_size: int = BATCH_SIZE) -> int:
     batches of one transaction each; what was already sent is skipped (the delivery rows are
     unique per event, recipient and channel and only newly inserted ones are sent). Emails
     left pending by a run that crashed between a batch's commit and its enqueue are queued
-    again first. Returns how many customers were told something by this run."""
+    again first. Returns how many customers were told something by this run.
+
+    The cyclic garbage collector is paused meanwhile: each batch allocates tens of thousands
+    of short-lived rows (freed by reference counting), which would otherwise trigger full
+    collections of the worker's whole heap, a quarter of the run's time (profiled)."""
+    with _collector_paused():
+        return _notices_send(incident_id=incident_id, batch_size=batch_size)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _notices_send(*, incident_id: int, batch_size: int) -> int:
     incident = Incident.objects.get(pk=incident_id)
     updates = list(incident.updates.filter(published_at__isnull=False))
     _requeue_pending([_event_key(incident, update) for update in updates])

@@ -20,6 +20,7 @@ from portal.signals import interaction_recorded
 
 METADATA_MAX_KEYS = 20
 _MAX_STATEMENT_PARAMS = 65535  # PostgreSQL's protocol limit; SQLite reports its own
+UNNEST_ROWS = 50_000  # rows per ``INSERT ... SELECT FROM unnest(...)`` on PostgreSQL
 
 #: One row for ``interaction_record_bulk``: (customer_id, target_id, value, metadata, occurred_at).
 BulkInteraction = tuple[int | None, str, Decimal | None, dict[str, Any], datetime]
@@ -145,6 +146,43 @@ def insert_rows(
         cursor.executemany(sql.strip(), rows)
 
 
+def unnest_select(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> tuple[str, list[Any]]:
+    """``SELECT ... FROM unnest(...)`` yielding ``rows`` (database-adapted values, in
+    ``fields`` order) on PostgreSQL, for ``INSERT INTO ... SELECT``: one array parameter per
+    column that varies and one plain parameter for a column with the same value in every
+    row (a notice's title and body, a timestamp), so a statement has a dozen parameters
+    whatever the row count and constants are sent once, not once per row. (psycopg's
+    client-side handling of a statement with tens of thousands of placeholders, or of arrays
+    of thousands of long strings, costs more than the insert itself.) ``unnest`` yields the
+    rows in array order."""
+    meta = model._meta
+    columns = list(zip(*rows, strict=True))
+    varying = [
+        index
+        for index, values in enumerate(columns)
+        if any(value is not values[0] and value != values[0] for value in values)
+    ] or [0]  # all constant: one array still gives the number of rows
+    selected, scalars, arrays, names = [], [], [], []
+    for index, name in enumerate(fields):
+        db_type = meta.get_field(name).db_type(connection)
+        if index in varying:
+            names.append(f"c{index}")
+            selected.append(f"u.c{index}")
+            arrays.append((f"%s::{db_type}[]", list(columns[index])))
+        else:
+            selected.append(f"%s::{db_type}")
+            scalars.append(columns[index][0])
+    unnested = ", ".join(placeholder for placeholder, _values in arrays)
+    # Only column types and placeholders go into the text; every value is a parameter.
+    sql = f"SELECT {', '.join(selected)} FROM unnest({unnested}) AS u({', '.join(names)})"  # noqa: S608
+    return sql, [*scalars, *(values for _placeholder, values in arrays)]
+
+
 def insert_returning_pks(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> list[int]:
@@ -153,8 +191,9 @@ def insert_returning_pks(
 
     This is the hot path of bulk imports: it skips the ORM's per-value compilation (model
     instances, ``get_db_prep_save``), which costs ~10x more than the database itself. Like
-    ``bulk_create`` it relies on multi-row ``INSERT ... RETURNING`` (SQLite >= 3.35,
-    PostgreSQL) returning rows in VALUES order; other backends insert row by row.
+    ``bulk_create`` it relies on ``INSERT ... RETURNING`` returning rows in input order:
+    ``unnest()`` of one array per column on PostgreSQL, multi-row VALUES on SQLite (>= 3.35)
+    outside a transaction; other backends insert row by row.
     """
     if not rows:
         return []
@@ -175,6 +214,18 @@ def insert_returning_pks(
             cursor.execute("SELECT last_insert_rowid()")
             (last,) = cursor.fetchone()
             return list(range(last - len(rows) + 1, last + 1))
+        if connection.vendor == "postgresql":
+            # ``unnest`` yields the rows in array order: RETURNING gives keys in row order.
+            for start in range(0, len(rows), UNNEST_ROWS):
+                select, params = unnest_select(
+                    connection, model, fields, rows[start : start + UNNEST_ROWS]
+                )
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) {select} RETURNING {quote(meta.pk.column)}",
+                    params,
+                )
+                pks.extend(pk for (pk,) in cursor.fetchall())
+            return pks
         if not connection.features.can_return_rows_from_bulk_insert:
             sql = f"INSERT INTO {table} ({columns}) VALUES {placeholders}"  # noqa: S608
             for row in rows:

@@ -15,6 +15,10 @@ commit (at-least-once at the SMTP boundary, as with any mail system).
 from __future__ import annotations
 
 import copy
+import email.policy
+import re
+import secrets
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -292,16 +296,14 @@ def insert_new(model, fields: list[str], rows: list[tuple], returning: list[str]
     result: list[tuple] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One array per column: a statement of a dozen parameters whatever the row count
-            # (psycopg's client-side handling of a statement with tens of thousands of
-            # placeholders costs more than the insert itself).
-            arrays = ", ".join(
-                f"%s::{meta.get_field(name).db_type(connection)}[]" for name in fields
-            )
+            from portal.services.interactions import unnest_select
+
+            # A dozen parameters whatever the row count: arrays for what varies per row,
+            # one value for what is the same in all (see ``unnest_select``).
+            select, params = unnest_select(connection, model, fields, rows)
             cursor.execute(
-                f"{insert} {table} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
-                f"{suffix} RETURNING {back}",
-                [list(column) for column in zip(*rows, strict=True)],
+                f"{insert} {table} ({columns}) {select} {suffix} RETURNING {back}",
+                params,
             )
             return [tuple(row) for row in cursor.fetchall()]
         placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -347,15 +349,22 @@ def notify_bulk(
                 messages[language] = content(language)
         return messages[language]
 
-    web_rows, email_rows, seen = [], [], set()
+    # Rows per language: within one, a notice's title and body are the same in every row
+    # and go to the database once per statement (see ``insert_new``).
+    web_rows: dict[str, list[tuple]] = defaultdict(list)
+    email_rows: dict[str, list[tuple]] = defaultdict(list)
+    seen: set[int] = set()
     emails_off = _emails_off.get()
+    default_language = settings.LANGUAGE_CODE
+    bodies: dict[str, str] = {}
     for recipient in recipients:
         if recipient.user_id in seen:
             continue
         seen.add(recipient.user_id)
-        message = message_in(recipient.language)
+        language = recipient.language or default_language
+        message = message_in(language)
         if _wants(recipient.preferences, f"web_{topic}"):
-            web_rows.append(
+            web_rows[language].append(
                 (
                     recipient.user_id,
                     kind,
@@ -367,8 +376,13 @@ def notify_bulk(
                 )
             )
         if recipient.email and not emails_off and _wants(recipient.preferences, f"email_{topic}"):
-            body = f"{message.body}\n\n{_absolute(message.url)}" if message.url else message.body
-            email_rows.append(
+            body = bodies.get(language)
+            if body is None:  # once per language
+                body = message.body
+                if message.url:
+                    body = f"{body}\n\n{_absolute(message.url)}"
+                bodies[language] = body
+            email_rows[language].append(
                 (
                     event_key,
                     recipient.user_id,
@@ -385,13 +399,27 @@ def notify_bulk(
                 )
             )
     result = BulkNotifyResult()
+    sent: list[tuple] = []
+    for language in sorted(set(web_rows) | set(email_rows)):
+        result.web |= _insert_web(event_key, kind, web_rows[language], at)
+        sent += _insert_emails(email_rows[language])
+    result.emails = {user_id: pk for pk, user_id in sent}
+    if result.emails:
+        ids = sorted(result.emails.values())
+        transaction.on_commit(lambda: _enqueue_batch(ids))
+    return result
+
+
+def _insert_web(event_key: str, kind: str, rows: list[tuple], at) -> set[int]:
+    """The in-portal notifications of ``rows`` that are new, and their ``web`` deliveries
+    (already sent); returns the users given one."""
     created = insert_new(
         Notification,
         ["user", "kind", "event_key", "title", "body", "url", "created_at"],
-        web_rows,
+        rows,
         ["id", "user"],
     )
-    subjects = {row[0]: row[3] for row in web_rows}
+    subjects = {row[0]: row[3] for row in rows}
     insert_new(
         NotificationDelivery,
         [
@@ -416,8 +444,12 @@ def notify_bulk(
         ],
         ["id"],
     )
-    result.web = {user_id for _, user_id in created}
-    sent = insert_new(
+    return {user_id for _, user_id in created}
+
+
+def _insert_emails(rows: list[tuple]) -> list[tuple]:
+    """The pending email deliveries of ``rows`` that are new: (id, recipient) of each."""
+    return insert_new(
         NotificationDelivery,
         [
             "event_key",
@@ -433,14 +465,9 @@ def notify_bulk(
             "last_error",
             "created_at",
         ],
-        email_rows,
+        rows,
         ["id", "recipient"],
     )
-    result.emails = {user_id: pk for pk, user_id in sent}
-    if result.emails:
-        ids = sorted(result.emails.values())
-        transaction.on_commit(lambda: _enqueue_batch(ids))
-    return result
 
 
 def _enqueue_batch(ids: list[int]) -> None:
@@ -449,26 +476,99 @@ def _enqueue_batch(ids: list[int]) -> None:
     notifications_deliver_batch.enqueue(ids)
 
 
-class _CopyOfPrototype(EmailMessage):
-    """An ``EmailMessage`` whose MIME form is a copy of an already built one with the same
-    content, given its own ``To`` and ``Message-ID``: building the MIME message is most of
-    the cost of an email (Python's header parsing), and a notice to thousands of customers is
-    the same message in each language. Backends get a normal ``EmailMessage``."""
+#: Addresses the pre-rendered path takes as they are: plain ASCII, no display name, short
+#: enough never to be folded. Anything else is built the normal way.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,120}\Z")
 
-    def __init__(self, prototype, **fields) -> None:
+
+class _NoticeRender:
+    """One email content (subject, body, sender, headers) rendered to MIME bytes once per
+    policy, with placeholders for ``To`` and ``Message-ID``: building and serialising the MIME
+    message (Python's header parsing and folding) is nearly all the cost of an email, and a
+    notice to thousands of customers is the same message in each language."""
+
+    def __init__(self, fields: dict) -> None:
+        token = secrets.token_hex(8)
+        self.to_mark = f"to-{token}@placeholder.invalid"
+        self.id_mark = f"<id-{token}@placeholder.invalid>"
+        headers = {**fields["headers"], "Message-ID": self.id_mark}
+        self.prototype = EmailMessage(**{**fields, "to": [self.to_mark], "headers": headers})
+        self._rendered: dict[int, tuple] = {}
+
+    def render(self, policy) -> tuple:
+        """(MIME message, header bytes, separator and body bytes) for ``policy``."""
+        key = id(policy)
+        if key not in self._rendered:
+            msg = self.prototype.message(policy=policy)
+            data = msg.as_bytes()
+            blank = (policy.linesep * 2).encode()
+            head, sep, rest = data.partition(blank)
+            if self.to_mark.encode() not in head or self.id_mark.encode() not in head:
+                raise ValueError("placeholder headers were folded")  # pragma: no cover
+            self._rendered[key] = (policy, msg, head, sep + rest)
+        return self._rendered[key][1:]
+
+
+class _RenderedCopy:
+    """What ``_NoticeCopy.message()`` returns: behaves as the MIME message for the backends
+    (``as_bytes``, ``as_string``, ``get_charset``, header look-ups), serialised by replacing
+    the placeholders in the rendered bytes."""
+
+    def __init__(self, msg, data: bytes, full: Callable) -> None:
+        self._msg, self._data, self._full = msg, data, full
+
+    def as_bytes(self, unixfrom: bool = False, policy=None) -> bytes:
+        if unixfrom or (policy is not None and policy is not self._msg.policy):
+            return self._full().as_bytes(unixfrom=unixfrom, policy=policy)
+        return self._data
+
+    def __bytes__(self) -> bytes:
+        return self.as_bytes()
+
+    def as_string(self, unixfrom: bool = False, maxheaderlen=None, policy=None) -> str:
+        return self._full().as_string(unixfrom=unixfrom, maxheaderlen=maxheaderlen, policy=policy)
+
+    def __getitem__(self, name: str):
+        return self._full()[name]
+
+    def __getattr__(self, name: str):
+        return getattr(self._msg, name)
+
+
+class _NoticeCopy(EmailMessage):
+    """A normal ``EmailMessage`` for the backends (locmem keeps it, anymail reads its
+    fields), whose MIME form is the shared rendering with this copy's ``To`` and a fresh
+    ``Message-ID`` put in place of the placeholders."""
+
+    def __init__(self, render: _NoticeRender, **fields) -> None:
         super().__init__(**fields)
-        self._prototype = prototype
+        self._render = render
 
-    def message(self, **kwargs):
+    def message(self, *, policy=email.policy.default):
         from django.core.mail.message import make_msgid
         from django.core.mail.utils import DNS_NAME
 
-        msg = copy.copy(self._prototype)  # headers: a new list on the first ``del``
-        del msg["To"]
-        msg["To"] = ", ".join(self.to)
-        del msg["Message-ID"]
-        msg["Message-ID"] = make_msgid(domain=DNS_NAME)
-        return msg
+        render = self._render
+        msg, head, rest = render.render(policy)
+        message_id = make_msgid(domain=DNS_NAME)
+        head = head.replace(render.to_mark.encode(), self.to[0].encode(), 1).replace(
+            render.id_mark.encode(), message_id.encode(), 1
+        )
+
+        def full():
+            real = super(_NoticeCopy, self).message(policy=policy)
+            del real["Message-ID"]
+            real["Message-ID"] = message_id
+            return real
+
+        return _RenderedCopy(msg, head + rest, full)
+
+    def __deepcopy__(self, memo):  # locmem's outbox: a plain EmailMessage
+        plain = EmailMessage.__new__(EmailMessage)
+        plain.__dict__.update(
+            copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "_render"}, memo)
+        )
+        return plain
 
 
 def deliveries_send_batch(ids: Iterable[int]) -> int:
@@ -494,23 +594,24 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
             return 0
         sent: list[int] = []
         failed: list[tuple[int, int, str]] = []
-        prototypes: dict[tuple, object] = {}
+        renders: dict[tuple, _NoticeRender] = {}
         mailer = mailers.default
+        from_email = settings.DEFAULT_FROM_EMAIL
         with mailer:
             for pk, event_key, to, reply_to, subject, body, attempts in rows:
                 fields = {
                     "subject": subject,
                     "body": body,
-                    "from_email": settings.DEFAULT_FROM_EMAIL,
+                    "from_email": from_email,
                     "to": [to],
                     "reply_to": [reply_to] if reply_to else None,
                     "headers": {"Auto-Submitted": "auto-generated", "X-Portal-Event": event_key},
                 }
-                if to.isascii():
+                if _PLAIN_ADDRESS.match(to):
                     key = (event_key, subject, body, reply_to)
-                    if key not in prototypes:
-                        prototypes[key] = EmailMessage(**fields).message()
-                    message = _CopyOfPrototype(prototypes[key], **fields)
+                    if key not in renders:
+                        renders[key] = _NoticeRender(fields)
+                    message = _NoticeCopy(renders[key], **fields)
                 else:
                     message = EmailMessage(**fields)
                 try:
