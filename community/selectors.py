@@ -61,7 +61,12 @@ def solved_threads(user, *, limit: int = 5) -> list[Thread]:
 
 
 def category_threads(category: Category, user, *, sort: str, show: str):
-    threads = threads_listed(user).filter(category=category)
+    """One category's threads, for its page. No joins (the rows show no author, and the
+    category is the page's own: ``category_page_rows``), so a deep page's OFFSET walks the
+    index (``thread_cat_listed``) only."""
+    threads = (
+        Thread.objects.visible_to(user).listed().filter(category=category).prefetch_related("tags")
+    )
     if show == "unanswered":
         threads = threads.filter(kind=Thread.Kind.QUESTION, answer_count=0)
     elif show == "unsolved":

@@ -100,10 +100,13 @@ def category(request, slug: str):
     sort, show = data.get("sort") or "activity", data.get("show") or ""
     threads = selectors.category_threads(category, request.user, sort=sort, show=show)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(data.get("page") or 1)
+    rows = list(page.object_list)
+    for row in rows:
+        row.category = category  # the page's own (no join per row)
     context = {
         "category": category,
         "page_obj": page,
-        "threads": page.object_list,
+        "threads": rows,
         "sort": sort,
         "show": show,
         "sorts": SortForm.SORTS,

@@ -241,3 +241,34 @@ def test_editing_a_deleted_post_is_refused(question, alice, mo, bob, answer):
     post_delete(post=post, actor=bob)
     with pytest.raises(CommunityError):
         post_edit(post=post, editor=mo, body="x")
+
+
+def test_deep_pages_cost_the_same_queries_as_the_first(
+    client_for, general, question, alice, bob, carol, answer, monkeypatch
+):
+    """Category and thread pages: the same number of queries on every page, for a visitor and
+    for a member (the benchmark's pages: bench/community.py)."""
+    from community.views import pages
+
+    monkeypatch.setattr(pages, "ANSWERS_PER_PAGE", 3)
+    monkeypatch.setattr(pages, "THREADS_PER_PAGE", 4)
+    for i in range(13):
+        thread_ask(author=alice, category=general, title=f"Listed question {i}", body="b")
+        answer(carol if i % 2 else bob, question, f"Answer number {i}")
+
+    def count(client, url) -> int:
+        client.get(url)  # the first view of a thread writes the daily view row
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    for reader in (None, bob):
+        client = client_for(reader)
+        category = general.get_absolute_url()
+        first = count(client, category)
+        assert count(client, f"{category}?page=2") == first
+        assert count(client, f"{category}?page=4") == first  # the last page
+        thread = question.get_absolute_url()
+        first = count(client, thread)
+        assert count(client, f"{thread}?page=3") == first
+        assert count(client, f"{thread}?page=5") == first  # the last page
