@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 MAX_TERMS = 12
-# A source counts its results up to this many; one more means "more than COUNT_CAP" (the
-# page says so). A hundred pages of ten are more than anyone reads.
-COUNT_CAP = 1000
+# A source counts (and pages through) at most this many results; one more means "more than
+# COUNT_CAP" (the page says so and suggests a filter). Twenty pages of ten are more than
+# anyone reads, and counting every match of a common word is what made search slow.
+COUNT_CAP = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -103,10 +104,16 @@ class CombinedResults(Sequence):
         self._counts: list[int] | None = None
 
     @property
-    def counts(self) -> list[int]:
+    def raw_counts(self) -> list[int]:
+        """Each source's count (``COUNT_CAP + 1`` when it stopped counting)."""
         if self._counts is None:
             self._counts = [part.count() for part in self.parts]
         return self._counts
+
+    @property
+    def counts(self) -> list[int]:
+        """What each source contributes: at most ``COUNT_CAP`` results."""
+        return [min(count, COUNT_CAP) for count in self.raw_counts]
 
     def __len__(self) -> int:
         return sum(self.counts)
@@ -117,7 +124,7 @@ class CombinedResults(Sequence):
     @property
     def capped(self) -> bool:
         """True when a source stopped counting at ``COUNT_CAP`` (there are more)."""
-        return any(count > COUNT_CAP for count in self.counts)
+        return any(count > COUNT_CAP for count in self.raw_counts)
 
     def __getitem__(self, index):
         if isinstance(index, int):

@@ -129,9 +129,9 @@ def capped_count(results, cap: int) -> int:
     """How many ``results`` there are, counting no further than ``cap + 1``.
 
     On PostgreSQL the stock count joins every match to its page to apply the audience
-    filter: 6,000 joins for a common word over 100,000 articles. Nobody pages through a
-    thousand results, so the count stops at ``cap + 1`` ("more than 1,000") and the query
-    stops as soon as it has that many. The count runs without the relevance ordering (the
+    filter: 6,000 joins for a common word over 100,000 articles. Nobody pages through
+    thousands of results, so the count stops at ``cap + 1`` ("more than 200" on the search
+    page) and the query stops as soon as it has that many. The count runs without the relevance ordering (the
     stock count keeps no ordering either). SQLite's FTS5 count is exact and cheap at the
     sizes SQLite serves: it is returned as it is.
     """
