@@ -21,7 +21,7 @@ from insights.metrics import (
     incident_impact,
     lifecycle_counts,
 )
-from insights.metrics.base import month_start, next_month
+from insights.metrics.base import month_start, next_month, shared_queries
 from insights.metrics.lifecycle import STAGES
 from insights.metrics.surveys import score_counts
 from insights.models import SurveyKind
@@ -239,6 +239,11 @@ class Dashboard:
 
 
 def dashboard(period: Period, segment: Segment) -> Dashboard:
+    with shared_queries():  # shared aggregates across tiles, trends and tables
+        return _dashboard(period, segment)
+
+
+def _dashboard(period: Period, segment: Segment) -> Dashboard:
     return Dashboard(
         period=period,
         segment=segment,

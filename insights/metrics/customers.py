@@ -222,13 +222,11 @@ def net_revenue_retention(period: Period, segment: Segment) -> float | None:
     exceeds 1 when existing customers spend more (expansion outweighs churn)."""
     previous = period.previous()
     acquired, parts = acquired_at()
-    existing = (
-        segment.customers_qs()
-        .annotate(**parts)
-        .annotate(acquired=acquired)
-        .filter(acquired__lt=period.start_at)
-        .values("pk")
-    )
+    customers = segment.customers_qs().alias(**parts).alias(acquired=acquired)
+    if (sums := _nrr_from_rollups(period, previous, segment, customers)) is not None:
+        now, before = sums
+        return None if before <= 0 else now / before
+    existing = customers.filter(acquired__lt=period.start_at).values("pk")
     purchases = segment.on_purchases(
         Purchase.objects.filter(
             customer__in=existing, ordered_at__gte=previous.start_at, ordered_at__lt=period.end_at
@@ -241,3 +239,27 @@ def net_revenue_retention(period: Period, segment: Segment) -> float | None:
     if not sums["before"] or sums["before"] <= 0:
         return None
     return float(sums["now"] or 0) / float(sums["before"])
+
+
+def _nrr_from_rollups(period, previous, segment, customers) -> tuple[float, float] | None:
+    """With the rollups (everyone): the net revenue of both periods from the daily totals,
+    minus that of the few customers *not* acquired before the period (acquired in it, or
+    never: refunds only), which is a small live query."""
+    from insights.metrics import rollup
+
+    now, before = rollup.order_totals(period, segment), rollup.order_totals(previous, segment)
+    if now is None or before is None:
+        return None
+    newer = customers.filter(Q(acquired__gte=period.start_at) | Q(acquired__isnull=True)).values(
+        "pk"
+    )
+    theirs = Purchase.objects.filter(
+        customer__in=newer, ordered_at__gte=previous.start_at, ordered_at__lt=period.end_at
+    ).aggregate(
+        now=Sum("amount", filter=Q(ordered_at__gte=period.start_at)),
+        before=Sum("amount", filter=Q(ordered_at__lt=period.start_at)),
+    )
+    return (
+        now["revenue"] - float(theirs["now"] or 0),
+        before["revenue"] - float(theirs["before"] or 0),
+    )
