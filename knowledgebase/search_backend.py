@@ -131,9 +131,9 @@ def capped_count(results, cap: int) -> int:
     On PostgreSQL the stock count joins every match to its page to apply the audience
     filter: 6,000 joins for a common word over 100,000 articles. Nobody pages through
     thousands of results, so the count stops at ``cap + 1`` ("more than 200" on the search
-    page) and the query stops as soon as it has that many. The count runs without the
-    relevance ordering (the stock count keeps no ordering either). SQLite's FTS5 count is exact and cheap at the
-    sizes SQLite serves: it is returned as it is.
+    page) and the query stops as soon as it has that many. It runs without the relevance
+    ordering, as the stock count does. SQLite's FTS5 count is exact and cheap at the sizes
+    SQLite serves: it is returned as it is.
     """
     from modelsearch.backends.database.postgres.postgres import PostgresSearchResults
 
