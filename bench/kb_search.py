@@ -14,7 +14,8 @@ writes) and runs VACUUM ANALYZE.
 It then measures what ``/search/`` does for each query, as an anonymous visitor: the
 knowledge-base source's search (``knowledgebase.search.search_tolerant``: audience filter,
 AND then OR fallback, ranking with title and tags above the body, typo correction when
-nothing matches), the total count and the first page of 10 hits with highlighted snippets.
+nothing matches), the count (the page counts up to 200: "More than 200 results") and the first
+page of 10 hits with highlighted snippets, plus the forum source when it is installed.
 Queries: single common and rare words, two- and three-word questions, a filter by category,
 a typo, and a query that matches nothing. Baseline, in the same run: fetching one article by
 primary key through the ORM (the floor of any request that reads an article).
