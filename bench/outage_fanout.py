@@ -15,7 +15,8 @@ service who must not be told. Then, as the desk does:
    real task path: ``outages.tasks.notices_fan_out`` writes the in-portal notifications,
    delivery rows and interactions in batches and queues one
    ``portal.tasks.notifications_deliver_batch`` per batch, which sends its emails through
-   one mailer connection (the file backend). Timed until no task is left and every email
+   one mailer connection (the file backend; each notice is rendered to MIME once per
+   language and copied per recipient). Timed until no task is left and every email
    delivery is sent ("delivery").
 3. ``incident_publish`` again, and the fan-out again: counts what was added (must be 0).
 
@@ -26,6 +27,11 @@ what the fan-out writes.
 
     .venv/bin/python bench/outage_fanout.py [--customers 100000] [--workers 2] [--keep]
         [--database postgres://postgres@127.0.0.1:5432/bench_outage_fanout]
+        [--profile fanout.prof]
+
+``--profile FILE`` runs the same fan-out in this process under cProfile instead (no workers,
+no baseline): the fan-out task's function, then the email batches; prints the top functions
+by own time and saves the statistics (``python -m pstats FILE``).
 """
 
 from __future__ import annotations
@@ -353,6 +359,39 @@ def baseline(customers: int, mail_dir: Path) -> tuple[float, float]:
     return inserted, time.perf_counter() - started
 
 
+def profile(incident, path: str) -> None:
+    """The fan-out and then the email batches in this process, under cProfile."""
+    import cProfile
+    import pstats
+
+    from outages import services
+    from portal.models import NotificationDelivery
+    from portal.services.notifications import deliveries_send_batch
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    services.incident_publish(incident=incident)  # queues a task no worker will run
+    freeze = time.perf_counter() - started
+    started = time.perf_counter()
+    profiler.runcall(services.notices_send, incident_id=incident.pk)
+    fan_out = time.perf_counter() - started
+    pending = list(
+        NotificationDelivery.objects.filter(channel="email", status="pending")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    started = time.perf_counter()
+    for start in range(0, len(pending), services.BATCH_SIZE):
+        profiler.runcall(deliveries_send_batch, pending[start : start + services.BATCH_SIZE])
+    emails = time.perf_counter() - started
+    print(
+        f"profiled: audience freeze {freeze:.2f} s, fan-out {fan_out:.1f} s, "
+        f"{len(pending):,} emails {emails:.1f} s (profiler overhead included)"
+    )
+    profiler.dump_stats(path)
+    pstats.Stats(path).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -361,6 +400,9 @@ def main() -> None:
         "--database", default="postgres://postgres@127.0.0.1:5432/bench_outage_fanout"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="profile the fan-out in-process, save stats to FILE"
+    )
     args = parser.parse_args()
     if not args.database.startswith("postgres"):
         sys.exit("this benchmark needs PostgreSQL (--database postgres://...)")
@@ -401,6 +443,13 @@ def main() -> None:
         region="north",
         message="We are looking into it.",
     )
+    if args.profile:
+        profile(incident, args.profile)
+        connection.close()
+        shutil.rmtree(work_dir)
+        if not args.keep:
+            drop_database(args.database)
+        return
     workers = Workers(args.workers, env, mail_dir.parent)
     try:
         clock = datetime.now(UTC)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import email.policy
+import gc
 import re
 import secrets
 from collections import defaultdict
@@ -33,6 +34,21 @@ from portal.models import Notification, NotificationDelivery, User
 
 MAX_ATTEMPTS = 5
 _emails_off: ContextVar[bool] = ContextVar("notification_emails_off", default=False)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bulk run (a fan-out, a batch of emails):
+    tens of thousands of short-lived rows, freed by reference counting anyway, would
+    otherwise trigger full collections of the worker's whole heap, a quarter or more of
+    such a run's time (profiled). Cycles left meanwhile are collected after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -579,7 +595,7 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
     from django.db.models import F
 
     ids = list(ids)
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         rows = list(
             NotificationDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(

@@ -167,3 +167,23 @@ def test_followers_get_updates_but_are_not_affected(
         services.incident_publish(incident=incident)
     assert len(email_to(carol.email)) == 1
     assert not IncidentAudience.objects.filter(customer=carol.customer).exists()
+
+
+def test_customer_of_several_affected_services_is_told_once(
+    setup, alice, tv, django_capture_on_commit_callbacks
+):
+    """alice has fibre and TV, both affected, and follows fibre too: one audience row, one
+    notice, one email, one interaction."""
+    Subscription.objects.create(
+        customer=alice.customer, product=tv, region="north", since=timezone.now()
+    )
+    StatusSubscription.objects.create(customer=alice.customer, product=setup)
+    incident = services.incident_declare(
+        title="Core network down", products=[setup, tv], impact="major", message="Looking"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.incident_publish(incident=incident)
+    assert IncidentAudience.objects.filter(customer=alice.customer).count() == 1
+    assert len(email_to(alice.email)) == 1
+    assert alice.notifications.count() == 1
+    assert Interaction.objects.filter(kind="notice_received", customer=alice.customer).count() == 1
