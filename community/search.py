@@ -101,8 +101,12 @@ class _ThreadResults:
         self._count: int | None = None
 
     def count(self) -> int:
+        """At most ``COUNT_CAP + 1`` (the search page says "more than ..."), like the KB."""
+        from knowledgebase.search import COUNT_CAP
+        from knowledgebase.search_backend import capped_count
+
         if self._count is None:
-            self._count = self.threads.count()
+            self._count = capped_count(self.threads, COUNT_CAP)
         return self._count
 
     def hits(self, start: int, stop: int) -> list[SearchHit]:

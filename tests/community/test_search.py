@@ -168,3 +168,19 @@ def test_private_threads_never_in_suggestions(client_for, general, acme_only, al
     assert "export broken" not in html
     html = client_for(alice).get("/community/ask/similar/", {"title": "invoice"}).content.decode()
     assert "export broken" in html
+
+
+def test_the_count_stops_past_the_cap_like_the_kb(rf, general, alice, bob, ask, monkeypatch):
+    from knowledgebase import search as kb
+
+    monkeypatch.setattr(kb, "COUNT_CAP", 2)
+    for i in range(4):
+        ask(alice, general, title=f"Modem question number {i}", body="Modem.")
+    request = rf.get("/search/")
+    request.user = bob
+    results = ThreadSource().search(kb.SearchParams(query="modem"), request=request)
+    from django.db import connection
+
+    # PostgreSQL stops counting at the cap + 1 ("more than 2"); SQLite's FTS5 count is exact.
+    assert results.count() == (3 if connection.vendor == "postgresql" else 4)
+    assert len(results.hits(0, 10)) == 4  # paging is the combined results' job
