@@ -21,7 +21,7 @@ from pydantic import Field
 
 from insights.clv import customer_score
 from insights.metrics import Segment, report
-from insights.models import Survey, SurveyKind
+from insights.models import LoyaltyTier, Survey, SurveyKind
 from insights.periods import PeriodError, period_from
 from insights.services.surveys import SurveyError, survey_answer, survey_for_token
 from portal import roles
@@ -50,6 +50,7 @@ class MetricsQuery(Schema):
     product: int | None = None
     cohort: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     channel: Channel | None = None
+    tier: LoyaltyTier | None = Field(None, description="Derived loyalty tier (last CLV fit).")
 
 
 def _jsonable(value):
@@ -83,6 +84,7 @@ def metrics(request, filters: Query[MetricsQuery]):
         product=filters.product,
         cohort=date.fromisoformat(f"{filters.cohort}-01") if filters.cohort else None,
         channel=filters.channel,
+        tier=filters.tier,
     )
     data = report(period, segment)
     return {"period": {"start": period.start, "end": period.end}, **_jsonable(data)}

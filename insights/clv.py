@@ -350,8 +350,10 @@ def _finite(value: float) -> float | None:
 #: predicted 12-month value among the customers of the fit, best first: the top 5% are
 #: platinum, the next 15% gold, the next 30% silver, the rest bronze.
 TIERS = (("platinum", 0.95), ("gold", 0.80), ("silver", 0.50), ("bronze", 0.0))
-#: "Valuable customer at risk": predicted value in the top AT_RISK_VALUE_SHARE of the fit's
-#: customers, and probability of still being active below AT_RISK_P_ALIVE.
+#: "Valuable customer at risk": probability of still being active below AT_RISK_P_ALIVE,
+#: and a value *if still active* (predicted value / probability alive: what keeping them
+#: is worth) in the top AT_RISK_VALUE_SHARE of the fit's customers. (The predicted value
+#: itself already discounts the risk, so it cannot single out the valuable ones at risk.)
 AT_RISK_VALUE_SHARE = 0.20
 AT_RISK_P_ALIVE = 0.5
 
@@ -368,7 +370,9 @@ def score_table(fit: Fit, data: RFM) -> dict[str, np.ndarray]:
     tiers = np.full(len(value), TIERS[-1][0], dtype=object)
     for name, floor in reversed(TIERS[:-1]):
         tiers[quantile >= floor] = name
-    at_risk = (quantile >= 1 - AT_RISK_VALUE_SHARE) & (p_alive < AT_RISK_P_ALIVE)
+    if_alive = value / np.maximum(p_alive, 1e-6)
+    worth = np.argsort(np.argsort(if_alive, kind="stable"), kind="stable") / max(len(value) - 1, 1)
+    at_risk = (worth >= 1 - AT_RISK_VALUE_SHARE) & (p_alive < AT_RISK_P_ALIVE)
     return {
         "p_alive": p_alive,
         "expected_purchases": expected,

@@ -45,6 +45,7 @@ class Tile:
     metric: Metric
     value: float | None
     previous: float | None
+    links: list = field(default_factory=list)  # drill-downs to the customers behind it
 
     @property
     def shown(self) -> str:
@@ -254,4 +255,39 @@ def _dashboard(period: Period, segment: Segment) -> Dashboard:
         lifecycle=lifecycle_counts(period.end_at, segment),
         cohorts=cohort_retention(period, segment),
         incidents=incident_impact(period, segment),
+    )
+
+
+def customers_table(key: str, title: str, customers) -> Table:
+    """A drill-down's customers as a table (CSV/XLSX export): reference, name, email,
+    organisation and the scores of the last lifetime value fit."""
+    rows = []
+    for customer in customers.select_related("organisation", "insights_score").iterator(
+        chunk_size=2000
+    ):
+        score = getattr(customer, "insights_score", None)
+        rows.append(
+            [
+                customer.customer_ref,
+                customer.name,
+                customer.email,
+                customer.organisation.name if customer.organisation_id else "",
+                score.get_tier_display() if score else "",
+                score.predicted_value if score else None,
+                score.p_alive if score else None,
+            ]
+        )
+    return Table(
+        key,
+        str(title),
+        [
+            str(_("Customer number")),
+            str(_("Name")),
+            str(_("Email")),
+            str(_("Organisation")),
+            str(_("Loyalty tier")),
+            str(_("Predicted value, next 12 months")),
+            str(_("Probability still active")),
+        ],
+        rows,
     )

@@ -1,6 +1,7 @@
 """The insights section of the desk's customer panel: lifetime value so far and predicted,
-churn risk (1 - probability alive, from the latest ``clv_fit``) and the customer's last
-survey scores. Registered from ``InsightsConfig.ready()`` (tickets does not import us)."""
+churn risk (1 - probability alive, from the latest ``clv_fit``), the "valuable customer at
+risk" flag and derived loyalty tier of the last fit, the customer's last survey scores and a
+link to their timeline. Registered from ``InsightsConfig.ready()`` (tickets does not import us)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from insights.clv import customer_score
-from insights.models import Survey, SurveyKind
+from insights.models import CustomerScore, Survey, SurveyKind
 from portal.models import Purchase
 from tickets.panels import PanelContext, PanelSection, register
 
@@ -26,9 +27,11 @@ def _context(panel: PanelContext) -> dict:
     )[:30]:
         latest.setdefault(survey.kind, survey)
     return {
+        "customer": customer,
         "spent": spent["total"] or 0,
         "orders": spent["orders"] or 0,
         "score": customer_score(customer.pk),
+        "stored": CustomerScore.objects.filter(customer=customer).first(),
         "surveys": [latest[kind] for kind in SurveyKind.values if kind in latest],
     }
 

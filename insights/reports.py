@@ -11,7 +11,9 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -19,9 +21,11 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateInput
 
 from insights.charts import Point, bar_chart, column_chart, heat_level, line_chart
-from insights.dashboard import TREND_METRICS, Table, dashboard, formatted
-from insights.metrics import METRICS, Period, Segment
+from insights.dashboard import TREND_METRICS, Table, customers_table, dashboard, formatted
+from insights.metrics import METRICS, Period, Segment, shared_queries
+from insights.metrics.drilldown import DRILLDOWNS, TILE_LINKS, customers_behind
 from insights.metrics.lifecycle import STAGES
+from insights.models import LoyaltyTier
 from insights.periods import MAX_DAYS
 from portal import roles
 from portal.models import Channel, Organisation, Product
@@ -44,6 +48,12 @@ class InsightsFilterForm(forms.Form):
         required=False,
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    tier = forms.ChoiceField(
+        label=_("Loyalty tier"),
+        required=False,
+        choices=[("", _("All tiers")), *LoyaltyTier.choices],
+        help_text=_("Derived from the predicted value of the last lifetime value fit."),
     )
     channel = forms.ChoiceField(
         label=_("Channel"),
@@ -69,6 +79,7 @@ class InsightsFilterForm(forms.Form):
             product=data["product"].pk if data.get("product") else None,
             cohort=data.get("cohort"),
             channel=data.get("channel") or None,
+            tier=data.get("tier") or None,
         )
         return data
 
@@ -147,7 +158,12 @@ class InsightsOverviewView(WagtailAdminTemplateMixin, TemplateView):
                     _("Unknown table or format."), status=400, content_type="text/plain"
                 )
             return table_response(tables[export], export_format, f"insights-{export}-{period}")
-        context = self.get_context_data(form=form, data=data, tables=tables, **kwargs)
+        for tile in data.tiles:  # the customers behind the number
+            tile.links = [DRILLDOWNS[key] for key in TILE_LINKS.get(tile.metric.name, ())]
+        stage_links = [DRILLDOWNS[f"stage-{key}"] for key, _label in STAGES]
+        context = self.get_context_data(
+            form=form, data=data, tables=tables, stage_links=stage_links, **kwargs
+        )
         context.update(self.charts(data))
         query = request.GET.copy()
         query.pop("export", None)
@@ -210,3 +226,47 @@ class InsightsOverviewView(WagtailAdminTemplateMixin, TemplateView):
             ],
             "cohort_offsets": list(range(cohort_width)),
         }
+
+
+class InsightsCustomersView(InsightsOverviewView):
+    """The customers behind a number (``?list=<drill-down>`` with the overview's filters):
+    paginated, each linking to their timeline on the desk, CSV/XLSX of the whole list."""
+
+    page_title = _("Customers behind a number")
+    template_name = "insights/admin/customers.html"
+    per_page = 50
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("insights_reports:overview"), "label": _("Insights")},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get(self, request, *args, **kwargs):
+        form = self.filters()
+        drilldown = DRILLDOWNS.get(request.GET.get("list", ""))
+        if drilldown is None or not form.is_valid():
+            context = self.get_context_data(form=form, drilldown=None, unknown=drilldown is None)
+            return self.render_to_response(context, status=400)
+        period, segment = form.cleaned_data["period"], form.cleaned_data["segment"]
+        with shared_queries():
+            customers = customers_behind(drilldown.key, period, segment)
+            export = request.GET.get("format")
+            if export:
+                if export not in EXPORT_FORMATS:
+                    return HttpResponse(_("Unknown format."), status=400, content_type="text/plain")
+                table = customers_table(drilldown.key, drilldown.label, customers)
+                return table_response(table, export, f"insights-{drilldown.key}-{period}")
+            page = Paginator(customers, self.per_page).get_page(request.GET.get("page"))
+            query = request.GET.copy()
+            query.pop("page", None)
+            query.pop("format", None)
+            context = self.get_context_data(
+                form=form,
+                drilldown=drilldown,
+                period=period,
+                page_obj=page,
+                query=query.urlencode(),
+            )
+            return self.render_to_response(context)

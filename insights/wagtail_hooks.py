@@ -9,7 +9,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.permissions import register_permission_policy
 
 from insights.models import Survey
-from insights.reports import InsightsOverviewView
+from insights.reports import InsightsCustomersView, InsightsOverviewView
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
 
@@ -53,7 +53,10 @@ def register_surveys():
 
 @hooks.register("register_admin_urls")
 def register_report_urls():
-    patterns = [path("", InsightsOverviewView.as_view(), name="overview")]
+    patterns = [
+        path("", InsightsOverviewView.as_view(), name="overview"),
+        path("customers/", InsightsCustomersView.as_view(), name="customers"),
+    ]
     urls = include((patterns, "insights_reports"), namespace="insights_reports")
     return [path("insights/", urls)]
 
@@ -78,6 +81,12 @@ def register_insights_menu():
         items=[
             AdminOnlyMenuItem(
                 _("Overview"), reverse("insights_reports:overview"), icon_name="view", order=10
+            ),
+            AdminOnlyMenuItem(
+                _("Valuable customers at risk"),
+                reverse("insights_reports:customers") + "?list=at_risk",
+                icon_name="warning",
+                order=15,
             ),
             AdminOnlyMenuItem(
                 _("Surveys"), reverse("insights_surveys:index"), icon_name="form", order=20

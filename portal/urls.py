@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("knowledgebase.urls")),
     path("tickets/", include("tickets.urls")),
     path("desk/incidents/", include("outages.desk_urls")),
+    path("desk/insights/", include("insights.desk_urls")),
     path("desk/", include("tickets.desk_urls")),
     path("status/", include("outages.urls")),
     path("", include("catalogue.urls")),  # /catalogue/..., /requests/...

@@ -83,6 +83,9 @@ class Segment:
     - ``cohort``: customers whose first order fell in that month (``date`` of the 1st).
     - ``channel``: interaction-based metrics (engagement, service metrics) count only that
       channel; customer and purchase metrics are not channel-specific and ignore it.
+    - ``tier``: the derived loyalty tier from the last ``clv_fit`` (``LoyaltyTier``: the
+      quantile of the predicted value; there is no loyalty programme model to read one from);
+      customers not scored by the fit are in no tier.
     - ``customers``: an explicit customer queryset (the incident-impact groups use it).
     """
 
@@ -90,11 +93,18 @@ class Segment:
     organisation: int | None = None
     cohort: date | None = None
     channel: str | None = None
+    tier: str | None = None
     customers: QuerySet | None = field(default=None, compare=False, hash=False)
 
     @property
     def is_everyone(self) -> bool:
-        return not (self.product or self.organisation or self.cohort or self.customers is not None)
+        return not (
+            self.product
+            or self.organisation
+            or self.cohort
+            or self.tier
+            or self.customers is not None
+        )
 
     def customer_q(self, prefix: str = "") -> Q:
         """A filter on a model whose ``<prefix>`` path leads to ``Customer`` (``""`` for the
@@ -118,6 +128,8 @@ class Segment:
                 .values("customer")
             )
             q &= Q(**{f"{pk}__in": first_orders})
+        if self.tier:
+            q &= Q(**{f"{prefix}insights_score__tier": self.tier})
         if self.customers is not None:
             q &= Q(**{f"{pk}__in": self.customers.values("pk")})
         return q

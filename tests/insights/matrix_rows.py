@@ -51,6 +51,39 @@ def url_rows(m) -> dict:
                 m.admin_only("/admin/insights/"),
             ),
         ],
+        "insights_reports:customers": [
+            m.Probe(
+                "GET",
+                "/admin/insights/customers/?list=churned",
+                m.admin_only("/admin/insights/customers/"),
+            ),
+            m.Probe(
+                "GET",
+                "/admin/insights/customers/?list=at_risk&format=csv",
+                m.admin_only("/admin/insights/customers/"),
+            ),
+        ],
+        # The desk (agents and admins): the at-risk list, outreach tickets, the timeline.
+        "insights_desk:at_risk": [
+            m.Probe("GET", "/desk/insights/at-risk/", m.agents_only(200)),
+            m.Probe("GET", "/desk/insights/at-risk/?format=csv", m.agents_only(200)),
+            m.Probe("GET", "/desk/insights/at-risk/?format=pdf", m.agents_only(400)),
+            m.Probe("POST", "/desk/insights/at-risk/", m.agents_only(405)),
+        ],
+        "insights_desk:at_risk_ticket": [
+            m.Probe(
+                "POST",
+                "/desk/insights/at-risk/C-ALICE/ticket/",
+                m.agents_only(m.Redirect("/desk/insights/at-risk/")),
+                note="alice is not on the list: refused with a message, no ticket",
+            ),
+            m.Probe("POST", "/desk/insights/at-risk/NOPE/ticket/", m.agents_only(404)),
+            m.Probe("GET", "/desk/insights/at-risk/C-ALICE/ticket/", m.agents_only(405)),
+        ],
+        "insights_desk:timeline": [
+            m.Probe("GET", "/desk/insights/customers/C-ALICE/", m.agents_only(200)),
+            m.Probe("GET", "/desk/insights/customers/NOPE/", m.agents_only(404)),
+        ],
         "insights_surveys:index": [
             m.Probe("GET", "/admin/insights/surveys/", m.admin_only("/admin/insights/surveys/"))
         ],

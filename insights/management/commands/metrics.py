@@ -15,6 +15,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from insights.metrics import METRICS, Segment, report
+from insights.models import LoyaltyTier
 from insights.periods import PeriodError, period_from
 from portal.models import Channel
 
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", type=int, help="Only this organisation (id).")
         parser.add_argument("--product", type=int, help="Only this product or service (id).")
         parser.add_argument("--channel", help="Interaction metrics of this channel only.")
+        parser.add_argument(
+            "--tier", choices=LoyaltyTier.values, help="Only this derived loyalty tier."
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -49,6 +53,7 @@ class Command(BaseCommand):
             organisation=options["organisation"],
             product=options["product"],
             channel=options["channel"],
+            tier=options["tier"],
         )
         data = report(period, segment)
         if options["json"]:

@@ -1,0 +1,15 @@
+"""Agents' insights pages under /desk/insights/ (agents and admins only)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from insights import desk_views as views
+
+app_name = "insights_desk"
+
+urlpatterns = [
+    path("at-risk/", views.at_risk_list, name="at_risk"),
+    path("at-risk/<str:customer_ref>/ticket/", views.at_risk_ticket, name="at_risk_ticket"),
+    path("customers/<str:customer_ref>/", views.customer_timeline, name="timeline"),
+]
