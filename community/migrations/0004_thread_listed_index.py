@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='thread',
-            index=models.Index(condition=models.Q(('is_deleted', False), ('is_hidden', False), ('is_pending', False), ('merged_into__isnull', True)), fields=['category', '-is_pinned', '-last_activity_at', '-id'], include=('author',), name='thread_cat_listed'),
+            index=models.Index(condition=models.Q(('is_deleted', False), ('is_hidden', False), ('is_pending', False), ('merged_into__isnull', True)), fields=['category', '-is_pinned', '-last_activity_at', '-id'], name='thread_cat_listed'),
         ),
     ]
