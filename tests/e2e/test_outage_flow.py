@@ -151,3 +151,48 @@ def test_agent_publishes_affected_customer_claims_other_sees_nothing(
     assert refused.status == 403
     assert "You were not affected by this incident." in refused.text()
     assert CompensationGrant.objects.filter(incident=incident).count() == 1
+
+
+def test_agent_announces_maintenance_ahead_status_page_says_scheduled(
+    live_server, new_page, screenshot
+):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    cache.clear()
+    base = live_server.url
+    Product.objects.create(name="Mobile Plan", slug="mobile-plan")
+    make_user("ada.e2e@example.com", full_name="Ada Agent", groups=[roles.AGENTS], is_staff=True)
+    start = timezone.localtime() + timedelta(days=2)
+
+    agent = new_page()
+    sign_in(agent, base, "ada.e2e@example.com")
+    agent.goto(f"{base}/desk/incidents/new/")
+    agent.fill("input[name=title]", "Planned upgrade of the mobile network")
+    agent.get_by_label("Mobile Plan").check()
+    agent.select_option("select[name=impact]", "maintenance")
+    agent.fill("textarea[name=message]", "Calls may drop for a few minutes during the window.")
+    agent.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT02:00"))
+    agent.fill("input[name=ends_at]", start.strftime("%Y-%m-%dT04:00"))
+    agent.get_by_label("Scheduled maintenance announced ahead").check()
+    agent.get_by_role("button", name="Declare", exact=True).click()
+    agent.wait_for_url(re.compile(r".*/desk/incidents/\d+/$"))
+    agent.once("dialog", lambda dialog: dialog.accept())
+    agent.get_by_role("button", name="Publish", exact=True).click()
+    expect(agent.get_by_text("Published:")).to_be_visible()
+    expect(agent.locator(".badge.state-open")).to_have_text("Scheduled")
+
+    visitor = new_page()
+    visitor.goto(f"{base}/status/")
+    scheduled = visitor.locator("section[aria-labelledby=scheduled-title]")
+    expect(scheduled).to_contain_text("Planned upgrade of the mobile network")
+    expect(scheduled.locator(".status-badge")).to_have_text("Scheduled")
+    expect(visitor.locator(".status-overall")).to_contain_text("All services are operating")
+    both_widths(visitor, screenshot, "outages-09-visitor-scheduled-maintenance")
+    scheduled.get_by_role("link", name="Planned upgrade of the mobile network").click()
+    expect(visitor.locator(".incident-badges")).to_contain_text("Scheduled")
+    expect(visitor.locator(".incident-timeline")).to_contain_text("Scheduled")
+    expect(visitor.get_by_text("Investigating")).to_have_count(0)
+    both_widths(visitor, screenshot, "outages-10-visitor-maintenance-page")
