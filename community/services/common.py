@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -183,3 +184,18 @@ def log(
             occurred_at=now,
         )
     return entry
+
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+
+
+def post_excerpt(post: Post, limit: int) -> str:
+    """A post's Markdown as one line of at most ``limit`` characters for notifications and
+    digests: an image reads "[image: its alt text]" instead of its Markdown and address."""
+
+    def image(match: re.Match) -> str:
+        alt = match.group(1).strip()
+        return f"[{_('image')}: {alt}]" if alt else f"[{_('image')}]"
+
+    text = " ".join(_MD_IMAGE.sub(image, post.body_markdown).split())
+    return text[:limit] + ("…" if len(text) > limit else "")

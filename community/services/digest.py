@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.models import DigestItem, Post, ThreadFollow
-from community.services.common import now_or
+from community.services.common import now_or, post_excerpt
 from portal.models import NotificationDelivery
 from portal.services.notifications import emails_are_suppressed, language_for
 
@@ -74,11 +74,6 @@ def digests_due(*, now: datetime | None = None, limit: int = USERS_PER_RUN) -> l
     return list(pending.order_by("user_id").values_list("user_id", flat=True).distinct()[:limit])
 
 
-def _excerpt(post: Post) -> str:
-    text = " ".join(post.body_markdown.split())
-    return text[:EXCERPT] + ("…" if len(text) > EXCERPT else "")
-
-
 def _body(user, posts: list[Post]) -> str:
     by_thread: dict[int, list[Post]] = defaultdict(list)
     for post in posts:
@@ -93,7 +88,7 @@ def _body(user, posts: list[Post]) -> str:
         lines += ["", f"“{thread.title}”", f"{settings.SITE_URL}{thread.get_absolute_url()}"]
         for post in thread_posts:
             author = str(post.author) if post.author else _("A former member")
-            lines.append(f"- {author}: {_excerpt(post)}")
+            lines.append(f"- {author}: {post_excerpt(post, EXCERPT)}")
     lines += [
         "",
         _("Choose how you hear about followed threads: %(url)s")

@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from django.utils.translation import gettext as _
 
 from community.models import MemberProfile, Post, Thread, ThreadFollow, Visibility
+from community.services.common import post_excerpt
 from portal.services.notifications import NotificationContent, emails_suppressed, notify
 
 
@@ -23,9 +24,7 @@ def _can_read(thread: Thread, users: list) -> list:
     return [u for u in users if Thread.objects.visible_to(u).filter(pk=thread.pk).exists()]
 
 
-def _excerpt(post: Post) -> str:
-    text = " ".join(post.body_markdown.split())
-    return text[:300] + ("…" if len(text) > 300 else "")
+EXCERPT = 300
 
 
 def mentions_notify(*, post: Post, handles: list[str]) -> int:
@@ -42,7 +41,7 @@ def mentions_notify(*, post: Post, handles: list[str]) -> int:
         return NotificationContent(
             title=_("%(name)s mentioned you in “%(title)s”")
             % {"name": author, "title": thread.title},
-            body=_excerpt(post),
+            body=post_excerpt(post, EXCERPT),
             url=post.get_absolute_url(),
         )
 
@@ -72,7 +71,8 @@ def followers_notify(*, post: Post) -> int:
     def content(user) -> NotificationContent:
         return NotificationContent(
             title=_("New answer in “%(title)s”") % {"title": thread.title},
-            body=_("%(name)s wrote: %(text)s") % {"name": author, "text": _excerpt(post)},
+            body=_("%(name)s wrote: %(text)s")
+            % {"name": author, "text": post_excerpt(post, EXCERPT)},
             url=post.get_absolute_url(),
         )
 

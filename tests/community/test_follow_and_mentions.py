@@ -55,3 +55,10 @@ def test_mentions_notify_once_and_only_readers(alice, amy, bob, acme_only, ask, 
 def test_author_follows_own_thread(question, alice):
     assert ThreadFollow.objects.filter(thread=question, user=alice).exists()
     assert not mail.outbox
+
+
+def test_notices_show_an_image_by_its_alt_text_not_its_markdown(question, alice, bob, answer):
+    answer(bob, question, "Like this: ![router lights](/community/images/abc123/) then wait.")
+    body = Notification.objects.get(user=alice).body
+    assert "[image: router lights]" in body
+    assert "/community/images/" not in body and "![" not in body
