@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.agent_queue import drop_database, ensure_database  # noqa: E402
-from bench.pages import status_of, wrk  # noqa: E402
+from bench.pages import start_gunicorn, status_of, wrk  # noqa: E402
 
 MEMBERS, TAGS, THREAD_POSTS = 500, 12, 200
 TARGET = 0.5  # issue 7: public forum pages, for anonymous visitors
@@ -323,31 +323,10 @@ def main() -> None:
     queries = count_queries([path for _, path in pages], cookie=cookie)
     connection.close()
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "portal.wsgi:application",
-            f"--workers={args.workers}",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(env, port=port, workers=args.workers)
     base = f"http://127.0.0.1:{port}"
     failures = 0
     try:
-        for _ in range(100):
-            time.sleep(0.2)
-            if server.poll() is not None:
-                raise SystemExit("gunicorn exited")
-            try:
-                if status_of(f"{base}/bench/minimal/") == 200:
-                    break
-            except OSError:
-                continue
-        else:
-            raise SystemExit("gunicorn did not start")
         print(
             f"gunicorn: {args.workers} sync workers; wrk: {args.connections} connections, "
             f"{args.duration} s per run\n"

@@ -130,6 +130,33 @@ def wrk(url: str, *, seconds: int, connections: int, cookie: str = "") -> float:
     return float(match.group(1))
 
 
+def start_gunicorn(env: dict[str, str], *, port: int, workers: int) -> subprocess.Popen:
+    """gunicorn (sync workers) serving the portal with ``env``; returns once
+    ``/bench/minimal/`` answers 200 (the caller stops it)."""
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "portal.wsgi:application",
+            f"--workers={workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        time.sleep(0.2)
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited")
+        try:
+            if status_of(f"http://127.0.0.1:{port}/bench/minimal/") == 200:
+                return server
+        except OSError:
+            continue
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -171,27 +198,8 @@ def main() -> None:
             Page("search (alice)", "/search/?q=internet", "alice", 0.2),
             Page("agent queue (ada)", "/desk/", "ada", 0.2),
         ]
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "portal.wsgi:application",
-                f"--workers={args.workers}",
-                f"--bind=127.0.0.1:{PORT}",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        server = start_gunicorn(env, port=PORT, workers=args.workers)
         base = f"http://127.0.0.1:{PORT}"
-        for _ in range(100):
-            time.sleep(0.2)
-            try:
-                if status_of(f"{base}/bench/minimal/") == 200:
-                    break
-            except OSError:
-                continue
-        else:
-            raise SystemExit("gunicorn did not start")
 
         print(
             f"gunicorn: {args.workers} sync workers; wrk: {args.connections} connections, "
