@@ -101,3 +101,19 @@ def test_banner_appears_and_goes_at_once(client_for, subscribed, fibre_svc, alic
     assert BANNER in client.get("/").content.decode()
     services.incident_resolve(incident=draft, message="Fixed.")
     assert BANNER not in client.get("/").content.decode()
+
+
+def test_caches_are_dropped_again_after_commit(
+    client, page_cache, fibre_svc, django_capture_on_commit_callbacks
+):
+    """A visitor served between the publication's own clearing and its commit would have
+    cached the page as it was before: the clearing is repeated once the commit is done."""
+    draft = make_incident([fibre_svc], publish=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.incident_publish(incident=draft)
+        _status(client)  # cached while the publication is still in flight
+        assert client.get("/status/")["X-Page-Cache"] == "hit"
+    clearing = [c for c in callbacks if getattr(c, "__name__", "") == "status_caches_clear"]
+    assert len(clearing) == 1
+    clearing[0]()
+    assert client.get("/status/")["X-Page-Cache"] == "miss"
