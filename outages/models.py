@@ -122,16 +122,18 @@ class IncidentUpdate(models.Model):
 
     @property
     def state(self) -> str:
-        """What this update announced, as the public reads it (see ``Incident.State``):
-        written before the incident's start it is *scheduled*; for maintenance, written
-        during it *in progress* and the resolution *completed*; otherwise its status."""
+        """What this update announced, as the public reads it (see ``Incident.State``): for
+        maintenance, published before the window *scheduled*, during it *in progress*, the
+        resolution *completed*; for an outage its status (a start a few seconds ahead, from
+        a monitoring system's clock, must not leave a "scheduled" update behind)."""
         incident = self.incident
-        resolved = self.status == Incident.Status.RESOLVED
-        if not resolved and (self.published_at or self.created_at) < incident.starts_at:
+        if not incident.is_maintenance:
+            return self.status
+        if self.status == Incident.Status.RESOLVED:
+            return Incident.State.COMPLETED
+        if (self.published_at or self.created_at) < incident.starts_at:
             return Incident.State.SCHEDULED
-        if incident.is_maintenance:
-            return Incident.State.COMPLETED if resolved else Incident.State.IN_PROGRESS
-        return self.status
+        return Incident.State.IN_PROGRESS
 
     @property
     def state_label(self) -> str:

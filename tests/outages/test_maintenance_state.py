@@ -68,6 +68,7 @@ def test_outages_keep_their_status_and_are_scheduled_only_ahead(fibre_svc):
         [fibre_svc], impact="partial", starts_at=timezone.now() + timedelta(hours=5)
     )
     assert later.state == Incident.State.SCHEDULED
+    assert [str(u.state_label) for u in later.updates.all()] == ["Investigating"]
     services.incident_resolve(incident=outage, message="Fixed.")
     outage.refresh_from_db()
     assert outage.state == "resolved"
