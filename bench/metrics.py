@@ -152,11 +152,38 @@ ROLLUP_SQL = {
         SELECT kind, score, sum(answers) FROM insights_dailysurveys
         WHERE day >= %(first)s AND day <= %(last)s GROUP BY kind, score
     """,
-    # the live part: today, from the raw tables
-    "today": """
-        SELECT (SELECT count(*) FROM portal_interaction WHERE occurred_at >= %(today)s),
-               (SELECT count(*) FROM portal_purchase WHERE ordered_at >= %(today)s),
-               (SELECT count(*) FROM insights_survey WHERE answered_at >= %(today)s)
+    # the live part (today) from the raw tables, as the engine computes it: the same
+    # counts, and the customers active or buying today who were not in the rolled-up part
+    "today_interactions": """
+        SELECT kind, count(*), count(customer_id),
+               count(*) FILTER (WHERE kind = 'ticket_resolved'
+                                AND metadata @> '{"first_contact_resolution": true}'),
+               count(*) FILTER (WHERE kind = 'ticket_resolved' AND metadata @> '{"sla_met": true}'),
+               count(*) FILTER (WHERE kind = 'ticket_resolved'
+                                AND metadata @> '{"sla_met": false}'),
+               count(*) FILTER (WHERE kind = 'catalogue_fulfilled'
+                                AND metadata @> '{"automated": true}')
+        FROM portal_interaction WHERE occurred_at >= %(today)s AND occurred_at < %(end)s
+        GROUP BY kind
+    """,
+    "today_active": """
+        SELECT count(DISTINCT i.customer_id) FROM portal_interaction i
+        WHERE i.occurred_at >= %(today)s AND i.occurred_at < %(end)s
+          AND i.customer_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM portal_interaction e WHERE e.customer_id = i.customer_id
+                          AND e.occurred_at >= %(start)s AND e.occurred_at < %(today)s)
+    """,
+    "today_orders": """
+        SELECT count(*) FILTER (WHERE amount > 0), sum(amount),
+               count(DISTINCT customer_id) FILTER (WHERE amount > 0 AND NOT EXISTS (
+                   SELECT 1 FROM portal_purchase e WHERE e.customer_id = p.customer_id
+                   AND e.amount > 0 AND e.ordered_at >= %(start)s AND e.ordered_at < %(today)s))
+        FROM portal_purchase p WHERE ordered_at >= %(today)s AND ordered_at < %(end)s
+    """,
+    "today_surveys": """
+        SELECT kind, score, count(*) FROM insights_survey
+        WHERE answered_at >= %(today)s AND answered_at < %(end)s AND score IS NOT NULL
+        GROUP BY kind, score
     """,
 }
 # The same numbers from the raw tables (what the metrics cost without rollups).

@@ -207,3 +207,13 @@ def test_customer_timeline(client_for, ada, alice, bob):
     assert "Viewed an article" in body and "Phone call" in body and "Logged in" not in body
     assert client_for(ada).get("/desk/insights/customers/NOPE/").status_code == 404
     assert client_for(alice).get(f"/desk/insights/customers/{who.customer_ref}/").status_code == 403
+
+
+def test_the_fit_command_stores_the_scores():
+    from django.core.management import call_command
+
+    people = _history(12)
+    call_command("clv_fit", "--json", stdout=io.StringIO())
+    assert CustomerScore.objects.count() == len(people)
+    call_command("clv_fit", "--json", "--no-save", stdout=io.StringIO())
+    assert CustomerScore.objects.count() == len(people)
