@@ -302,17 +302,39 @@ class CustomerActivity(models.Model):
     lifecycle stages read them instead of searching each customer's orders. Later orders
     cannot move them (only a back-dated import can, and re-rolling its day fixes that), so
     they stay exact between rollups; a customer without a row, or without a second order
-    yet, is looked up live."""
+    yet, is looked up live. ``last_active_day`` is the latest rolled-up day with an
+    interaction: today's live part asks it whether a customer active today was already
+    active earlier in the period (a key lookup instead of searching their interactions)."""
 
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="insights_activity"
     )
     first_order_at = models.DateTimeField(null=True, db_index=True)
     second_order_at = models.DateTimeField(null=True)
+    last_active_day = models.DateField(null=True)  # latest rolled-up day with an interaction
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"{self.customer_id}: first order {self.first_order_at}"
+
+
+class CustomerChannelActivity(models.Model):
+    """A customer's latest rolled-up day with an interaction on a channel (as
+    ``CustomerActivity.last_active_day``, per channel)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "channel"], name="customer_channel_activity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel}: {self.last_day}"
 
 
 class LoyaltyTier(models.TextChoices):

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from insights.metrics.base import Period, Segment, shared
 from insights.models import (
+    CustomerChannelActivity,
     DailyActiveCustomers,
     DailyBuyers,
     DailyInteractions,
@@ -169,21 +170,20 @@ def active_customers(period: Period, segment: Segment) -> int | None:
 
 def _live_new_active(rolled: Period, live: Period, channel: str | None, *, same_channel=False):
     """Live interactions of customers not active in the rolled-up part (on ``channel``, or
-    on the row's own channel with ``same_channel``)."""
-    before = Interaction.objects.filter(
-        customer=OuterRef("customer"),
-        occurred_at__gte=rolled.start_at,
-        occurred_at__lt=rolled.end_at,
-    )
-    if channel:
-        before = before.filter(channel=channel)
-    elif same_channel:
-        before = before.filter(channel=OuterRef("channel"))
+    on the row's own channel with ``same_channel``): their latest rolled-up active day,
+    kept by the rollup, is before the period (every closed day of it is rolled up, so that
+    day is exact for this question)."""
+    if channel or same_channel:
+        seen = CustomerChannelActivity.objects.filter(
+            customer=OuterRef("customer"),
+            channel=channel or OuterRef("channel"),
+            last_day__gte=rolled.start,
+        )
+        earlier = Exists(seen)
+    else:
+        earlier = Q(customer__insights_activity__last_active_day__gte=rolled.start)
     return (
-        _live_interactions(live, channel)
-        .filter(customer__isnull=False)
-        .filter(~Exists(before))
-        .order_by()
+        _live_interactions(live, channel).filter(customer__isnull=False).exclude(earlier).order_by()
     )
 
 

@@ -26,6 +26,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -38,6 +39,7 @@ from django.utils import timezone
 from insights.metrics.rollup import interaction_flags
 from insights.models import (
     CustomerActivity,
+    CustomerChannelActivity,
     DailyActiveCustomers,
     DailyBuyers,
     DailyInteractions,
@@ -199,6 +201,48 @@ def _refresh_first_orders(start: datetime, end: datetime) -> None:
     )
 
 
+def _refresh_last_active(start: datetime, end: datetime) -> None:
+    """``CustomerActivity.last_active_day`` and ``CustomerChannelActivity`` of the
+    customers with an interaction in [start, end): their latest day with one up to the
+    latest rolled-up day (one ``INSERT ... SELECT ... ON CONFLICT`` each)."""
+    from django.db import connection
+
+    latest = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
+    last_day = (end - timedelta(seconds=1)).astimezone(timezone.get_current_timezone()).date()
+    bound = day_bounds(max(latest or last_day, last_day))[1]
+    active = (
+        Interaction.objects.filter(
+            occurred_at__gte=start, occurred_at__lt=end, customer__isnull=False
+        )
+        .order_by()
+        .values("customer")
+    )
+    earlier = Interaction.objects.filter(customer__in=active, occurred_at__lt=bound).order_by()
+    anywhere = earlier.values(who=F("customer_id")).annotate(day=TruncDate(Max("occurred_at")))
+    per_channel = earlier.values(who=F("customer_id"), via=F("channel")).annotate(
+        day=TruncDate(Max("occurred_at"))
+    )
+    activity = CustomerActivity._meta.db_table
+    channels = CustomerChannelActivity._meta.db_table
+    with connection.cursor() as cursor:
+        sql, params = anywhere.query.sql_with_params()
+        # our own table and column names only; every value is a parameter ("WHERE true"
+        # lets SQLite parse ON CONFLICT after a SELECT)
+        cursor.execute(
+            f"INSERT INTO {activity} (customer_id, last_active_day, updated_at) "  # noqa: S608
+            f"SELECT who, day, %s FROM ({sql}) AS latest WHERE true "
+            "ON CONFLICT (customer_id) DO UPDATE SET last_active_day = excluded.last_active_day",
+            [timezone.now(), *params],
+        )
+        sql, params = per_channel.query.sql_with_params()
+        cursor.execute(
+            f"INSERT INTO {channels} (customer_id, channel, last_day) "  # noqa: S608
+            f"SELECT who, via, day FROM ({sql}) AS latest WHERE true "
+            "ON CONFLICT (customer_id, channel) DO UPDATE SET last_day = excluded.last_day",
+            params,
+        )
+
+
 @transaction.atomic
 def rollup_day(*, day: date) -> RollupDay:
     """Recompute one closed day's rollup rows (delete + insert in one transaction)."""
@@ -216,6 +260,7 @@ def rollup_day(*, day: date) -> RollupDay:
     DailyBuyers.objects.bulk_create(buyers, batch_size=2000)
     DailySurveys.objects.bulk_create(_survey_rows(day, start, end), batch_size=2000)
     _refresh_first_orders(start, end)
+    _refresh_last_active(start, end)
     marker, _created = RollupDay.objects.update_or_create(
         day=day,
         defaults={"rolled_at": timezone.now(), "seconds": clock.perf_counter() - started},
@@ -338,6 +383,7 @@ def _rollup_range(since: date, until: date) -> None:
         batch_size=5000,
     )
     _refresh_first_orders(start, end)
+    _refresh_last_active(start, end)
     now, seconds = timezone.now(), clock.perf_counter() - started
     days = (until - since).days + 1
     RollupDay.objects.bulk_create(

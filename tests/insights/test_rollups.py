@@ -236,3 +236,19 @@ def test_the_periodic_pass_rolls_missing_days_then_replays_the_last_ones(activit
     assert rollup_pending() == {"rolled": 0, "replayed": 3}
     call_command("insights_rollup", "--pending", stdout=(out := StringIO()))
     assert "rolled up 0 days" in out.getvalue()
+
+
+def test_the_rollup_keeps_each_customers_last_active_day(activity):
+    from insights.models import CustomerChannelActivity
+
+    alice, bob, _carol = activity
+    today = timezone.localdate()
+    rollup_day(day=today - timedelta(days=9))  # the day path first: alice's day -9 only
+    assert CustomerActivity.objects.get(customer=alice).last_active_day == today - timedelta(9)
+    rollup_run()  # then the range: today's chat is not rolled up (today is live)
+    assert CustomerActivity.objects.get(customer=alice).last_active_day == today - timedelta(2)
+    assert CustomerActivity.objects.get(customer=bob).last_active_day == today - timedelta(1)
+    email = CustomerChannelActivity.objects.get(customer=alice, channel=Channel.EMAIL)
+    assert email.last_day == today - timedelta(days=7)
+    rollup_day(day=today - timedelta(days=9))  # re-rolling an old day moves nothing back
+    assert CustomerActivity.objects.get(customer=alice).last_active_day == today - timedelta(2)
