@@ -170,8 +170,8 @@ ROLLUP_SQL = {
         SELECT count(DISTINCT i.customer_id) FROM portal_interaction i
         WHERE i.occurred_at >= %(today)s AND i.occurred_at < %(end)s
           AND i.customer_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM portal_interaction e WHERE e.customer_id = i.customer_id
-                          AND e.occurred_at >= %(start)s AND e.occurred_at < %(today)s)
+          AND NOT EXISTS (SELECT 1 FROM insights_customeractivity a
+                          WHERE a.customer_id = i.customer_id AND a.last_active_day >= %(first)s)
     """,
     "today_orders": """
         SELECT count(*) FILTER (WHERE amount > 0), sum(amount),

@@ -337,6 +337,31 @@ class CustomerChannelActivity(models.Model):
         return f"{self.customer_id} {self.channel}: {self.last_day}"
 
 
+class CommunityThread(models.Model):
+    """A community thread (the target of its ``forum_post`` with ``thread_kind``): the day
+    it was started, on which channel, and the day of its first answer (``forum_answer``,
+    or a reply in a discussion) up to the latest rolled-up day. ``target_type_id`` 0
+    stands for a thread interaction without a content type (it never matches an answer,
+    as in the live query)."""
+
+    target_type_id = models.IntegerField(default=0)
+    target_id = models.CharField(max_length=64)
+    channel = models.CharField(max_length=16)
+    started_on = models.DateField()
+    answered_on = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_type_id", "target_id"], name="community_thread_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["started_on"], name="community_thread_started")]
+
+    def __str__(self) -> str:
+        return f"{self.target_type_id}:{self.target_id} {self.started_on} -> {self.answered_on}"
+
+
 class LoyaltyTier(models.TextChoices):
     """Derived tiers (there is no loyalty programme model yet): the quantile of the
     customer's predicted 12-month value in the last ``clv_fit`` (``insights.clv.TIERS``)."""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from insights.metrics import rollup
 from insights.metrics.base import Period, Segment, metric, ratio
+from insights.models import CommunityThread, RollupDay
 from portal.models import Interaction
 from portal.models import InteractionKind as K
 
@@ -128,10 +129,22 @@ def community_answer_rate(period: Period, segment: Segment) -> float | None:
     """Answer rate = threads started in the period (``forum_post`` with ``thread_kind``)
     with at least one answer on the same thread any time up to now (``forum_answer``, or a
     reply in a discussion: ``forum_post`` without ``thread_kind``) / threads started."""
-    answers = Interaction.objects.filter(
-        Q(kind=K.FORUM_ANSWER) | (Q(kind=K.FORUM_POST) & ~Q(metadata__has_key="thread_kind")),
-        target_type=OuterRef("target_type"),
-        target_id=OuterRef("target_id"),
+    if (parts := rollup.usable(period, segment)) is not None:
+        threads, answered = _threads_rolled(*parts, segment)
+    else:
+        threads, answered = _threads_live(period, segment)
+    return ratio(answered, threads)
+
+
+def _answers():
+    return Interaction.objects.filter(
+        Q(kind=K.FORUM_ANSWER) | (Q(kind=K.FORUM_POST) & ~Q(metadata__has_key="thread_kind"))
+    )
+
+
+def _threads_live(period: Period, segment: Segment) -> tuple[int, int]:
+    answers = _answers().filter(
+        target_type=OuterRef("target_type"), target_id=OuterRef("target_id")
     )
     counts = (
         _in(period, segment, K.FORUM_POST)
@@ -139,4 +152,32 @@ def community_answer_rate(period: Period, segment: Segment) -> float | None:
         .exclude(target_id="")
         .aggregate(threads=Count("pk"), answered=Count("pk", filter=Q(Exists(answers))))
     )
-    return ratio(counts["answered"], counts["threads"])
+    return counts["threads"], counts["answered"]
+
+
+def _threads_rolled(rolled: Period, live: Period | None, segment: Segment) -> tuple[int, int]:
+    """Threads started on rolled-up days from ``CommunityThread`` (answered by yesterday,
+    or today: live); threads started today live."""
+    threads = CommunityThread.objects.filter(
+        started_on__gte=rolled.start, started_on__lte=rolled.end
+    )
+    if segment.channel:
+        threads = threads.filter(channel=segment.channel)
+    counts = threads.aggregate(
+        threads=Count("pk"), answered=Count("pk", filter=Q(answered_on__isnull=False))
+    )
+    started, answered = counts["threads"], counts["answered"]
+    # ``answered_on`` covers answers up to the latest rolled-up day; later ones (today's)
+    # are looked up live, whatever the period
+    latest = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
+    after = Period(latest, latest).end_at
+    later = _answers().filter(
+        occurred_at__gte=after,
+        target_type_id=OuterRef("target_type_id"),
+        target_id=OuterRef("target_id"),
+    )
+    answered += threads.filter(answered_on__isnull=True).filter(Exists(later)).count()
+    if live is not None:
+        more, more_answered = _threads_live(live, segment)
+        started, answered = started + more, answered + more_answered
+    return started, answered

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import (
     Count,
     DateTimeField,
+    Exists,
     F,
     Max,
     Min,
@@ -32,12 +33,14 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from insights.metrics.rollup import interaction_flags
 from insights.models import (
+    CommunityThread,
     CustomerActivity,
     CustomerChannelActivity,
     DailyActiveCustomers,
@@ -48,7 +51,7 @@ from insights.models import (
     RollupDay,
     Survey,
 )
-from portal.models import Interaction, Purchase
+from portal.models import Interaction, InteractionKind, Purchase
 
 #: How many closed days one periodic pass rolls up at most (a fresh install catches up
 #: over a few passes instead of one long one).
@@ -243,6 +246,55 @@ def _refresh_last_active(start: datetime, end: datetime) -> None:
         )
 
 
+def _thread_bound(end: datetime) -> datetime:
+    latest = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
+    last_day = (end - timedelta(seconds=1)).astimezone(timezone.get_current_timezone()).date()
+    return day_bounds(max(latest or last_day, last_day))[1]
+
+
+def _refresh_threads(start: datetime, end: datetime) -> None:
+    """``CommunityThread`` rows of the threads started or answered in [start, end): the
+    day started (and its channel) and the day of the first answer, up to the latest
+    rolled-up day (one ``INSERT ... SELECT ... ON CONFLICT``)."""
+    from django.db import connection
+
+    K = InteractionKind
+    started = Q(kind=K.FORUM_POST, metadata__has_key="thread_kind")
+    answer = Q(kind=K.FORUM_ANSWER) | (Q(kind=K.FORUM_POST) & ~Q(metadata__has_key="thread_kind"))
+    forum = Interaction.objects.filter(kind__in=[K.FORUM_POST, K.FORUM_ANSWER]).exclude(
+        target_id=""
+    )
+    kind_of = Coalesce(F("target_type_id"), Value(0))  # 0: no content type
+    touched = forum.filter(occurred_at__gte=start, occurred_at__lt=end).annotate(
+        touched_type=kind_of
+    )
+    rows = (
+        forum.filter(occurred_at__lt=_thread_bound(end))
+        .annotate(tt=kind_of, tid=F("target_id"))
+        .filter(Exists(touched.filter(touched_type=OuterRef("tt"), target_id=OuterRef("tid"))))
+        .order_by()
+        .values("tt", "tid")
+        .annotate(
+            day=TruncDate(Min("occurred_at", filter=started)),
+            first=Min("pk", filter=started),
+            answered=TruncDate(Min("occurred_at", filter=answer & Q(target_type__isnull=False))),
+        )
+        .filter(day__isnull=False)
+    )
+    sql, params = rows.query.sql_with_params()
+    table, interactions = CommunityThread._meta.db_table, Interaction._meta.db_table
+    with connection.cursor() as cursor:
+        # our own table and column names only; every value is a parameter
+        cursor.execute(
+            f"INSERT INTO {table} (target_type_id, target_id, channel, started_on, "  # noqa: S608
+            "answered_on) SELECT t.tt, t.tid, i.channel, t.day, t.answered "
+            f"FROM ({sql}) AS t JOIN {interactions} AS i ON i.id = t.first WHERE true "
+            "ON CONFLICT (target_type_id, target_id) DO UPDATE SET channel = excluded.channel, "
+            "started_on = excluded.started_on, answered_on = excluded.answered_on",
+            params,
+        )
+
+
 @transaction.atomic
 def rollup_day(*, day: date) -> RollupDay:
     """Recompute one closed day's rollup rows (delete + insert in one transaction)."""
@@ -261,6 +313,7 @@ def rollup_day(*, day: date) -> RollupDay:
     DailySurveys.objects.bulk_create(_survey_rows(day, start, end), batch_size=2000)
     _refresh_first_orders(start, end)
     _refresh_last_active(start, end)
+    _refresh_threads(start, end)
     marker, _created = RollupDay.objects.update_or_create(
         day=day,
         defaults={"rolled_at": timezone.now(), "seconds": clock.perf_counter() - started},
@@ -384,6 +437,7 @@ def _rollup_range(since: date, until: date) -> None:
     )
     _refresh_first_orders(start, end)
     _refresh_last_active(start, end)
+    _refresh_threads(start, end)
     now, seconds = timezone.now(), clock.perf_counter() - started
     days = (until - since).days + 1
     RollupDay.objects.bulk_create(

@@ -252,3 +252,49 @@ def test_the_rollup_keeps_each_customers_last_active_day(activity):
     assert email.last_day == today - timedelta(days=7)
     rollup_day(day=today - timedelta(days=9))  # re-rolling an old day moves nothing back
     assert CustomerActivity.objects.get(customer=alice).last_active_day == today - timedelta(2)
+
+
+def test_community_answer_rate_from_the_thread_rollup(activity):
+    from django.contrib.contenttypes.models import ContentType
+
+    from insights.models import CommunityThread
+    from portal.models import Product
+
+    alice, bob, _carol = activity
+    kind = ContentType.objects.get_for_model(Product)
+
+    def forum(who, days, number, *, start=None, answer=False):
+        return Interaction.objects.create(
+            kind=K.FORUM_ANSWER if answer else K.FORUM_POST,
+            channel=Channel.COMMUNITY,
+            customer=who,
+            occurred_at=ago(days),
+            target_type=kind,
+            target_id=str(number),
+            metadata={"thread_kind": start} if start else {"post": 1},
+        )
+
+    forum(alice, 8, 1, start="question")
+    forum(bob, 6, 1, answer=True)  # answered two days later
+    forum(alice, 7, 2, start="question")
+    forum(bob, 0, 2, answer=True)  # answered today (live)
+    forum(alice, 5, 3, start="discussion")
+    forum(bob, 5, 3)  # a reply in the discussion: its answer
+    forum(alice, 4, 4, start="question")  # never answered
+    forum(alice, 0, 5, start="question")  # started today
+    forum(bob, 0, 5, answer=True)
+    period = periods()[0]
+    live = METRICS["community_answer_rate"](period)
+    assert live == pytest.approx(4 / 5)  # threads 1, 2, 3, 5 of 1-5
+    rollup_run()
+    assert CommunityThread.objects.count() == 4  # thread 5 starts today: not rolled up
+    assert CommunityThread.objects.get(target_id="1").answered_on == ago(6).date()
+    assert CommunityThread.objects.get(target_id="2").answered_on is None  # today's answer
+    assert rollups.split(period)[0] is not None
+    assert METRICS["community_answer_rate"](period) == pytest.approx(4 / 5)
+    closed = periods()[1]  # days -8..-3: threads 1-4, answered 1 and 3 by then, 2 today
+    assert METRICS["community_answer_rate"](closed) == pytest.approx(3 / 4)
+    web = Segment(channel=Channel.WEB)
+    assert METRICS["community_answer_rate"](period, web) is None  # all on the community
+    rollup_run()  # again: the same rows
+    assert CommunityThread.objects.count() == 4
