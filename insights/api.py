@@ -21,7 +21,7 @@ from pydantic import Field
 
 from insights.clv import customer_score
 from insights.metrics import Segment, report
-from insights.models import LoyaltyTier, Survey, SurveyKind
+from insights.models import CustomerScore, LoyaltyTier, Survey, SurveyKind
 from insights.periods import PeriodError, period_from
 from insights.services.surveys import SurveyError, survey_answer, survey_for_token
 from portal import roles
@@ -107,6 +107,8 @@ class CustomerScoresOut(Schema):
     churn_risk: float | None
     expected_purchases_12m: float | None
     predicted_value_12m: float | None
+    tier: str | None = Field(None, description="Derived loyalty tier of the last CLV fit.")
+    at_risk: bool = Field(False, description="On the last fit's valuable-at-risk list.")
 
 
 @router.get(
@@ -127,6 +129,7 @@ def customer_scores(request, customer_ref: str):
         if len(latest) == len(SurveyKind.values):
             break
     score = customer_score(customer.pk)
+    stored = CustomerScore.objects.filter(customer=customer).first()
     return {
         "customer_ref": customer.customer_ref,
         "spent": totals["spent"] or Decimal(0),
@@ -139,6 +142,8 @@ def customer_scores(request, customer_ref: str):
         "churn_risk": score.churn_risk if score else None,
         "expected_purchases_12m": score.expected_purchases if score else None,
         "predicted_value_12m": score.predicted_value if score else None,
+        "tier": stored.tier if stored else None,
+        "at_risk": bool(stored and stored.at_risk),
     }
 
 

@@ -217,3 +217,9 @@ def test_the_fit_command_stores_the_scores():
     assert CustomerScore.objects.count() == len(people)
     call_command("clv_fit", "--json", "--no-save", stdout=io.StringIO())
     assert CustomerScore.objects.count() == len(people)
+
+
+def test_api_scores_carry_the_tier_and_the_flag(client_for, root, fitted):
+    first = CustomerScore.objects.at_risk().first()
+    data = client_for(root).get(f"/api/v1/customers/{first.customer.customer_ref}/scores").json()
+    assert data["at_risk"] is True and data["tier"] == first.tier
