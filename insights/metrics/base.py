@@ -256,7 +256,7 @@ def shared_queries() -> Iterator[None]:
         yield
     finally:
         _shared.reset(token)
-        if jit:
+        if jit and not connection.needs_rollback:  # not in a failed transaction
             with connection.cursor() as cursor:
                 cursor.execute("RESET jit")
 
