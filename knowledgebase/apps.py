@@ -16,6 +16,12 @@ def _pages_changed(sender, **kwargs) -> None:
     page_cache_clear()
 
 
+def _page_moved(sender, instance, **kwargs) -> None:
+    from knowledgebase.services import articles_reindex_below
+
+    articles_reindex_below(instance)
+
+
 class KnowledgebaseConfig(AppConfig):
     name = "knowledgebase"
     verbose_name = _("Knowledge base")
@@ -23,7 +29,7 @@ class KnowledgebaseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from wagtail.signals import page_published, page_unpublished
+        from wagtail.signals import page_published, page_unpublished, post_page_move
 
         # Framework signals: a publish or unpublish changes what search may suggest.
         page_published.connect(_content_changed, dispatch_uid="kb-content-published")
@@ -31,3 +37,5 @@ class KnowledgebaseConfig(AppConfig):
         # ... and what visitors may be served from the page cache.
         page_published.connect(_pages_changed, dispatch_uid="kb-pages-published")
         page_unpublished.connect(_pages_changed, dispatch_uid="kb-pages-unpublished")
+        # A move changes the categories an article is found under in search.
+        post_page_move.connect(_page_moved, dispatch_uid="kb-page-moved")

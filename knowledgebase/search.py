@@ -206,13 +206,15 @@ class ArticleSource:
     key = "kb"
     label = _("Article")
 
-    def queryset(self, params: SearchParams, *, user):
-        from knowledgebase.models import ArticlePage, CategoryPage
+    def queryset(self, params: SearchParams, *, user, category: bool = True):
+        """The articles ``user`` may read, filtered by product and (unless ``category`` is
+        False: ``search`` puts the category into the full-text query instead) category."""
+        from knowledgebase.models import ArticlePage
 
         articles = ArticlePage.objects.visible_to(user)
-        if params.category:
-            category = CategoryPage.objects.live().filter(pk=params.category).first()
-            articles = articles.descendant_of(category) if category else articles.none()
+        if category and params.category:
+            found = self.category(params)
+            articles = articles.descendant_of(found) if found else articles.none()
         if params.product:
             through = ArticlePage.products.through
             articles = articles.filter(
@@ -220,14 +222,37 @@ class ArticleSource:
             )
         return articles
 
+    @staticmethod
+    def category(params: SearchParams):
+        from knowledgebase.models import CategoryPage
+
+        return CategoryPage.objects.live().filter(pk=params.category).first()
+
     def search(self, params: SearchParams, *, request: HttpRequest) -> _ArticleResults:
-        articles = self.queryset(params, user=request.user)
-        query = params.backend_query
+        from modelsearch.query import And, PlainText
+
+        from knowledgebase.models import category_key
         from knowledgebase.search_backend import capped_count
 
-        results = articles.search(query, operator="and", order_by_relevance=True)
+        articles = self.queryset(params, user=request.user, category=False)
+        query = params.backend_query
+        within = None
+        if params.category:
+            # "Below this category" is one more term of the query (``category_keys``): the
+            # full-text index intersects it with the words, no path test per match.
+            found = self.category(params)
+            if found is None:
+                articles = articles.none()
+            else:
+                within = PlainText(category_key(found.path))
+
+        def backend_query(operator: str):
+            words = PlainText(query, operator=operator)
+            return And([words, within]) if within is not None else words
+
+        results = articles.search(backend_query("and"), order_by_relevance=True)
         if len(query.split()) > 1 and not capped_count(results, 0):
-            results = articles.search(query, operator="or", order_by_relevance=True)
+            results = articles.search(backend_query("or"), order_by_relevance=True)
         return _ArticleResults(results, query_terms(query), request)
 
     def url_for(self, object_id: str, *, request: HttpRequest) -> str | None:

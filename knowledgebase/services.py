@@ -306,3 +306,19 @@ def kb_tick() -> dict[str, int]:
         "expired pages unpublished": expired,
         "deflections recorded": deflections_settle(),
     }
+
+
+def articles_reindex_below(page) -> int:
+    """Re-index the articles at or below ``page`` after it moved: their search entries carry
+    the categories above them (``ArticlePage.category_keys``), which a move changes."""
+    from wagtail.search.backends import get_search_backend
+
+    articles = ArticlePage.objects.filter(path__startswith=page.path).prefetch_related(
+        "tagged_items"
+    )
+    backend = get_search_backend()
+    count = 0
+    for article in articles.iterator(chunk_size=500):
+        backend.add(article)
+        count += 1
+    return count

@@ -13,7 +13,7 @@ from knowledgebase.services import articles_suggest
 from knowledgebase.text import highlight, normalise_query
 from knowledgebase.views import CLICK_SALT
 from portal.models import Interaction, InteractionKind
-from tests.knowledgebase.conftest import make_article
+from tests.knowledgebase.conftest import make_article, make_category
 
 
 def titles(response) -> list[str]:
@@ -255,3 +255,25 @@ def test_result_count_stops_at_the_cap(kb_index, client, monkeypatch):
     make_article(kb_index, "Overdraft limits", summary="Borrowing.", paragraphs=("Ask.",))
     html = client.get("/search/?q=overdraft").content.decode()
     assert "More than" not in html and "1 result for “overdraft”" in html
+
+
+def test_category_filter_follows_moves(kb_index, client):
+    """The category filter is part of the full-text query (each article's index entry names
+    the categories above it), so moving an article or a category re-indexes what moved."""
+    cards, billing = make_category(kb_index, "Cards"), make_category(kb_index, "Billing")
+    fees = make_category(cards, "Card fees")
+    article = make_article(fees, "Voucher rules", summary="Codes.", paragraphs=("Use it.",))
+
+    def found(category) -> list[str]:
+        return titles(client.get(f"/search/?q=voucher&category={category.pk}"))
+
+    assert found(cards) == found(fees) == ["Voucher rules"] and found(billing) == []
+    article.move(billing, pos="last-child")
+    assert found(billing) == ["Voucher rules"] and found(cards) == found(fees) == []
+    for page in (article, fees, billing):
+        page.refresh_from_db()
+    article.move(fees, pos="last-child")
+    for page in (fees, billing):
+        page.refresh_from_db()
+    fees.move(billing, pos="last-child")  # the category moves with its article
+    assert found(billing) == found(fees) == ["Voucher rules"] and found(cards) == []
