@@ -134,7 +134,7 @@ def line_chart(
     low = min(known) if low is None else low
     high = max(known) if high is None else high
     span = (high - low) or 1
-    step, plot_h, left, top = 64, 150, 10, 24
+    step, plot_h, left, top = 64, 150, 30, 24  # left: room for half a month label
     width, height = left * 2 + step * max(len(points) - 1, 1) + 20, plot_h + top + 34
     coords = []
     parts = []
