@@ -172,6 +172,11 @@ def request_submit(
         if automation is not None:
             automation.validate(request)
     except AutomationInputError as exc:
+        # A concurrent submission with the same key may have acted in the meantime (blocked
+        # the card this one checks): its request is the answer, as for a lost insert race.
+        found = existing.select_related("item").first()
+        if found is not None:
+            return _same(found, item), False
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         raise _invalid(form) from exc
 

@@ -102,7 +102,12 @@ def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settin
     expect(asker.locator(".post-body").first).to_contain_text("blinks orange")
     photo = asker.locator(".post-body img").first
     expect(photo).to_have_attribute("alt", "router-light.png")
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 240  # it loaded
+    # it loads (waits for the load event when the image is still on its way)
+    loaded = (
+        "img => img.complete ? img.naturalWidth : "
+        "new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))"
+    )
+    assert photo.evaluate(loaded) == 240
     thread = Thread.objects.exclude(pk=earlier.pk).get()
     assert thread.author == alice
     thread_url = f"{base}/community/t/{thread.pk}/"
