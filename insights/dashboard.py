@@ -22,11 +22,15 @@ from insights.metrics import (
     lifecycle_counts,
 )
 from insights.metrics.base import month_start, next_month, shared_queries
+from insights.metrics.customers import prime
 from insights.metrics.lifecycle import STAGES
 from insights.metrics.surveys import score_counts
 from insights.models import SurveyKind
 
-TREND_METRICS = ("nps", "csat", "repeat_customer_rate", "average_order_value")
+# Monthly points of metrics the daily rollups serve (a month is a sum of days; the repeat
+# customer rate would need a pass over each month's orders per customer: 0.55 s at
+# 1,000,000 purchases for the twelve months, a quarter of the dashboard's budget).
+TREND_METRICS = ("nps", "csat", "purchase_frequency", "average_order_value")
 TREND_MONTHS = 12
 
 
@@ -245,6 +249,9 @@ def dashboard(period: Period, segment: Segment) -> Dashboard:
 
 
 def _dashboard(period: Period, segment: Segment) -> Dashboard:
+    # one pass over the purchases for the customer tiles of both periods (``customer_pass``)
+    # before the tiles ask for them one by one
+    prime(period, segment)
     return Dashboard(
         period=period,
         segment=segment,

@@ -39,7 +39,16 @@ from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
-from insights.metrics.base import Period, Segment, inactivity_window, metric, ratio, shared
+from insights.metrics.base import (
+    Period,
+    Segment,
+    inactivity_window,
+    metric,
+    ratio,
+    remember,
+    shared,
+)
+from insights.metrics.customer_pass import order_pass
 from portal.models import Purchase, Subscription
 
 
@@ -148,17 +157,67 @@ def active_customers(at: datetime, segment: Segment) -> QuerySet:
     return with_active_flag(segment.customers_qs(), at, "a").filter(a=True)
 
 
-def base_counts(period: Period, segment: Segment) -> dict[str, int]:
+def facts(period: Period, segment: Segment) -> dict:
+    """The period's per-customer numbers for the whole segment: ``at_start``, ``at_end``,
+    ``new``, ``lost``, ``revenue``, ``revenue_before``, ``repeat`` and ``lifespan_days``
+    (``None`` without orders). Inside ``shared_queries`` one pass serves the period and
+    the previous one."""
+    return shared(("facts", period, segment), lambda: prime(period, segment)[period])
+
+
+def prime(period: Period, segment: Segment) -> dict:
+    """Compute ``facts`` for ``period`` and the previous one and remember them (the
+    dashboard calls it before its tiles): ``customer_pass.order_pass`` over the customers
+    without a subscription, plus those with one."""
+    subscribers = segment.customers_qs().filter(pk__in=Subscription.objects.values("customer"))
+    if not subscribers.exists():
+        results = order_pass(period, segment)
+    else:
+        results = order_pass(period, segment, subscribers=False)
+        theirs = order_pass(period, segment, subscribers=True)
+        for window, result in results.items():
+            for key in ("repeat", "spans", "spanned"):
+                result[key] += theirs[window][key]
+            _add_subscribers(result, window, subscribers, segment)
+    for window, result in results.items():
+        spanned = result.pop("spanned")
+        result["lifespan_days"] = result.pop("spans") / spanned if spanned else None
+        remember(("facts", window, segment), result)
+        remember(("repeat", window, segment), {"n": result["repeat"]})
+    return results
+
+
+def _add_subscribers(result: dict, period: Period, subscribers: QuerySet, segment: Segment):
+    """Add the active, new and lost customers with a subscription and their revenue, by
+    the rule's per-customer expressions."""
+    for key, n in _base_counts(period, subscribers).items():
+        result[key] += n
+    acquired, parts = acquired_at()
+    existing = (
+        subscribers.alias(**parts).alias(acquired=acquired).filter(acquired__lt=period.start_at)
+    )
+    previous = period.previous()
+    sums = segment.on_purchases(
+        Purchase.objects.filter(
+            customer__in=existing.values("pk"),
+            ordered_at__gte=previous.start_at,
+            ordered_at__lt=period.end_at,
+        )
+    ).aggregate(
+        now=Sum("amount", filter=Q(ordered_at__gte=period.start_at)),
+        before=Sum("amount", filter=Q(ordered_at__lt=period.start_at)),
+    )
+    result["revenue"] += float(sums["now"] or 0)
+    result["revenue_before"] += float(sums["before"] or 0)
+
+
+def _base_counts(period: Period, customers: QuerySet) -> dict[str, int]:
     """``at_start``, ``at_end``, ``new`` (acquired in the period, active at the end) and
-    ``lost`` (active at the start, not at the end), in one query (shared by retention and
-    churn inside ``shared_queries``)."""
-    return shared(("base", period, segment), lambda: _base_counts(period, segment))
-
-
-def _base_counts(period: Period, segment: Segment) -> dict[str, int]:
+    ``lost`` (active at the start, not at the end) among ``customers``, by the rule's
+    per-customer expressions, in one query."""
     start, end = period.start_at, period.end_at
     acquired, parts = acquired_at()
-    customers = with_active_flag(segment.customers_qs(), start, "s")
+    customers = with_active_flag(customers, start, "s")
     customers = with_active_flag(customers, end, "e").alias(**parts).alias(acquired=acquired)
     customers = customers.annotate(
         new=ExpressionWrapper(Q(acquired__gte=start, acquired__lt=end), BooleanField())
@@ -184,7 +243,7 @@ def _base_counts(period: Period, segment: Segment) -> dict[str, int]:
 def retention_rate(period: Period, segment: Segment) -> float | None:
     """Retention = (E - N) / S: S active customers at the start, E at the end, N of those
     acquired during the period. No customers at the start: ``None``."""
-    counts = base_counts(period, segment)
+    counts = facts(period, segment)
     return ratio(counts["at_end"] - counts["new"], counts["at_start"])
 
 
@@ -202,7 +261,7 @@ def retention_rate(period: Period, segment: Segment) -> float | None:
 def churn_rate(period: Period, segment: Segment) -> float | None:
     """Churn = L / S: S active customers at the start, L of them not active at the end
     (cancelled, or no order within ``INSIGHTS_INACTIVITY_DAYS``)."""
-    counts = base_counts(period, segment)
+    counts = facts(period, segment)
     return ratio(counts["lost"], counts["at_start"])
 
 
@@ -220,46 +279,7 @@ def net_revenue_retention(period: Period, segment: Segment) -> float | None:
     """NRR = R₁ / R₀ over customers acquired before the period starts: R₁ their net revenue
     (refunds included) in the period, R₀ in the previous period of the same length. It
     exceeds 1 when existing customers spend more (expansion outweighs churn)."""
-    previous = period.previous()
-    acquired, parts = acquired_at()
-    customers = segment.customers_qs().alias(**parts).alias(acquired=acquired)
-    if (sums := _nrr_from_rollups(period, previous, segment, customers)) is not None:
-        now, before = sums
-        return None if before <= 0 else now / before
-    existing = customers.filter(acquired__lt=period.start_at).values("pk")
-    purchases = segment.on_purchases(
-        Purchase.objects.filter(
-            customer__in=existing, ordered_at__gte=previous.start_at, ordered_at__lt=period.end_at
-        )
-    )
-    sums = purchases.aggregate(
-        now=Sum("amount", filter=Q(ordered_at__gte=period.start_at)),
-        before=Sum("amount", filter=Q(ordered_at__lt=period.start_at)),
-    )
-    if not sums["before"] or sums["before"] <= 0:
+    sums = facts(period, segment)
+    if sums["revenue_before"] <= 0:
         return None
-    return float(sums["now"] or 0) / float(sums["before"])
-
-
-def _nrr_from_rollups(period, previous, segment, customers) -> tuple[float, float] | None:
-    """With the rollups (everyone): the net revenue of both periods from the daily totals,
-    minus that of the few customers *not* acquired before the period (acquired in it, or
-    never: refunds only), which is a small live query."""
-    from insights.metrics import rollup
-
-    now, before = rollup.order_totals(period, segment), rollup.order_totals(previous, segment)
-    if now is None or before is None:
-        return None
-    newer = customers.filter(Q(acquired__gte=period.start_at) | Q(acquired__isnull=True)).values(
-        "pk"
-    )
-    theirs = Purchase.objects.filter(
-        customer__in=newer, ordered_at__gte=previous.start_at, ordered_at__lt=period.end_at
-    ).aggregate(
-        now=Sum("amount", filter=Q(ordered_at__gte=period.start_at)),
-        before=Sum("amount", filter=Q(ordered_at__lt=period.start_at)),
-    )
-    return (
-        now["revenue"] - float(theirs["now"] or 0),
-        before["revenue"] - float(theirs["before"] or 0),
-    )
+    return sums["revenue"] / sums["revenue_before"]

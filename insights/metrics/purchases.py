@@ -8,11 +8,12 @@ placed at least one order in the period.
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Max, Min, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics import rollup
-from insights.metrics.base import Days, Period, Segment, metric, ratio, shared
+from insights.metrics.base import Period, Segment, metric, ratio, shared
+from insights.metrics.customers import facts
 from portal.models import Purchase
 
 DAYS_PER_YEAR = 365.25
@@ -49,7 +50,9 @@ def order_totals(period: Period, segment: Segment) -> dict:
     family="purchases",
 )
 def repeat_customer_rate(period: Period, segment: Segment) -> float | None:
-    """Repeat rate = customers with >= 2 orders in the period / customers with >= 1."""
+    """Repeat rate = customers with >= 2 orders in the period / customers with >= 1. (The
+    per-customer pass of ``customers.facts`` counts them for its two periods; a period on
+    its own runs this query.)"""
 
     def repeat_customers() -> int:
         per_customer = (
@@ -92,14 +95,10 @@ def average_order_value(period: Period, segment: Segment) -> float | None:
 
 def average_lifespan_years(period: Period, segment: Segment) -> float | None:
     """Mean over customers with an order before the period ends of (last order - first
-    order), in years. A customer with a single order has a lifespan of 0."""
-    spans = (
-        segment.on_purchases(Purchase.objects.filter(amount__gt=0, ordered_at__lt=period.end_at))
-        .values("customer")
-        .annotate(span=Days(Max("ordered_at")) - Days(Min("ordered_at")))
-    )
-    value = spans.aggregate(mean=Avg("span"))["mean"]
-    return None if value is None else float(value) / DAYS_PER_YEAR
+    order), in years. A customer with a single order has a lifespan of 0. (From the
+    per-customer pass that also serves retention: ``customers.facts``.)"""
+    days = facts(period, segment)["lifespan_days"]
+    return None if days is None else float(days) / DAYS_PER_YEAR
 
 
 @metric(
