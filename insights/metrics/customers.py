@@ -47,8 +47,9 @@ from insights.metrics.base import (
     ratio,
     remember,
     shared,
+    shared_queries,
 )
-from insights.metrics.customer_pass import order_pass
+from insights.metrics.customer_pass import cached_pass
 from portal.models import Purchase, Subscription
 
 
@@ -171,10 +172,10 @@ def prime(period: Period, segment: Segment) -> dict:
     without a subscription, plus those with one."""
     subscribers = segment.customers_qs().filter(pk__in=Subscription.objects.values("customer"))
     if not subscribers.exists():
-        results = order_pass(period, segment)
+        results = cached_pass(period, segment)
     else:
-        results = order_pass(period, segment, subscribers=False)
-        theirs = order_pass(period, segment, subscribers=True)
+        results = cached_pass(period, segment, subscribers=False)
+        theirs = cached_pass(period, segment, subscribers=True)
         for window, result in results.items():
             for key in ("repeat", "spans", "spanned"):
                 result[key] += theirs[window][key]
@@ -185,6 +186,15 @@ def prime(period: Period, segment: Segment) -> dict:
         remember(("facts", window, segment), result)
         remember(("repeat", window, segment), {"n": result["repeat"]})
     return results
+
+
+def warm(days: tuple[int, ...] = (365, 30)) -> None:
+    """Compute the per-customer pass of the last ``days`` days (everyone) into the cache:
+    the admin dashboard's default period and ``metrics``' (the periodic rollup task calls
+    this when it has rolled something up, i.e. when the cached state changed)."""
+    with shared_queries():
+        for n in days:
+            prime(Period.last_days(n), Segment())
 
 
 def _add_subscribers(result: dict, period: Period, subscribers: QuerySet, segment: Segment):

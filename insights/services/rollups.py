@@ -38,6 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from insights.metrics.customers import warm
 from insights.metrics.rollup import interaction_flags
 from insights.models import (
     CommunityThread,
@@ -466,7 +467,9 @@ def earliest_day() -> date | None:
 def rollup_pending(*, max_days: int = MAX_DAYS_PER_PASS) -> dict:
     """The periodic pass: roll up the closed days that are not rolled up yet (oldest first,
     at most ``max_days``), and re-roll the last ``REPLAY_DAYS`` closed days when their rollup
-    is older than ``REPLAY_AFTER`` (late arrivals, without redoing them every minute)."""
+    is older than ``REPLAY_AFTER`` (late arrivals, without redoing them every minute). When
+    it did either, the rollups' state changed: it computes the dashboard's per-customer
+    pass into the cache under the new state (``customers.warm``)."""
     yesterday = timezone.localdate() - timedelta(days=1)
     last = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
     since = earliest_day() if last is None else last + timedelta(days=1)
@@ -483,4 +486,6 @@ def rollup_pending(*, max_days: int = MAX_DAYS_PER_PASS) -> dict:
     for day in list(stale.values_list("day", flat=True)):
         rollup_day(day=day)
         replayed += 1
+    if rolled or replayed:
+        warm()
     return {"rolled": rolled, "replayed": replayed}

@@ -7,12 +7,22 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from insights.models import Survey, SurveyKind, SurveyTrigger
 from portal.models import Customer, Purchase
 
 _refs = count(1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The per-customer pass is cached under the rollups' state (``customer_pass``); a
+    test's rolled-up days must not find an earlier test's numbers."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
