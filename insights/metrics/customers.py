@@ -39,7 +39,9 @@ from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
+from insights.metrics import rollup
 from insights.metrics.base import (
+    EVERYONE,
     Period,
     Segment,
     inactivity_window,
@@ -194,7 +196,9 @@ def warm(days: tuple[int, ...] = (365, 30)) -> None:
     this when it has rolled something up, i.e. when the cached state changed)."""
     with shared_queries():
         for n in days:
-            prime(Period.last_days(n), Segment())
+            period = Period.last_days(n)
+            if rollup.usable(period, EVERYONE) is not None:  # else nothing would be cached
+                prime(period, EVERYONE)
 
 
 def _add_subscribers(result: dict, period: Period, subscribers: QuerySet, segment: Segment):

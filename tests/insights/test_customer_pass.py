@@ -208,5 +208,7 @@ def test_the_periodic_pass_warms_the_dashboards_periods(recent, settings):
     assert rollup_pending()["replayed"] == 3
     for days in (365, 30):
         assert cache.get(cache_key(Period.last_days(days))) is not None
-    warm(days=(7,))
+    warm(days=(7, 500))
     assert cache.get(cache_key(Period.last_days(7))) is not None
+    # 500 days reach before the first rolled-up day: live, nothing to keep
+    assert cache.get(cache_key(Period.last_days(500))) is None
