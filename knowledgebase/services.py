@@ -6,6 +6,7 @@ Every function here is the one path for its write; views, the API and commands c
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import batched
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -318,7 +319,7 @@ def articles_reindex_below(page) -> int:
     )
     backend = get_search_backend()
     count = 0
-    for article in articles.iterator(chunk_size=500):
-        backend.add(article)
-        count += 1
+    for chunk in batched(articles.iterator(chunk_size=500), 500):
+        backend.add_bulk(ArticlePage, list(chunk))  # one upsert per chunk, not per article
+        count += len(chunk)
     return count

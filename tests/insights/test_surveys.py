@@ -161,6 +161,8 @@ def test_surveys_send_command(alice, capsys):
     resolved(alice.customer, thing)
     call_command("surveys_send", "--no-nps")
     assert '"csat_sent": 1' in capsys.readouterr().out
+    call_command("surveys_send", "--enqueue")  # like every periodic command
+    assert "queued surveys_send_task (" in capsys.readouterr().out
 
 
 # --- tokens and answers -----------------------------------------------------------------------

@@ -1,28 +1,29 @@
 """``manage.py surveys_send``: schedule CSAT/CES after resolved tickets and fulfilled
 requests read from the interaction log, and NPS per customer (see
-``insights.services.sender``). Idempotent; prints what it did as JSON."""
+``insights.services.sender``). Idempotent; prints what it did as JSON. Like every periodic
+command: ``--every SECONDS`` keeps running, ``--enqueue`` hands the pass to the worker."""
 
 from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from insights.services.sender import surveys_send
+from portal.management.periodic import PeriodicCommand
 
 
-class Command(BaseCommand):
+class Command(PeriodicCommand):
     help = "Send the surveys that are due (CSAT, CES, NPS) under the contact policy."
+    task = "insights.tasks.surveys_send_task"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--enqueue", action="store_true", help="Queue it as a task instead.")
+        super().add_arguments(parser)
         parser.add_argument("--no-nps", action="store_true", help="Skip the NPS round.")
 
-    def handle(self, *args, **options) -> None:
-        if options["enqueue"]:
-            from insights.tasks import surveys_send_task
+    def handle(self, *args, no_nps: bool = False, **options) -> None:
+        self.nps = not no_nps
+        super().handle(*args, **options)
 
-            result = surveys_send_task.enqueue()
-            self.stdout.write(f"queued {result.id}")
-            return
-        self.stdout.write(json.dumps(surveys_send(nps=not options["no_nps"])))
+    def run_once(self) -> str:
+        return json.dumps(surveys_send(nps=self.nps))
