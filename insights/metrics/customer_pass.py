@@ -124,11 +124,12 @@ def cached_pass(period: Period, segment: Segment, *, subscribers: bool | None = 
 
 
 def cache_key(period: Period, subscribers: bool | None = None) -> str:
-    """The closed part's key: the period, the group and the rollups' state (how many days,
-    the latest rolled at), which any (re-)rolled day changes."""
+    """The closed part's key: the period, the group, the inactivity window and the rollups'
+    state (how many days, the latest rolled at), which any (re-)rolled day changes."""
     stamp = RollupDay.objects.aggregate(n=Count("pk"), last=Max("rolled_at"))
     last = stamp["last"].isoformat() if stamp["last"] else "-"
-    return f"insights:pass:{period}:{subscribers}:{stamp['n']}:{last}"
+    window = inactivity_window().days
+    return f"insights:pass:{period}:{subscribers}:{window}:{stamp['n']}:{last}"
 
 
 def _per_customer(period: Period, segment: Segment) -> dict:

@@ -198,6 +198,9 @@ def test_a_rerolled_day_is_a_new_state(recent, settings):
     after = facts(period, Segment())
     assert after["at_end"] == before["at_end"] + 1
     assert close(after, live(period, settings))
+    settings.INSIGHTS_INACTIVITY_DAYS = 200  # another rule: another key, not the cached one
+    assert close(facts(period, Segment()), live(period, settings))
+    assert facts(period, Segment())["at_end"] > after["at_end"]  # ann's and ben's old orders
 
 
 def test_the_periodic_pass_warms_the_dashboards_periods(recent, settings):
