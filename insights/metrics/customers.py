@@ -225,17 +225,24 @@ def _add_subscribers(result: dict, period: Period, subscribers: QuerySet, segmen
     result["revenue_before"] += float(sums["before"] or 0)
 
 
-def _base_counts(period: Period, customers: QuerySet) -> dict[str, int]:
-    """``at_start``, ``at_end``, ``new`` (acquired in the period, active at the end) and
-    ``lost`` (active at the start, not at the end) among ``customers``, by the rule's
-    per-customer expressions, in one query."""
+def with_period_flags(customers: QuerySet, period: Period) -> QuerySet:
+    """``customers`` annotated with the rule's flags for the period: ``s`` active at the
+    start, ``e`` active at the end, ``new`` acquired during it (the base counts and the
+    drill-downs to the customers behind them)."""
     start, end = period.start_at, period.end_at
     acquired, parts = acquired_at()
     customers = with_active_flag(customers, start, "s")
     customers = with_active_flag(customers, end, "e").alias(**parts).alias(acquired=acquired)
-    customers = customers.annotate(
+    return customers.annotate(
         new=ExpressionWrapper(Q(acquired__gte=start, acquired__lt=end), BooleanField())
     )
+
+
+def _base_counts(period: Period, customers: QuerySet) -> dict[str, int]:
+    """``at_start``, ``at_end``, ``new`` (acquired in the period, active at the end) and
+    ``lost`` (active at the start, not at the end) among ``customers``, by the rule's
+    per-customer expressions, in one query."""
+    customers = with_period_flags(customers, period)
     # one row per combination of the three flags (each computed once per customer)
     counts = {"at_start": 0, "at_end": 0, "new": 0, "lost": 0}
     for row in customers.order_by().values("s", "e", "new").annotate(n=Count("pk")):

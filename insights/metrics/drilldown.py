@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics.base import Period, Segment
-from insights.metrics.customers import acquired_at, with_active_flag
+from insights.metrics.customers import with_period_flags
 from insights.metrics.lifecycle import STAGES, with_stage
-from insights.metrics.purchases import purchases_in
+from insights.metrics.purchases import buyers
 from insights.metrics.surveys import answered
 from insights.models import SurveyKind
 
@@ -35,31 +35,11 @@ class Drilldown:
 
 
 def _flags(period: Period, segment: Segment) -> QuerySet:
-    customers = with_active_flag(segment.customers_qs(), period.start_at, "s")
-    acquired, parts = acquired_at()
-    return (
-        with_active_flag(customers, period.end_at, "e")
-        .alias(**parts)
-        .alias(acquired=acquired)
-        .alias(
-            new=ExpressionWrapper(
-                Q(acquired__gte=period.start_at, acquired__lt=period.end_at), BooleanField()
-            )
-        )
-    )
+    return with_period_flags(segment.customers_qs(), period)
 
 
 def _ordering(period: Period, segment: Segment, minimum: int) -> QuerySet:
-    buyers = (
-        purchases_in(period, segment)
-        .filter(amount__gt=0)
-        .order_by()
-        .values("customer")
-        .annotate(orders=Count("pk"))
-        .filter(orders__gte=minimum)
-        .values("customer")
-    )
-    return segment.customers_qs().filter(pk__in=buyers)
+    return segment.customers_qs().filter(pk__in=buyers(period, segment, minimum=minimum))
 
 
 def _nps(period: Period, segment: Segment, q: Q) -> QuerySet:

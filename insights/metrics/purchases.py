@@ -8,7 +8,7 @@ placed at least one order in the period.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics import rollup
@@ -22,6 +22,20 @@ DAYS_PER_YEAR = 365.25
 def purchases_in(period: Period, segment: Segment):
     return segment.on_purchases(
         Purchase.objects.filter(ordered_at__gte=period.start_at, ordered_at__lt=period.end_at)
+    )
+
+
+def buyers(period: Period, segment: Segment, *, minimum: int = 1) -> QuerySet:
+    """The customers (``values("customer")``) with at least ``minimum`` orders in the
+    period."""
+    return (
+        purchases_in(period, segment)
+        .filter(amount__gt=0)
+        .order_by()
+        .values("customer")
+        .annotate(orders=Count("pk"))
+        .filter(orders__gte=minimum)
+        .values("customer")
     )
 
 
@@ -55,13 +69,7 @@ def repeat_customer_rate(period: Period, segment: Segment) -> float | None:
     its own runs this query.)"""
 
     def repeat_customers() -> int:
-        per_customer = (
-            purchases_in(period, segment)
-            .filter(amount__gt=0)
-            .values("customer")
-            .annotate(orders=Count("pk"))
-        )
-        return per_customer.filter(orders__gt=1).count()
+        return buyers(period, segment, minimum=2).count()
 
     repeat = shared(("repeat", period, segment), lambda: {"n": repeat_customers()})["n"]
     return ratio(repeat, order_totals(period, segment)["customers"])
