@@ -136,10 +136,16 @@ def community_answer_rate(period: Period, segment: Segment) -> float | None:
     return ratio(answered, threads)
 
 
+#: A thread's first post, and an answer to it (also what the rollup's ``CommunityThread``
+#: rows are made of).
+THREAD_STARTED = Q(kind=K.FORUM_POST, metadata__has_key="thread_kind")
+THREAD_ANSWER = Q(kind=K.FORUM_ANSWER) | (
+    Q(kind=K.FORUM_POST) & ~Q(metadata__has_key="thread_kind")
+)
+
+
 def _answers():
-    return Interaction.objects.filter(
-        Q(kind=K.FORUM_ANSWER) | (Q(kind=K.FORUM_POST) & ~Q(metadata__has_key="thread_kind"))
-    )
+    return Interaction.objects.filter(THREAD_ANSWER)
 
 
 def _threads_live(period: Period, segment: Segment) -> tuple[int, int]:
@@ -148,7 +154,7 @@ def _threads_live(period: Period, segment: Segment) -> tuple[int, int]:
     )
     counts = (
         _in(period, segment, K.FORUM_POST)
-        .filter(metadata__has_key="thread_kind")
+        .filter(THREAD_STARTED)
         .exclude(target_id="")
         .aggregate(threads=Count("pk"), answered=Count("pk", filter=Q(Exists(answers))))
     )

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from insights.metrics.customers import warm
 from insights.metrics.rollup import interaction_flags
+from insights.metrics.service import THREAD_ANSWER, THREAD_STARTED
 from insights.models import (
     CommunityThread,
     CustomerActivity,
@@ -211,9 +212,7 @@ def _refresh_last_active(start: datetime, end: datetime) -> None:
     latest rolled-up day (one ``INSERT ... SELECT ... ON CONFLICT`` each)."""
     from django.db import connection
 
-    latest = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
-    last_day = (end - timedelta(seconds=1)).astimezone(timezone.get_current_timezone()).date()
-    bound = day_bounds(max(latest or last_day, last_day))[1]
+    bound = _rolled_up_to(end)
     active = (
         Interaction.objects.filter(
             occurred_at__gte=start, occurred_at__lt=end, customer__isnull=False
@@ -247,7 +246,9 @@ def _refresh_last_active(start: datetime, end: datetime) -> None:
         )
 
 
-def _thread_bound(end: datetime) -> datetime:
+def _rolled_up_to(end: datetime) -> datetime:
+    """The end of the latest rolled-up day, counting the day being rolled up (ending at
+    ``end``): what the per-customer and per-thread rows may read up to."""
     latest = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
     last_day = (end - timedelta(seconds=1)).astimezone(timezone.get_current_timezone()).date()
     return day_bounds(max(latest or last_day, last_day))[1]
@@ -260,8 +261,6 @@ def _refresh_threads(start: datetime, end: datetime) -> None:
     from django.db import connection
 
     K = InteractionKind
-    started = Q(kind=K.FORUM_POST, metadata__has_key="thread_kind")
-    answer = Q(kind=K.FORUM_ANSWER) | (Q(kind=K.FORUM_POST) & ~Q(metadata__has_key="thread_kind"))
     forum = Interaction.objects.filter(kind__in=[K.FORUM_POST, K.FORUM_ANSWER]).exclude(
         target_id=""
     )
@@ -269,16 +268,17 @@ def _refresh_threads(start: datetime, end: datetime) -> None:
     touched = forum.filter(occurred_at__gte=start, occurred_at__lt=end).annotate(
         touched_type=kind_of
     )
+    answer = THREAD_ANSWER & Q(target_type__isnull=False)  # as the live query matches them
     rows = (
-        forum.filter(occurred_at__lt=_thread_bound(end))
+        forum.filter(occurred_at__lt=_rolled_up_to(end))
         .annotate(tt=kind_of, tid=F("target_id"))
         .filter(Exists(touched.filter(touched_type=OuterRef("tt"), target_id=OuterRef("tid"))))
         .order_by()
         .values("tt", "tid")
         .annotate(
-            day=TruncDate(Min("occurred_at", filter=started)),
-            first=Min("pk", filter=started),
-            answered=TruncDate(Min("occurred_at", filter=answer & Q(target_type__isnull=False))),
+            day=TruncDate(Min("occurred_at", filter=THREAD_STARTED)),
+            first=Min("pk", filter=THREAD_STARTED),
+            answered=TruncDate(Min("occurred_at", filter=answer)),
         )
         .filter(day__isnull=False)
     )
