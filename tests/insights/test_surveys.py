@@ -162,7 +162,7 @@ def test_sender_nps_round_per_customer(alice, amy, carol, settings):
 
 
 def test_surveys_send_command(alice, capsys):
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
 
     thing = Product.objects.create(name="Thing", slug="thing")
     resolved(alice.customer, thing)
@@ -170,6 +170,8 @@ def test_surveys_send_command(alice, capsys):
     assert '"csat_sent": 1' in capsys.readouterr().out
     call_command("surveys_send", "--enqueue")  # like every periodic command
     assert "queued surveys_send_task (" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="positive number of seconds"):
+        call_command("surveys_send", "--every", "-5")
 
 
 # --- tokens and answers -----------------------------------------------------------------------
