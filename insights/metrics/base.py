@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -73,7 +73,7 @@ def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Segment:
     """Which customers (and interactions) a metric looks at; empty fields mean "all".
 
@@ -87,6 +87,13 @@ class Segment:
       quantile of the predicted value; there is no loyalty programme model to read one from);
       customers not scored by the fit are in no tier.
     - ``customers``: an explicit customer queryset (the incident-impact groups use it).
+
+    **Identity.** A segment is a key of the shared aggregates (``shared``), so two segments
+    are equal only when they select the same customers. The explicit customer set compares
+    by identity: the same queryset object is the same set (a group's metrics share their
+    aggregates), another queryset is another segment, even when it would select the same
+    rows. (It used to be left out of the comparison, so every explicit group shared the
+    whole population's cached numbers inside ``shared_queries``.)
     """
 
     product: int | None = None
@@ -94,7 +101,26 @@ class Segment:
     cohort: date | None = None
     channel: str | None = None
     tier: str | None = None
-    customers: QuerySet | None = field(default=None, compare=False, hash=False)
+    customers: QuerySet | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Segment):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def _identity(self) -> tuple:
+        # ``is``, never ``==``, for the queryset: comparing querysets must not run them
+        return (
+            self.product,
+            self.organisation,
+            self.cohort,
+            self.channel,
+            self.tier,
+            None if self.customers is None else id(self.customers),
+        )
 
     @property
     def is_everyone(self) -> bool:

@@ -8,6 +8,8 @@ same formulas as the rest of the report.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics.base import Period, Segment
@@ -46,12 +48,10 @@ def incident_groups(period: Period, segment: Segment) -> list[tuple[str, str, Se
             affected.exclude(pk__in=compensated_ids),
         ),
     )
+    # each group keeps the segment's other filters (a product segment still counts only the
+    # product's orders) and is a segment of its own: see ``Segment``'s identity
     return [
-        (
-            key,
-            str(label),
-            Segment(channel=segment.channel, customers=Customer.objects.filter(pk__in=customers)),
-        )
+        (key, str(label), replace(segment, customers=Customer.objects.filter(pk__in=customers)))
         for key, label, customers in groups
     ]
 

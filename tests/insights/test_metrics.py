@@ -15,11 +15,9 @@ from insights.metrics import (
     Segment,
     cohort_retention,
     engagement_by_channel,
-    incident_impact,
 )
 from insights.metrics.lifecycle import lifecycle_counts
 from insights.models import SurveyKind
-from outages.models import CompensationGrant, CompensationOffer, Incident, IncidentAudience
 from portal.models import Channel, Interaction, InteractionKind, Organisation, Product, Subscription
 from tests.insights.conftest import answer, at, buy, customer
 
@@ -218,53 +216,6 @@ def test_organisation_segment(base):
     segment = Segment(organisation=acme.pk)
     assert value("retention_rate", Q1, segment) == pytest.approx(0.5)
     assert value("churn_rate", Q1, segment) == pytest.approx(0.5)
-
-
-def test_incident_impact_by_hand(settings):
-    # An incident published and started in Q1 affects a, b and c; a was compensated.
-    # 90-day window: active at Jan 1 = an order since Oct 3; at Apr 1 = an order since Jan 1.
-    settings.INSIGHTS_INACTIVITY_DAYS = 90
-    a, b, c, d, e = (customer(name) for name in "abcde")
-    for who, when in [
-        (a, at(2025, 12, 1)),
-        (a, at(2026, 2, 10)),
-        (a, at(2026, 3, 20)),  # a: retained, two orders in Q1
-        (b, at(2025, 12, 15)),  # b: lost (nothing since)
-        (c, at(2025, 11, 1)),
-        (c, at(2026, 3, 1)),  # c: retained, one order in Q1
-        (d, at(2025, 12, 20)),
-        (d, at(2026, 1, 5)),
-        (d, at(2026, 1, 6)),  # d: retained, two orders in Q1
-        (e, at(2025, 10, 20)),  # e: lost
-    ]:
-        buy(who, when, 50)
-    for who, score in [(a, 10), (b, 2), (c, 9), (d, 8), (e, 0)]:
-        answer(who, SurveyKind.NPS, score, at(2026, 2, 20))
-    incident = Incident.objects.create(
-        title="Fibre down",
-        impact=Incident.Impact.MAJOR,
-        starts_at=at(2026, 2, 1),
-        published_at=at(2026, 2, 1, 13),
-    )
-    for who in (a, b, c):
-        IncidentAudience.objects.create(incident=incident, customer=who)
-    CompensationGrant.objects.create(
-        incident=incident, customer=a, kind=CompensationOffer.Kind.CREDIT, amount=10
-    )
-    rows = {row["group"]: row for row in incident_impact(Q1, Segment())}
-    expected = {
-        # customers, churn (lost / active at start), NPS, repeat (2+ orders / buyers in Q1)
-        "affected": (3, 1 / 3, 100 * (2 - 1) / 3, 1 / 2),  # b lost; promoters a, c; a repeats
-        "unaffected": (2, 1 / 2, 100 * (0 - 1) / 2, 1.0),  # e lost; e detracts; d repeats
-        "compensated": (1, 0.0, 100.0, 1.0),  # a
-        "not_compensated": (2, 1 / 2, 0.0, 0.0),  # b, c
-    }
-    for group, (customers, churn, nps_value, repeat) in expected.items():
-        row = rows[group]
-        assert row["customers"] == customers, group
-        assert row["churn_rate"] == pytest.approx(churn), group
-        assert row["nps"] == pytest.approx(nps_value), group
-        assert row["repeat_customer_rate"] == pytest.approx(repeat), group
 
 
 # --- engagement and service -----------------------------------------------------------------
