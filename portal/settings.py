@@ -339,6 +339,11 @@ PORTAL_DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - documented demo passwo
 PORTAL_PURCHASE_IMPORT_BATCH = env_int("PORTAL_PURCHASE_IMPORT_BATCH", 20000)
 PORTAL_DEFAULT_CURRENCY = env_str("PORTAL_DEFAULT_CURRENCY", "EUR")
 
+# --- Knowledge base -----------------------------------------------------------------------
+# A deflection (a suggested article read, then no ticket) counts as a re-contact when the same
+# customer opens a ticket or a request on the same product or subject within this many days.
+KB_RECONTACT_DAYS = env_int("KB_RECONTACT_DAYS", 7)
+
 # --- Tickets ------------------------------------------------------------------------------
 # A customer may reopen a resolved or closed ticket for this long; resolved tickets close
 # themselves after TICKETS_AUTO_CLOSE (``manage.py sla_tick``).
