@@ -44,7 +44,9 @@ STAFF = allow(
 
 # --- metrics ---------------------------------------------------------------------------------
 class MetricsQuery(Schema):
-    start: date | None = Field(None, description="First day (inclusive); default 30 days ago.")
+    start: date | None = Field(
+        None, description="First day (inclusive); default: the 365 days ending on `end`."
+    )
     end: date | None = Field(None, description="Last day (inclusive); default today.")
     organisation: int | None = None
     product: int | None = None

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from insights.metrics import Period
 
-DEFAULT_DAYS = 30
+#: The one default period everywhere (the admin dashboard, ``metrics``, the API): the 365 days
+#: ending today. A tile must show the same number wherever it is read.
+DEFAULT_DAYS = 365
 MAX_DAYS = 366 * 5
 
 
@@ -30,12 +32,12 @@ def parse_day(raw: str | None, name: str) -> date | None:
 
 
 def period_from(start: str | date | None, end: str | date | None) -> Period:
-    """Both dates inclusive. Without dates: the last ``DEFAULT_DAYS`` days up to today; with
-    only one: ``DEFAULT_DAYS`` days from ``start`` or up to ``end``."""
+    """Both dates inclusive. ``end`` defaults to today; ``start`` to ``DEFAULT_DAYS`` days
+    ending on ``end``. (The admin dashboard, ``metrics`` and the API all read a period here.)"""
     first = start if isinstance(start, date) else parse_day(start, "start")
     last = end if isinstance(end, date) else parse_day(end, "end")
     if last is None:
-        last = timezone.localdate() if first is None else first + timedelta(days=DEFAULT_DAYS - 1)
+        last = timezone.localdate()
     if first is None:
         first = last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
@@ -46,3 +48,7 @@ def period_from(start: str | date | None, end: str | date | None) -> Period:
     if (last - first).days + 1 > MAX_DAYS:
         raise PeriodError(_("A period can be at most %(days)d days long.") % {"days": MAX_DAYS})
     return Period(first, last)
+
+
+def default_period() -> Period:
+    return period_from(None, None)

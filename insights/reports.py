@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -22,15 +20,14 @@ from wagtail.admin.widgets import AdminDateInput
 
 from insights.charts import Point, bar_chart, column_chart, heat_level, line_chart
 from insights.dashboard import TREND_METRICS, Table, customers_table, dashboard, formatted
-from insights.metrics import METRICS, Period, Segment, shared_queries
+from insights.metrics import METRICS, Segment, shared_queries
 from insights.metrics.drilldown import DRILLDOWNS, TILE_LINKS, customers_behind
 from insights.metrics.lifecycle import STAGES
 from insights.models import LoyaltyTier
-from insights.periods import MAX_DAYS
+from insights.periods import PeriodError, default_period, period_from
 from portal import roles
 from portal.models import Channel, Organisation, Product
 
-DEFAULT_DAYS = 365
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
@@ -64,16 +61,10 @@ class InsightsFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        today = timezone.localdate()
-        end = data.get("end") or today
-        start = data.get("start") or date.fromordinal(end.toordinal() - DEFAULT_DAYS + 1)
-        if end < start:
-            raise forms.ValidationError(_("The end date is before the start date."))
-        if (end - start).days + 1 > MAX_DAYS:
-            raise forms.ValidationError(
-                _("A period can be at most %(days)d days long.") % {"days": MAX_DAYS}
-            )
-        data["period"] = Period(start, end)
+        try:
+            data["period"] = period_from(data.get("start"), data.get("end"))
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from None
         data["segment"] = Segment(
             organisation=data["organisation"].pk if data.get("organisation") else None,
             product=data["product"].pk if data.get("product") else None,
@@ -143,8 +134,7 @@ class InsightsOverviewView(WagtailAdminTemplateMixin, TemplateView):
         form = self.filters()
         period = form.cleaned_data["period"] if form.is_valid() else None
         if period is None:
-            end = timezone.localdate()
-            period = Period(date.fromordinal(end.toordinal() - DEFAULT_DAYS + 1), end)
+            period = default_period()
             segment = Segment()
         else:
             segment = form.cleaned_data["segment"]

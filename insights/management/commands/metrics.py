@@ -31,7 +31,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print JSON.")
-        parser.add_argument("--start", help="First day (YYYY-MM-DD); default 30 days ago.")
+        parser.add_argument(
+            "--start", help="First day (YYYY-MM-DD); default: 365 days ending on --end."
+        )
         parser.add_argument("--end", help="Last day (YYYY-MM-DD); default today.")
         parser.add_argument("--organisation", type=int, help="Only this organisation (id).")
         parser.add_argument("--product", type=int, help="Only this product or service (id).")
