@@ -12,6 +12,9 @@ and lifespans of both periods).
 pass of the closed days is already computed (the engine keeps it in the cache), so what
 remains is today's buyers before and after today's orders; the hand-written equivalent
 runs those two restricted passes and reads the stored rest for free.
+
+An order is a purchase with ``amount >= 0`` (``portal.models.purchases.ORDER_SQL``, the
+engine's one rule: free orders count, refunds do not); net revenue sums every amount.
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ PER_CUSTOMER_SQL = """
            avg(date_part('epoch', last_p0 - first))
     FROM (
         SELECT customer_id,
-               min(ordered_at) FILTER (WHERE amount > 0) AS first,
-               max(ordered_at) FILTER (WHERE amount > 0 AND ordered_at < %(q_start)s) AS last_q0,
-               max(ordered_at) FILTER (WHERE amount > 0 AND ordered_at < %(p_start)s) AS last_p0,
-               max(ordered_at) FILTER (WHERE amount > 0) AS last_p1,
-               count(*) FILTER (WHERE amount > 0 AND ordered_at >= %(q_start)s
+               min(ordered_at) FILTER (WHERE amount >= 0) AS first,
+               max(ordered_at) FILTER (WHERE amount >= 0 AND ordered_at < %(q_start)s) AS last_q0,
+               max(ordered_at) FILTER (WHERE amount >= 0 AND ordered_at < %(p_start)s) AS last_p0,
+               max(ordered_at) FILTER (WHERE amount >= 0) AS last_p1,
+               count(*) FILTER (WHERE amount >= 0 AND ordered_at >= %(q_start)s
                                 AND ordered_at < %(p_start)s) AS n_q,
-               count(*) FILTER (WHERE amount > 0 AND ordered_at >= %(p_start)s) AS n_p,
+               count(*) FILTER (WHERE amount >= 0 AND ordered_at >= %(p_start)s) AS n_p,
                sum(amount::float8) FILTER (WHERE ordered_at >= %(r_start)s
                                            AND ordered_at < %(q_start)s) AS rev_r,
                sum(amount::float8) FILTER (WHERE ordered_at >= %(q_start)s
@@ -150,7 +153,7 @@ TABLES = {
                date_trunc('month', p.ordered_at AT TIME ZONE %(tz)s),
                count(DISTINCT p.customer_id)
         FROM portal_purchase p JOIN insights_customeractivity a ON a.customer_id = p.customer_id
-        WHERE p.amount > 0 AND p.ordered_at < %(p_end)s
+        WHERE p.amount >= 0 AND p.ordered_at < %(p_end)s
           AND a.first_order_at >= %(cohort_start)s AND a.first_order_at < %(p_end)s
         GROUP BY 1, 2
     """,

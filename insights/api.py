@@ -4,6 +4,9 @@
   (agents, admins and integration tokens);
 - ``GET /customers/{customer_ref}/scores``: a customer's last survey scores and predicted
   value (same callers);
+
+Money is a JSON number rounded to the currency's minor units (``1317.4``: 2 decimals for
+EUR), with a ``currency`` field next to it (``insights.money``).
 - ``POST /surveys/{token}``: answer a survey; the signed token is the credential (no login),
   a bad token is 400, an expired one 410, a used one 409, a bad answer 422.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from ninja import Query, Router, Schema, Status
@@ -22,12 +25,13 @@ from pydantic import Field
 from insights.clv import customer_score
 from insights.metrics import Segment, report
 from insights.models import CustomerScore, LoyaltyTier, Survey, SurveyKind
+from insights.money import amount, report_amounts, shop_currency
 from insights.periods import PeriodError, period_from
 from insights.services.surveys import SurveyError, survey_answer, survey_for_token
 from portal import roles
 from portal.api.auth import allow, is_integration
 from portal.api.schemas import ErrorOut, InvalidOut, StrictSchema
-from portal.models import Channel, Customer, Organisation, Product
+from portal.models import Channel, Customer, Organisation, Product, Purchase
 
 router = Router(tags=["insights"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -69,6 +73,12 @@ def _jsonable(value):
     "/metrics",
     response={200: dict, **ERRORS},
     summary="Loyalty, engagement and service metrics for a period (rates as fractions)",
+    description=(
+        "Every metric keyed by its snake_case name, then the tables. Rates are fractions "
+        "0..1; a metric undefined for the period is null. Money metrics "
+        "(average_order_value, customer_lifetime_value) are JSON numbers rounded to the "
+        "currency's minor units, in the currency given by `currency`."
+    ),
     auth=STAFF,
     url_name="insights_metrics",
 )
@@ -88,7 +98,7 @@ def metrics(request, filters: Query[MetricsQuery]):
         channel=filters.channel,
         tier=filters.tier,
     )
-    data = report(period, segment)
+    data = report_amounts(report(period, segment))
     return {"period": {"start": period.start, "end": period.end}, **_jsonable(data)}
 
 
@@ -100,15 +110,33 @@ class ScoreOut(Schema):
     comment: str
 
 
+MONEY = "JSON number rounded to the currency's minor units (2 decimals for EUR)"
+
+
+class AmountOut(Schema):
+    amount: float = Field(description=f"{MONEY}, in `currency`.")
+    currency: str = Field(description="ISO 4217 code.")
+
+
 class CustomerScoresOut(Schema):
     customer_ref: str
-    spent: Decimal
-    orders: int
+    currency: str = Field(
+        description="ISO 4217 code of the amounts (`spent`, `predicted_value_12m`): the shop's."
+    )
+    spent: float = Field(
+        description=f"Net spending so far (orders minus refunds) in `currency`; {MONEY}."
+    )
+    spent_in_other_currencies: list[AmountOut] = Field(
+        description="Net spending in purchases imported in another currency (not converted)."
+    )
+    orders: int = Field(description="Orders (purchases with amount >= 0; refunds are not).")
     surveys: list[ScoreOut]
     p_alive: float | None
     churn_risk: float | None
     expected_purchases_12m: float | None
-    predicted_value_12m: float | None
+    predicted_value_12m: float | None = Field(
+        description=f"Discounted value of the next 12 months' purchases in `currency`; {MONEY}."
+    )
     tier: str | None = Field(None, description="Derived loyalty tier of the last CLV fit.")
     at_risk: bool = Field(False, description="On the last fit's valuable-at-risk list.")
 
@@ -122,9 +150,12 @@ class CustomerScoresOut(Schema):
 )
 def customer_scores(request, customer_ref: str):
     customer = get_object_or_404(Customer, customer_ref=customer_ref)
-    totals = customer.purchases.aggregate(
-        spent=Sum("amount"), orders=Sum(1, filter=Q(amount__gt=0))
-    )
+    currency = shop_currency()
+    orders = customer.purchases.aggregate(n=Count("pk", filter=Purchase.ORDER))["n"]
+    spent = {
+        row["currency"]: row["spent"]
+        for row in customer.purchases.order_by().values("currency").annotate(spent=Sum("amount"))
+    }
     latest = {}
     for survey in Survey.objects.filter(customer=customer).answered().order_by("-answered_at"):
         latest.setdefault(survey.kind, survey)
@@ -134,8 +165,13 @@ def customer_scores(request, customer_ref: str):
     stored = CustomerScore.objects.filter(customer=customer).first()
     return {
         "customer_ref": customer.customer_ref,
-        "spent": totals["spent"] or Decimal(0),
-        "orders": totals["orders"] or 0,
+        "currency": currency,
+        "spent": amount(spent.pop(currency, 0), currency),
+        "spent_in_other_currencies": [
+            {"amount": amount(total, other), "currency": other}
+            for other, total in sorted(spent.items())
+        ],
+        "orders": orders,
         "surveys": [
             {"kind": s.kind, "score": s.score, "answered_at": s.answered_at, "comment": s.comment}
             for s in latest.values()
@@ -143,7 +179,7 @@ def customer_scores(request, customer_ref: str):
         "p_alive": score.p_alive if score else None,
         "churn_risk": score.churn_risk if score else None,
         "expected_purchases_12m": score.expected_purchases if score else None,
-        "predicted_value_12m": score.predicted_value if score else None,
+        "predicted_value_12m": amount(score.predicted_value, currency) if score else None,
         "tier": stored.tier if stored else None,
         "at_risk": bool(stored and stored.at_risk),
     }

@@ -4,12 +4,20 @@ Fader, Hardie & Lee, "Counting your customers the easy way" (2005) and "RFM and 
 (2005). No library of that family is kept up for our stack, so the two log-likelihoods are
 written here and maximised with scipy (``minimize`` on log-parameters, L-BFGS-B).
 
-Data, as in the literature: purchases with a positive amount before the as-of date;
-purchases on the same calendar day (site time zone) are one transaction (their amounts
-add up). Per customer: ``x`` = repeat transactions (transaction days - 1), ``t_x`` = time
-from the first to the last transaction, ``T`` = time from the first transaction to the
-as-of date, in the chosen unit (day or week); ``m`` = the mean value of the repeat
-transactions (Gamma-Gamma uses customers with x > 0 and m > 0).
+Data, as in the literature: the orders before the as-of date (``Purchase.ORDER``: amount
+>= 0, so a free or fully discounted order is a transaction; a refund is not); orders on the
+same calendar day (site time zone) are one transaction (their amounts add up). Per
+customer: ``x`` = repeat transactions (transaction days - 1, free ones included: BG/NBD
+models when customers buy, whatever they paid), ``t_x`` = time from the first to the last
+transaction, ``T`` = time from the first transaction to the as-of date, in the chosen unit
+(day or week).
+
+Gamma-Gamma models the value of a transaction, a positive amount (its likelihood has
+``log(m)``), so its data are the customer's repeat transactions *of positive value*:
+``monetary_x`` of them, with mean value ``m`` (0 when there are none). As in the
+literature, it is fitted on the customers with ``monetary_x > 0`` (a customer whose repeat
+orders were all free has no monetary value for the fit, but stays in the BG/NBD fit with
+all their transactions), and such a customer is valued at the population mean.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
 from portal.models import Purchase
+from portal.models.purchases import ORDER_SQL
 
 UNITS = {"day": 1, "week": 7}
 HORIZON_DAYS = 365
@@ -36,22 +45,24 @@ ANNUAL_DISCOUNT = 0.10
 @dataclass
 class RFM:
     customer_ids: np.ndarray
-    x: np.ndarray  # repeat transactions
+    x: np.ndarray  # repeat transactions (free ones included)
     t_x: np.ndarray  # recency: first to last transaction
     T: np.ndarray  # age: first transaction to the as-of date
-    m: np.ndarray  # mean repeat transaction value (0 when x == 0)
+    m: np.ndarray  # mean value of the positive repeat transactions (0 when there are none)
+    monetary_x: np.ndarray  # how many repeat transactions have a positive value
 
     def __len__(self) -> int:
         return len(self.x)
 
 
 def rfm(*, as_of: date, unit: str = "week", customer_ids=None) -> RFM:
-    """The summary above for every customer with an order before the end of ``as_of``."""
+    """The summary above for every customer with an order (free ones included) before the
+    end of ``as_of``."""
     scale = UNITS[unit]
     end = timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
     if connection.vendor == "postgresql":
         return _rfm_postgresql(as_of=as_of, end=end, scale=scale, customer_ids=customer_ids)
-    purchases = Purchase.objects.filter(amount__gt=0, ordered_at__lt=end)
+    purchases = Purchase.objects.orders().filter(ordered_at__lt=end)
     if customer_ids is not None:
         purchases = purchases.filter(customer_id__in=customer_ids)
     rows = (
@@ -62,8 +73,7 @@ def rfm(*, as_of: date, unit: str = "week", customer_ids=None) -> RFM:
     )
     data = [(c, d.toordinal(), float(v)) for c, d, v in rows.iterator(chunk_size=20000)]
     if not data:
-        empty = np.array([], dtype=float)
-        return RFM(np.array([], dtype=int), empty, empty, empty, empty)
+        return _empty()
     customers = np.fromiter((row[0] for row in data), dtype=np.int64, count=len(data))
     days = np.fromiter((row[1] for row in data), dtype=np.float64, count=len(data))
     amounts = np.fromiter((row[2] for row in data), dtype=np.float64, count=len(data))
@@ -72,8 +82,8 @@ def rfm(*, as_of: date, unit: str = "week", customer_ids=None) -> RFM:
     first_day, last_day = days[first_index], days[last_index]
     totals = np.add.reduceat(amounts, first_index)
     x = (counts - 1).astype(float)
-    repeat_total = totals - amounts[first_index]
-    m = np.divide(repeat_total, x, out=np.zeros_like(x), where=x > 0)
+    positive = np.add.reduceat((amounts > 0).astype(np.float64), first_index)
+    monetary_x, m = _monetary(totals, amounts[first_index], positive)
     as_of_day = float(as_of.toordinal() + 1)  # the end of the as-of day
     return RFM(
         customer_ids=ids,
@@ -81,15 +91,31 @@ def rfm(*, as_of: date, unit: str = "week", customer_ids=None) -> RFM:
         t_x=(last_day - first_day) / scale,
         T=(as_of_day - first_day) / scale,
         m=m,
+        monetary_x=monetary_x,
     )
+
+
+def _monetary(total, first, positive) -> tuple[np.ndarray, np.ndarray]:
+    """``(monetary_x, m)`` from each customer's total value, first transaction's value and
+    number of positive transactions: the positive repeat transactions and their mean (free
+    transactions add nothing to the total, so the repeat total is ``total - first``)."""
+    monetary_x = positive - (first > 0)
+    m = np.divide(total - first, monetary_x, out=np.zeros_like(total), where=monetary_x > 0)
+    return monetary_x, m
+
+
+def _empty() -> RFM:
+    empty = np.array([], dtype=float)
+    return RFM(np.array([], dtype=int), empty, empty, empty, empty, empty)
 
 
 _RFM_SQL = """
     SELECT customer_id, count(*) - 1, max(day) - min(day), %(as_of)s::date + 1 - min(day),
-           sum(total)::float8, ((array_agg(total ORDER BY day))[1])::float8
+           sum(total)::float8, ((array_agg(total ORDER BY day))[1])::float8,
+           (count(*) FILTER (WHERE total > 0))::float8
     FROM (SELECT customer_id, (ordered_at AT TIME ZONE %(tz)s)::date AS day, sum(amount) AS total
           FROM portal_purchase
-          WHERE amount > 0 AND ordered_at < %(end)s {only}
+          WHERE {order} AND ordered_at < %(end)s {only}
           GROUP BY 1, 2) AS days
     GROUP BY customer_id ORDER BY customer_id
 """
@@ -105,22 +131,22 @@ def _rfm_postgresql(*, as_of: date, end: datetime, scale: int, customer_ids) -> 
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")  # compiling this one statement costs seconds
         try:
-            cursor.execute(_RFM_SQL.format(only=only), params)
+            cursor.execute(_RFM_SQL.format(order=ORDER_SQL, only=only), params)
             rows = cursor.fetchall()
         finally:
             cursor.execute("RESET jit")
     if not rows:
-        empty = np.array([], dtype=float)
-        return RFM(np.array([], dtype=int), empty, empty, empty, empty)
+        return _empty()
     table = np.array(rows, dtype=np.float64)
-    x, total, first = table[:, 1], table[:, 4], table[:, 5]
-    m = np.divide(total - first, x, out=np.zeros_like(x), where=x > 0)
+    x, total, first, positive = table[:, 1], table[:, 4], table[:, 5], table[:, 6]
+    monetary_x, m = _monetary(total, first, positive)
     return RFM(
         customer_ids=table[:, 0].astype(np.int64),
         x=x,
         t_x=table[:, 2] / scale,
         T=table[:, 3] / scale,
         m=m,
+        monetary_x=monetary_x,
     )
 
 
@@ -223,7 +249,8 @@ class GammaGamma:
     customers: int
 
     def expected_value(self, x, m, fallback: float) -> np.ndarray:
-        """E[mean transaction value | x, m]; customers without repeats get ``fallback``
+        """E[mean transaction value | x, m], ``x`` the positive repeat transactions
+        (``RFM.monetary_x``) and ``m`` their mean; customers without any get ``fallback``
         (the population mean p * gamma / (q - 1))."""
         x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
         p, q, gamma = self.p, self.q, self.gamma
@@ -237,6 +264,8 @@ class GammaGamma:
 
 
 def fit_gamma_gamma(x, m) -> GammaGamma:
+    """Fit on the customers with positive repeat transactions: ``x`` how many
+    (``RFM.monetary_x``), ``m`` their mean value; the others are left out."""
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]
@@ -276,7 +305,7 @@ def predicted_clv(
     if not np.isfinite(fallback):
         fallback = float(np.mean(data.m[data.m > 0])) if np.any(data.m > 0) else 0.0
     value = (
-        gamma_gamma.expected_value(data.x, data.m, fallback)
+        gamma_gamma.expected_value(data.monetary_x, data.m, fallback)
         if gamma_gamma.customers
         else (np.full(len(data), fallback))
     )
@@ -329,7 +358,7 @@ def clv_fit(*, as_of: date | None = None, unit: str = "week") -> tuple[Fit, RFM]
     if len(data) < 3:
         raise ValueError("At least three customers with purchases are needed to fit the models.")
     bgnbd = fit_bgnbd(data.x, data.t_x, data.T)
-    gamma_gamma = fit_gamma_gamma(data.x, data.m)
+    gamma_gamma = fit_gamma_gamma(data.monetary_x, data.m)
     fit = Fit(
         as_of=as_of,
         unit=unit,

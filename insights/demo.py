@@ -70,7 +70,7 @@ def _plan(now: datetime) -> list[dict]:
                 "answer_after": timedelta(hours=rng.randint(1, 72)) if answered else None,
             }
         )
-    buyers = Purchase.objects.filter(amount__gt=0).values_list("customer_id", flat=True).distinct()
+    buyers = Purchase.objects.orders().values_list("customer_id", flat=True).distinct()
     for customer_id in sorted(set(buyers)):
         for round_ in (1, 2):
             sent_at = now - timedelta(days=rng.randint(1, 170) + (round_ - 1) * 182)

@@ -5,20 +5,23 @@ link to their timeline. Registered from ``InsightsConfig.ready()`` (tickets does
 
 from __future__ import annotations
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from insights.clv import customer_score
 from insights.models import CustomerScore, Survey, SurveyKind
+from insights.money import rounded, shop_currency
 from portal.models import Purchase
 from tickets.panels import PanelContext, PanelSection, register
 
 
 def _context(panel: PanelContext) -> dict:
     customer = panel.customer
-    spent = Purchase.objects.filter(customer=customer).aggregate(
-        total=Sum("amount"), orders=Sum(1, filter=Q(amount__gt=0))
+    currency = shop_currency()
+    spent = Purchase.objects.filter(customer=customer, currency=currency).aggregate(
+        total=Sum("amount")
     )
+    orders = Purchase.objects.orders().filter(customer=customer).count()
     latest = {}
     for survey in (
         Survey.objects.filter(customer=customer, answered_at__isnull=False).order_by(
@@ -28,8 +31,9 @@ def _context(panel: PanelContext) -> dict:
         latest.setdefault(survey.kind, survey)
     return {
         "customer": customer,
-        "spent": spent["total"] or 0,
-        "orders": spent["orders"] or 0,
+        "spent": rounded(spent["total"] or 0, currency),  # in the shop's currency
+        "currency": currency,
+        "orders": orders,
         "score": customer_score(customer.pk),
         "stored": CustomerScore.objects.filter(customer=customer).first(),
         "surveys": [latest[kind] for kind in SurveyKind.values if kind in latest],

@@ -1,9 +1,10 @@
 """Monthly cohort retention.
 
-A customer's cohort is the month of their first order. For each cohort whose month lies in
-the period, ``retention[k]`` = customers of the cohort with an order in month *cohort + k* /
-customers in the cohort (so ``retention[0]`` is always 1), for every month up to the
-period's end. Months are calendar months in the site's time zone.
+A customer's cohort is the month of their first order (``Purchase.ORDER``: amount >= 0, a
+free order included). For each cohort whose month lies in the period, ``retention[k]`` =
+customers of the cohort with an order in month *cohort + k* / customers in the cohort (so
+``retention[0]`` is always 1), for every month up to the period's end. Months are calendar
+months in the site's time zone.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def cohort_retention(period: Period, segment: Segment) -> list[dict]:
     first_order = Coalesce(  # the rollup's first order, else looked up live
         F("customer__insights_activity__first_order_at"),
         Subquery(
-            Purchase.objects.filter(customer=OuterRef("customer"), amount__gt=0)
+            Purchase.objects.orders()
+            .filter(customer=OuterRef("customer"))
             .order_by()
             .values("customer")
             .annotate(first=Min("ordered_at"))
@@ -56,8 +58,8 @@ def cohort_retention(period: Period, segment: Segment) -> list[dict]:
         .values("pk")
     )
     orders = segment.on_purchases(
-        Purchase.objects.filter(
-            amount__gt=0, ordered_at__lt=period.end_at, customer__in=cohort_customers
+        Purchase.objects.orders().filter(
+            ordered_at__lt=period.end_at, customer__in=cohort_customers
         )
     )
     rows = (

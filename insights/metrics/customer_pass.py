@@ -41,7 +41,7 @@ from insights.metrics.base import Days, Period, Segment, inactivity_window
 from insights.models import RollupDay
 from portal.models import Customer, Purchase, Subscription
 
-ORDER = Q(amount__gt=0)  # refunds (negative amounts) are not orders
+ORDER = Purchase.ORDER  # amount >= 0: free orders are orders, refunds are not
 CACHE_SECONDS = 2 * 24 * 3600  # a key names the rollups' state: a newer state is a new key
 # Revenue summed as floating point: NRR is a ratio, and adding a million decimals took
 # 0.4 s of the pass (a third) on PostgreSQL.

@@ -2,8 +2,8 @@
 
 **Who is a customer at a moment t** (the rule every metric here uses):
 
-- *acquired* at the earlier of their first order (a purchase with a positive amount) and the
-  start of their first subscription;
+- *acquired* at the earlier of their first order (a purchase with amount >= 0,
+  ``Purchase.ORDER``: free orders count) and the start of their first subscription;
 - *active at t* when acquired before t and either
   (a) a subscription is live at t (started before t, not ended by t), or
   (b) their last order before t is within ``INSIGHTS_INACTIVITY_DAYS`` of t **and** later
@@ -57,7 +57,8 @@ from portal.models import Purchase, Subscription
 
 def _last_order_before(at: datetime) -> Subquery:
     return Subquery(
-        Purchase.objects.filter(customer=OuterRef("pk"), amount__gt=0, ordered_at__lt=at)
+        Purchase.objects.orders()
+        .filter(customer=OuterRef("pk"), ordered_at__lt=at)
         .order_by("-ordered_at")
         .values("ordered_at")[:1],
         output_field=DateTimeField(),
@@ -93,7 +94,8 @@ def acquired_at() -> tuple[Case, dict]:
     first_order = Coalesce(
         F("insights_activity__first_order_at"),
         Subquery(
-            Purchase.objects.filter(customer=OuterRef("pk"), amount__gt=0)
+            Purchase.objects.orders()
+            .filter(customer=OuterRef("pk"))
             .order_by("ordered_at")
             .values("ordered_at")[:1],
             output_field=DateTimeField(),
@@ -129,9 +131,11 @@ def active_condition(at: datetime, name: str) -> Case:
     cancelled = Subscription.objects.filter(
         status=Subscription.Status.CANCELLED, ended_at__lt=at
     ).values("customer")
-    in_window = Purchase.objects.filter(
-        amount__gt=0, ordered_at__gte=window_start, ordered_at__lt=at
-    ).values("customer")
+    in_window = (
+        Purchase.objects.orders()
+        .filter(ordered_at__gte=window_start, ordered_at__lt=at)
+        .values("customer")
+    )
     last_order = _last_order_before(at)
     return Case(
         When(pk__in=live.values("customer"), then=Value(True)),

@@ -1,7 +1,7 @@
 """Each customer's lifecycle stage at a moment (the end of the period).
 
-Rules, checked in this order (the first that holds wins); "orders" are purchases with a
-positive amount before the moment:
+Rules, checked in this order (the first that holds wins); "orders" are purchases with
+amount >= 0 before the moment (``Purchase.ORDER``: a free order counts, a refund does not):
 
 1. **advocacy**: converted (an order or a subscription) and, in the 365 days before, either
    answered an NPS survey with 9 or 10 or answered someone in the community;
@@ -58,7 +58,8 @@ def nth_order(n: int) -> Coalesce:
     return Coalesce(
         F(f"insights_activity__{field}"),
         Subquery(
-            Purchase.objects.filter(customer=OuterRef("pk"), amount__gt=0)
+            Purchase.objects.orders()
+            .filter(customer=OuterRef("pk"))
             .order_by("ordered_at", "pk")
             .values("ordered_at")[n - 1 : n],
             output_field=DateTimeField(),

@@ -1,14 +1,15 @@
 """Purchase metrics: repeat customer rate, purchase frequency, average order value,
 historical customer lifetime value.
 
-An *order* is a purchase with a positive amount; *revenue* is the sum of all amounts in the
-period, refunds (negative amounts) included, so it is net revenue. A *purchasing customer*
-placed at least one order in the period.
+An *order* is a purchase with amount >= 0 (``Purchase.ORDER``: a free or fully discounted
+order is an order, a refund is not); *revenue* is the sum of all amounts in the period,
+refunds (negative amounts) included, so it is net revenue. A *purchasing customer* placed
+at least one order in the period.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from insights.metrics import rollup
@@ -30,7 +31,7 @@ def buyers(period: Period, segment: Segment, *, minimum: int = 1) -> QuerySet:
     period."""
     return (
         purchases_in(period, segment)
-        .filter(amount__gt=0)
+        .orders()
         .order_by()
         .values("customer")
         .annotate(orders=Count("pk"))
@@ -46,9 +47,9 @@ def order_totals(period: Period, segment: Segment) -> dict:
         if (rolled := rollup.order_totals(period, segment)) is not None:
             return rolled
         totals = purchases_in(period, segment).aggregate(
-            orders=Count("pk", filter=Q(amount__gt=0)),
+            orders=Count("pk", filter=Purchase.ORDER),
             revenue=Sum("amount"),
-            customers=Count("customer", distinct=True, filter=Q(amount__gt=0)),
+            customers=Count("customer", distinct=True, filter=Purchase.ORDER),
         )
         totals["revenue"] = float(totals["revenue"] or 0)
         return totals

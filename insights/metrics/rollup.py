@@ -241,17 +241,16 @@ def order_totals(period: Period, segment: Segment) -> dict | None:
     )
     if live is not None:
         rows = Purchase.objects.filter(ordered_at__gte=live.start_at, ordered_at__lt=live.end_at)
-        tail = rows.aggregate(orders=Count("pk", filter=Q(amount__gt=0)), revenue=Sum("amount"))
+        tail = rows.aggregate(orders=Count("pk", filter=Purchase.ORDER), revenue=Sum("amount"))
         orders += tail["orders"]
         revenue += tail["revenue"] or 0
-        earlier = Purchase.objects.filter(
+        earlier = Purchase.objects.orders().filter(
             customer=OuterRef("customer"),
-            amount__gt=0,
             ordered_at__gte=rolled.start_at,
             ordered_at__lt=rolled.end_at,
         )
         customers += (
-            rows.filter(amount__gt=0)
+            rows.orders()
             .filter(~Exists(earlier))
             .aggregate(n=Count("customer", distinct=True))["n"]
         )

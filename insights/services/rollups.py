@@ -117,8 +117,8 @@ def _active_rows(day: date, start: datetime, end: datetime) -> list[DailyActiveC
 def _purchase_rows(day: date, start: datetime, end: datetime):
     purchases = Purchase.objects.filter(ordered_at__gte=start, ordered_at__lt=end).order_by()
     totals = purchases.aggregate(
-        orders=Count("pk", filter=Q(amount__gt=0)),
-        refunds=Count("pk", filter=Q(amount__lt=0)),
+        orders=Count("pk", filter=Purchase.ORDER),
+        refunds=Count("pk", filter=Purchase.REFUND),
         revenue=Sum("amount"),
     )
     daily = (
@@ -133,7 +133,7 @@ def _purchase_rows(day: date, start: datetime, end: datetime):
         if totals["orders"] or totals["refunds"] or totals["revenue"]
         else []
     )
-    orders = Purchase.objects.filter(amount__gt=0)
+    orders = Purchase.objects.orders()
     previous = TruncDate(
         Subquery(
             orders.filter(customer=OuterRef("customer"), ordered_at__lt=start)
@@ -144,7 +144,7 @@ def _purchase_rows(day: date, start: datetime, end: datetime):
     )
     buyers = [
         DailyBuyers(day=day, previous_day=row["previous"], customers=row["n"])
-        for row in purchases.filter(amount__gt=0)
+        for row in purchases.orders()
         .annotate(previous=previous)
         .values("previous")
         .annotate(n=Count("customer", distinct=True))
@@ -169,19 +169,22 @@ def _refresh_first_orders(start: datetime, end: datetime) -> None:
     """``CustomerActivity`` (first and second order) of the customers who ordered in
     [start, end)."""
     customers = (
-        Purchase.objects.filter(ordered_at__gte=start, ordered_at__lt=end, amount__gt=0)
+        Purchase.objects.orders()
+        .filter(ordered_at__gte=start, ordered_at__lt=end)
         .order_by()
         .values("customer")
         .distinct()
     )
     firsts = (
-        Purchase.objects.filter(amount__gt=0, customer__in=customers)
+        Purchase.objects.orders()
+        .filter(customer__in=customers)
         .order_by()
         .values("customer")
         .annotate(
             first=Min("ordered_at"),
             second=Subquery(
-                Purchase.objects.filter(customer=OuterRef("customer"), amount__gt=0)
+                Purchase.objects.orders()
+                .filter(customer=OuterRef("customer"))
                 .order_by("ordered_at", "pk")
                 .values("ordered_at")[1:2],
                 output_field=DateTimeField(),
@@ -395,7 +398,7 @@ def _rollup_range(since: date, until: date) -> None:
         batch_size=5000,
     )
     known = Interaction.objects.filter(customer__isnull=False, occurred_at__lt=end)
-    orders = Purchase.objects.filter(amount__gt=0, ordered_at__lt=end)
+    orders = Purchase.objects.orders().filter(ordered_at__lt=end)
     active = DailyActiveCustomers._meta.db_table
     buyers = DailyBuyers._meta.db_table
     with connection.cursor() as cursor:
@@ -416,8 +419,8 @@ def _rollup_range(since: date, until: date) -> None:
             .order_by()
             .values("day")
             .annotate(
-                orders=Count("pk", filter=Q(amount__gt=0)),
-                refunds=Count("pk", filter=Q(amount__lt=0)),
+                orders=Count("pk", filter=Purchase.ORDER),
+                refunds=Count("pk", filter=Purchase.REFUND),
                 revenue=Sum("amount"),
             )
         ],

@@ -8,14 +8,29 @@ from django.utils.translation import gettext_lazy as _
 from portal.models.accounts import Customer
 from portal.models.products import Product
 
+#: What an *order* (a transaction) is, the one definition every metric, rollup, fit and
+#: report uses: a purchase with ``amount >= 0``. A free or fully discounted order (0) is a
+#: purchase like any other; a refund (a negative amount) is not an order. Revenue stays net:
+#: it sums every amount, refunds included.
+ORDER = models.Q(amount__gte=0)
+#: A refund: what is not an order (a negative amount).
+REFUND = ~ORDER
+#: The same rule for hand-written SQL over ``portal_purchase`` (the benchmarks' baselines).
+ORDER_SQL = "amount >= 0"
+
 
 class PurchaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> PurchaseQuerySet:
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
+    def orders(self) -> PurchaseQuerySet:
+        """The orders among these purchases (``ORDER``: amount >= 0; refunds left out)."""
+        return self.filter(ORDER)
+
 
 class Purchase(models.Model):
-    """One order. Refunds are purchases with a negative amount.
+    """One purchase: an order (``amount >= 0``, free orders included) or a refund (a
+    negative amount). ``Purchase.objects.orders()`` / ``ORDER`` select the orders.
 
     ``(source, order_ref)`` is unique, which makes every import idempotent.
     """
@@ -37,6 +52,10 @@ class Purchase(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
 
     objects = PurchaseQuerySet.as_manager()
+
+    # ``Purchase.ORDER`` / ``Purchase.REFUND``: the filters, for ``Count(..., filter=...)``
+    ORDER = ORDER
+    REFUND = REFUND
 
     class Meta:
         ordering = ["-ordered_at"]

@@ -67,7 +67,7 @@ def reference(period: Period, segment: Segment) -> dict:
     """The same numbers without the pass: the rule's per-customer expressions for the
     customer counts and one plain query each for the rest."""
     counts = _base_counts(period, segment.customers_qs())
-    orders = segment.on_purchases(Purchase.objects.filter(amount__gt=0))
+    orders = segment.on_purchases(Purchase.objects.orders())
     spans = [
         (row["last"] - row["first"]).total_seconds() / 86400
         for row in orders.filter(ordered_at__lt=period.end_at)
@@ -78,7 +78,7 @@ def reference(period: Period, segment: Segment) -> dict:
     repeat = in_period.values("customer").annotate(n=Count("pk")).filter(n__gt=1).count()
     # revenue of the customers acquired (first order or subscription) before the period
     firsts: dict[int, list] = {}
-    for pk, first in Purchase.objects.filter(amount__gt=0).values_list("customer", "ordered_at"):
+    for pk, first in Purchase.objects.orders().values_list("customer", "ordered_at"):
         firsts.setdefault(pk, []).append(first)
     for pk, since in Subscription.objects.values_list("customer", "since"):
         firsts.setdefault(pk, []).append(since)
