@@ -19,6 +19,7 @@ from insights.dashboard import customers_table
 from insights.models import CustomerScore
 from insights.reports import EXPORT_FORMATS, table_response
 from insights.services.outreach import OutreachError, at_risk_ticket_open
+from insights.story import customer_stage, timeline_entries
 from portal.models import Customer, Interaction
 from tickets.views.desk_queue import agent_required
 
@@ -69,8 +70,12 @@ def customer_timeline(request, customer_ref: str):
     events = Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-pk")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     score = CustomerScore.objects.filter(customer=customer).first()
-    return render(
-        request,
-        "insights/desk/timeline.html",
-        {"customer": customer, "page_obj": page, "score": score, "query": ""},
-    )
+    context = {
+        "customer": customer,
+        "page_obj": page,
+        "entries": timeline_entries(page.object_list, customer, request.user),
+        "stage": customer_stage(customer),
+        "score": score,
+        "query": "",
+    }
+    return render(request, "insights/desk/timeline.html", context)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from insights.clv import customer_score
 from insights.models import CustomerScore, Survey, SurveyKind
 from insights.money import rounded, shop_currency
+from insights.story import customer_stage
 from portal.models import Purchase
 from tickets.panels import PanelContext, PanelSection, register
 
@@ -36,6 +37,7 @@ def _context(panel: PanelContext) -> dict:
         "orders": orders,
         "score": customer_score(customer.pk),
         "stored": CustomerScore.objects.filter(customer=customer).first(),
+        "stage": customer_stage(customer),
         "surveys": [latest[kind] for kind in SurveyKind.values if kind in latest],
     }
 

@@ -107,3 +107,20 @@ def fibre_product(db):
     from portal.models import Product
 
     return Product.objects.create(name="Fibre", slug="fibre")
+
+
+def test_the_desk_timeline_and_the_customer_panel_tell_the_story(client_for, alice, ada):
+    from django.urls import reverse
+
+    ticket = ticket_open(
+        customer=alice.customer, opened_by=alice, subject="Router down", body="No light."
+    )
+    ticket_reply(ticket=ticket, author=ada, body="We are on it.")
+    page = client_for(ada).get(reverse("insights_desk:timeline", args=["C-ALICE"]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Acquisition (2 of 5)" in html and "since" in html
+    assert f'href="{ticket.get_desk_url()}"' in html
+    assert f"by {ada.get_full_name()}" in html
+    desk = client_for(ada).get(ticket.get_desk_url()).content.decode()
+    assert "Acquisition (2 of 5)" in desk
