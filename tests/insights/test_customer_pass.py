@@ -30,8 +30,8 @@ def shop(settings):
     settings.INSIGHTS_INACTIVITY_DAYS = 90
     fibre = Product.objects.create(name="Fibre", slug="fibre")
     router = Product.objects.create(name="Router", slug="router")
-    people = {name: customer(name) for name in "abcdefghij"}
-    a, b, c, d, e, f, g, h, i, j = people.values()
+    people = {name: customer(name) for name in "abcdefghijkl"}
+    a, b, c, d, e, f, g, h, i, j, k, l = people.values()  # noqa: E741
     for who, when, amount, product in [
         (a, at(2025, 11, 20), 80, fibre),  # loyal: orders all along
         (a, at(2026, 2, 10), 60, router),
@@ -49,6 +49,11 @@ def shop(settings):
         (g, at(2026, 3, 1), 70, router),  # subscriber who also orders
         (h, at(2026, 7, 2), 55, fibre),  # after Q2: must not count
         (i, at(2025, 10, 1), 35, router),  # subscriber, cancelled, ordered before
+        (k, at(2026, 2, 20), 0, fibre),  # free orders only: a customer all the same
+        (k, at(2026, 5, 20), 0, router),
+        (l, at(2026, 1, 10), 50, fibre),  # paid before Q2, then two free orders in Q2
+        (l, at(2026, 6, 10), 0, fibre),
+        (l, at(2026, 6, 11), 0, router),
     ]:
         buy(who, when, amount, product=product)
     Subscription.objects.create(customer=g, product=fibre, since=at(2025, 9, 1))
@@ -130,16 +135,22 @@ def test_the_pass_matches_the_rule_for_the_period_and_the_previous_one(shop, seg
 
 def test_the_numbers_by_hand(shop):
     # At Apr 1 (window from Jan 1): a (Feb 10), b (Jan 15), e (Mar 31 23:59), g (live
-    # subscription) are active: 4; i cancelled. At Jul 1 (window from Apr 2): a (May 5),
-    # c (Jun 1), d (Jun 20), g, j (live subscriptions): 5, of whom c and j were acquired in
-    # Q2 (new: 2); e's last order (Apr 1, 00:00) is one minute too early. Lost: b, e. Repeat
-    # in Q2: a (two orders on May 5), c (Apr 2 and Jun 1; the refund is not an order).
+    # subscription), k (free order Feb 20), l (Jan 10) are active: 6; i cancelled. At Jul 1
+    # (window from Apr 2): a (May 5), c (Jun 1), d (Jun 20), g, j (live subscriptions), k
+    # (free order May 20), l (free orders in June): 7, of whom c and j were acquired in Q2
+    # (new: 2); e's last order (Apr 1, 00:00) is one minute too early. Lost: b, e. Repeat
+    # in Q2: a (two orders on May 5), c (Apr 2 and Jun 1; the refund is not an order), l
+    # (two free orders).
     numbers = facts(Q2, Segment())
-    assert (numbers["at_start"], numbers["at_end"], numbers["new"], numbers["lost"]) == (4, 5, 2, 2)
-    assert numbers["repeat"] == 2
-    # acquired before Q2: a, b, d, e, g, i. In Q2: a 65 + d 10 + e 20 = 95; before: a 60 +
-    # b 30 + e 20 + g 70 = 180
-    assert (numbers["revenue"], numbers["revenue_before"]) == (pytest.approx(95), 180)
+    assert (numbers["at_start"], numbers["at_end"], numbers["new"], numbers["lost"]) == (6, 7, 2, 2)
+    assert numbers["repeat"] == 3
+    # acquired before Q2: a, b, d, e, g, i, k, l. In Q2: a 65 + d 10 + e 20 + k 0 + l 0 = 95;
+    # before: a 60 + b 30 + e 20 + g 70 + k 0 + l 50 = 230
+    assert (numbers["revenue"], numbers["revenue_before"]) == (pytest.approx(95), 230)
+    # the way the dashboard asks (one pass for both periods, shared) gives the same
+    with shared_queries():
+        prime(Q2, Segment())
+        assert facts(Q2, Segment()) == numbers
 
 
 def ago(days: int, hour: int = 12) -> datetime:

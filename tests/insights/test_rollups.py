@@ -298,3 +298,30 @@ def test_community_answer_rate_from_the_thread_rollup(activity):
     assert METRICS["community_answer_rate"](period, web) is None  # all on the community
     rollup_run()  # again: the same rows
     assert CommunityThread.objects.count() == 4
+
+
+def test_free_orders_are_orders_in_the_rollups_as_live(activity):
+    alice, _bob, carol = activity
+    dan = customer("dan")
+    buy(dan, ago(8, 10), 0)  # free orders only: a buyer all the same
+    buy(dan, ago(3, 10), 0)
+    buy(carol, ago(2, 10), 0)  # carol's second order, a free one
+    buy(alice, ago(0, 9), 0)  # today (live), free
+    live = snapshot()
+    rollup_run()
+    assert rollups.split(periods()[0])[0] is not None  # the rollups are read now
+    assert snapshot() == live
+    today = timezone.localdate()
+    closed = Period(today - timedelta(days=9), today - timedelta(days=1))
+    # orders 100, 20, 30, 55.5, 10 and the free 0, 0, 0 (8); buyers alice, bob, carol, dan
+    # (4); net revenue 185.5 over 8 orders
+    assert METRICS["purchase_frequency"](closed) == pytest.approx(8 / 4)
+    assert METRICS["average_order_value"](closed) == pytest.approx(185.5 / 8)
+    assert METRICS["repeat_customer_rate"](closed) == pytest.approx(3 / 4)  # alice, carol, dan
+    day = DailyPurchases.objects.get(day=today - timedelta(days=8))
+    assert (day.orders, day.refunds, float(day.revenue)) == (1, 0, 0.0)
+    assert DailyBuyers.objects.filter(day=today - timedelta(days=3)).exists()
+    assert CustomerActivity.objects.get(customer=dan).first_order_at == ago(8, 10)
+    assert CustomerActivity.objects.get(customer=dan).second_order_at == ago(3, 10)
+    # today's orders (bob's 70, alice's free one) are live: 10 orders by the same 4 buyers
+    assert METRICS["purchase_frequency"](periods()[0]) == pytest.approx(10 / 4)
