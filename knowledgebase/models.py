@@ -451,3 +451,37 @@ class SuggestionView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} {self.status}"
+
+
+class Recontact(models.Model):
+    """A deflection reversed: the customer who read the suggested article came back within
+    ``KB_RECONTACT_DAYS`` with a ticket or a service request on the article's product or about
+    the same thing (``knowledgebase.recontacts``). At most one per deflection."""
+
+    class Reason(models.TextChoices):
+        PRODUCT = "product", _("Same product")
+        SUBJECT = "subject", _("Similar subject")
+
+    deflection = models.OneToOneField(
+        "portal.Interaction", on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey("portal.Interaction", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("portal.Customer", on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(
+        ArticlePage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    deflected_at = models.DateTimeField(_("article read at"))
+    recontacted_at = models.DateTimeField(_("came back at"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("re-contact after a deflection")
+        verbose_name_plural = _("re-contacts after a deflection")
+        indexes = [
+            models.Index(fields=["article", "deflected_at"], name="kb_recontact_article"),
+            models.Index(fields=["deflected_at"], name="kb_recontact_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deflection_id} → {self.contact_id} ({self.reason})"

@@ -5,11 +5,15 @@
 - content gaps: searches that found nothing; searches whose results nobody clicked
 - review due: articles past their review date (or never reviewed)
 - views trend: article views per week over the last twelve weeks
+- deflection: per week, deflections, re-contacts, tickets opened, the deflection rate and the
+  rate net of re-contacts (a deflection the customer came back from is not one)
+- re-contacted articles: per article, deflections over the last 30 days and how many the
+  customer came back from (``knowledgebase.recontacts``): the articles that do not solve it
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -38,6 +42,7 @@ from knowledgebase.models import (
     ArticleFeedback,
     ArticlePage,
     EngagementEvent,
+    Recontact,
     SearchClick,
     SearchQuery,
 )
@@ -287,3 +292,123 @@ class ViewsTrendReport(_KBReport):
             row["peak"] = peak
             row["week"] = timezone.localdate(row["week"])  # an ISO date on screen and in CSV
         return rows
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}" if whole else "-"
+
+
+def deflection_net_rate(deflections: int, recontacts: int, opened: int) -> float | None:
+    """Deflections that lasted / (those + tickets opened): a re-contact is taken out of the
+    deflections (its ticket is already among those opened)."""
+    net = deflections - recontacts
+    return net / (net + opened) if net + opened else None
+
+
+class DeflectionTrendReport(_KBReport):
+    """Per week (by when the deflection was logged): deflections, how many of them the
+    customer came back from, tickets opened, the rate D / (D + T) and the net rate
+    (D - R) / (D - R + T)."""
+
+    page_title = _("Knowledge base: deflection net of re-contacts")
+    index_url_name = "kb_reports:deflection"
+    index_results_url_name = "kb_reports:deflection_results"
+    export_filename = "kb-deflection"
+    paginate_by = TREND_WEEKS + 1
+    columns = [
+        Column("week", label=_("Week starting")),
+        Column("deflections", label=_("Deflections")),
+        Column("recontacts", label=_("Re-contacts")),
+        Column("opened", label=_("Tickets opened")),
+        Column("rate", label=_("Deflection rate %")),
+        Column("net_rate", label=_("Net of re-contacts %")),
+    ]
+    list_export = ["week", "deflections", "recontacts", "opened", "rate", "net_rate"]
+
+    def get_queryset(self):
+        start = timezone.localdate() - timedelta(weeks=TREND_WEEKS - 1)
+        start -= timedelta(days=start.weekday())  # a Monday, as TruncWeek
+        reversed_ = Recontact.objects.filter(deflection=OuterRef("pk"))
+        return (
+            Interaction.objects.filter(
+                kind__in=[InteractionKind.DEFLECTION, InteractionKind.TICKET_OPEN],
+                occurred_at__date__gte=start,
+            )
+            .annotate(week=TruncWeek("occurred_at"))
+            .values("week")
+            .annotate(
+                deflections=Count("pk", filter=Q(kind=InteractionKind.DEFLECTION)),
+                recontacts=Count(
+                    "pk", filter=Q(kind=InteractionKind.DEFLECTION) & Q(Exists(reversed_))
+                ),
+                opened=Count("pk", filter=Q(kind=InteractionKind.TICKET_OPEN)),
+            )
+            .order_by("-week")
+        )
+
+    def decorate_paginated_queryset(self, object_list):
+        rows = list(object_list)
+        for row in rows:
+            week = row["week"]
+            row["week"] = timezone.localdate(week) if isinstance(week, datetime) else week
+            gross = row["deflections"] + row["opened"]
+            row["rate"] = _percent(row["deflections"], gross)
+            net = deflection_net_rate(row["deflections"], row["recontacts"], row["opened"])
+            row["net_rate"] = f"{100 * net:.0f}" if net is not None else "-"
+        return rows
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        return super().as_spreadsheet(
+            self.decorate_paginated_queryset(list(queryset)), spreadsheet_format
+        )
+
+
+def recontacted_articles_queryset():
+    """Articles deflected in the last 30 days, those customers came back from most first."""
+    ct = ContentType.objects.get_for_model(ArticlePage)
+    deflections = Interaction.objects.filter(
+        kind=InteractionKind.DEFLECTION,
+        target_type=ct,
+        target_id=Cast(OuterRef("pk"), output_field=CharField()),
+        occurred_at__gte=_since(),
+    )
+    recontacts = Recontact.objects.filter(
+        article=OuterRef("pk"), deflection__occurred_at__gte=_since()
+    )
+    return (
+        ArticlePage.objects.annotate(
+            deflections=_count_subquery(deflections, "target_id"),
+            recontacts=_count_subquery(recontacts, "article"),
+        )
+        .filter(deflections__gt=0)
+        .order_by("-recontacts", "-deflections", "title")
+    )
+
+
+class RecontactedArticlesReport(_KBReport):
+    page_title = _("Knowledge base: articles customers came back from")
+    index_url_name = "kb_reports:recontacts"
+    index_results_url_name = "kb_reports:recontacts_results"
+    export_filename = "kb-recontacted-articles"
+    columns = [
+        TitleColumn("title", label=_("Article"), url_name="wagtailadmin_pages:edit"),
+        Column("deflections", label=_("Deflections (30 days)")),
+        Column("recontacts", label=_("Re-contacts")),
+        Column("recontact_ratio", label=_("Re-contact %")),
+        Column("net", label=_("Net deflections")),
+    ]
+    list_export = ["title", "deflections", "recontacts", "recontact_ratio", "net"]
+
+    def get_queryset(self):
+        return recontacted_articles_queryset()
+
+    def decorate_paginated_queryset(self, object_list):
+        for article in object_list:
+            article.recontact_ratio = _percent(article.recontacts, article.deflections)
+            article.net = article.deflections - article.recontacts
+        return object_list
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        return super().as_spreadsheet(
+            self.decorate_paginated_queryset(list(queryset)), spreadsheet_format
+        )

@@ -22,6 +22,7 @@ from knowledgebase.models import (
     SearchQuery,
     SuggestionView,
 )
+from knowledgebase.recontacts import recontacts_record
 from knowledgebase.text import normalise_query
 from portal import roles
 from portal.models import InteractionKind
@@ -282,7 +283,11 @@ def _settle(views: list[SuggestionView], status: str) -> int:
                 kind=InteractionKind.DEFLECTION,
                 user=view.user,
                 target=view.article,
-                metadata={"visitor": view.visitor} if view.visitor else None,
+                # when the article was read: the re-contact window starts there
+                metadata={
+                    "read_at": view.created_at.isoformat(),
+                    **({"visitor": view.visitor} if view.visitor else {}),
+                },
             )
             recorded += 1
     return recorded
@@ -292,7 +297,8 @@ def _settle(views: list[SuggestionView], status: str) -> int:
 def kb_tick() -> dict[str, int]:
     """The knowledge base's periodic pass (``manage.py kb_tick``): publish the pages whose
     scheduled time has come and unpublish expired ones (Wagtail's ``publish_scheduled``), and
-    settle suggestion views older than a day into deflections. Idempotent."""
+    settle suggestion views older than a day into deflections, and reverse the deflections
+    that customers came back from (``knowledgebase.recontacts``). Idempotent."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -306,6 +312,7 @@ def kb_tick() -> dict[str, int]:
         "scheduled pages published": due,
         "expired pages unpublished": expired,
         "deflections recorded": deflections_settle(),
+        "re-contacts recorded": recontacts_record(),
     }
 
 

@@ -22,6 +22,20 @@ REPORTS = [
     ("no_clicks", "no-clicks/", reports.NoClickSearchReport, _("KB: searches, no click"), "search"),
     ("review_due", "review-due/", reports.ReviewDueReport, _("KB: review due"), "time"),
     ("views_trend", "views-trend/", reports.ViewsTrendReport, _("KB: views per week"), "history"),
+    (
+        "deflection",
+        "deflection/",
+        reports.DeflectionTrendReport,
+        _("KB: deflection net of re-contacts"),
+        "redirect",
+    ),
+    (
+        "recontacts",
+        "recontacts/",
+        reports.RecontactedArticlesReport,
+        _("KB: articles customers came back from"),
+        "warning",
+    ),
 ]
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from insights.metrics import rollup
 from insights.metrics.base import Period, Segment, metric, ratio
 from insights.models import CommunityThread, RollupDay
+from knowledgebase.models import Recontact
 from portal.models import Interaction
 from portal.models import InteractionKind as K
 
@@ -34,21 +35,33 @@ def _in(period: Period, segment: Segment, *kinds: str):
 @metric(
     "deflection_rate",
     label=_("Self-service deflection rate"),
-    formula=_("deflections by an article / (deflections + tickets opened)"),
+    formula=_(
+        "deflections by an article that lasted / (those deflections + tickets opened); a "
+        "deflection the customer came back from (a ticket or request on the same product or "
+        "subject within KB_RECONTACT_DAYS) does not count"
+    ),
     unit="rate",
     family="service",
 )
 def deflection_rate(period: Period, segment: Segment) -> float | None:
-    """Deflection = D / (D + T): D ``deflection`` interactions (someone read a suggested
-    article and did not open the ticket), T tickets opened, in the period."""
+    """Deflection net of re-contacts = (D - R) / (D - R + T): D ``deflection`` interactions
+    (someone read a suggested article and did not open the ticket), R those of them the
+    customer came back from (``knowledgebase.Recontact``, read live: few rows), T tickets
+    opened, in the period."""
+    reversed_ = (
+        _in(period, segment, K.DEFLECTION)
+        .filter(Exists(Recontact.objects.filter(deflection=OuterRef("pk"))))
+        .count()
+    )
     if (rolled := rollup.kind_counts(period, segment)) is not None:
-        deflected = rollup.count(rolled, K.DEFLECTION)
+        deflected = rollup.count(rolled, K.DEFLECTION) - reversed_
         return ratio(deflected, deflected + rollup.count(rolled, K.TICKET_OPEN))
     counts = _in(period, segment, K.DEFLECTION, K.TICKET_OPEN).aggregate(
         deflected=Count("pk", filter=Q(kind=K.DEFLECTION)),
         opened=Count("pk", filter=Q(kind=K.TICKET_OPEN)),
     )
-    return ratio(counts["deflected"], counts["deflected"] + counts["opened"])
+    deflected = counts["deflected"] - reversed_
+    return ratio(deflected, deflected + counts["opened"])
 
 
 @metric(

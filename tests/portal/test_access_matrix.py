@@ -918,6 +918,7 @@ API_ROWS: dict[str, list[Probe]] = {
 # ``url_rows(m)`` and ``api_rows(m)`` that receive this module (for ``Probe``, ``expect``,
 # ``signed_in`` ...) and return dicts shaped like ``URL_ROWS`` and ``API_ROWS``.
 MATRIX_ROW_MODULES = (
+    "tests.knowledgebase.matrix_rows",
     "tests.outages.matrix_rows",
     "tests.catalogue.matrix_rows",
     "tests.community.matrix_rows",
