@@ -11,6 +11,7 @@ from datetime import date
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from insights.charts import Axis
 from insights.metrics import (
     METRICS,
     Metric,
@@ -26,6 +27,7 @@ from insights.metrics.customers import prime
 from insights.metrics.lifecycle import STAGES
 from insights.metrics.surveys import score_counts
 from insights.models import SurveyKind
+from insights.money import decimals, shop_currency
 
 # Monthly points of metrics the daily rollups serve (a month is a sum of days; the repeat
 # customer rate would need a pass over each month's orders per customer: 0.55 s at
@@ -35,13 +37,127 @@ TREND_MONTHS = 12
 
 
 def formatted(value: float | None, unit: str) -> str:
+    """A metric's value as a manager reads it: rates in %, money with its currency."""
     if value is None:
         return "-"
     if unit == "rate":
         return f"{100 * value:.1f}%"
     if unit == "money":
-        return f"{value:,.2f}"
+        currency = shop_currency()
+        return f"{value:,.{decimals(currency)}f} {currency}"
     return f"{value:.1f}" if unit == "score" else f"{value:.2f}"
+
+
+#: Why a metric has no value: what its denominator counts was empty, said for the period
+#: shown and for the previous one (two sentences: the words differ in other languages).
+NO_VALUE = {
+    "nps": (
+        _("No NPS answers in this period."),
+        _("No NPS answers in the previous period."),
+    ),
+    "csat": (
+        _("No CSAT answers in this period."),
+        _("No CSAT answers in the previous period."),
+    ),
+    "ces": (
+        _("No CES answers in this period."),
+        _("No CES answers in the previous period."),
+    ),
+    "customer_loyalty_index": (
+        _("Nobody answered all three loyalty questions in this period."),
+        _("Nobody answered all three loyalty questions in the previous period."),
+    ),
+    "share_of_wallet": (
+        _("No survey answers with a yearly spend in this period."),
+        _("No survey answers with a yearly spend in the previous period."),
+    ),
+    "retention_rate": (
+        _("No customers at the start of this period."),
+        _("No customers at the start of the previous period."),
+    ),
+    "churn_rate": (
+        _("No customers at the start of this period."),
+        _("No customers at the start of the previous period."),
+    ),
+    "net_revenue_retention": (
+        _("Existing customers spent nothing in the period before this one."),
+        _("Existing customers spent nothing in the period before the previous one."),
+    ),
+    "repeat_customer_rate": (
+        _("No orders in this period."),
+        _("No orders in the previous period."),
+    ),
+    "purchase_frequency": (
+        _("No orders in this period."),
+        _("No orders in the previous period."),
+    ),
+    "average_order_value": (
+        _("No orders in this period."),
+        _("No orders in the previous period."),
+    ),
+    "customer_lifetime_value": (
+        _("No orders in this period."),
+        _("No orders in the previous period."),
+    ),
+    "engagement": (
+        _("No customer interactions in this period."),
+        _("No customer interactions in the previous period."),
+    ),
+    "deflection_rate": (
+        _("No suggested articles read and no tickets opened in this period."),
+        _("No suggested articles read and no tickets opened in the previous period."),
+    ),
+    "catalogue_automation_rate": (
+        _("No service requests in this period."),
+        _("No service requests in the previous period."),
+    ),
+    "first_contact_resolution": (
+        _("No tickets resolved in this period."),
+        _("No tickets resolved in the previous period."),
+    ),
+    "sla_compliance": (
+        _("No tickets with an SLA resolved in this period."),
+        _("No tickets with an SLA resolved in the previous period."),
+    ),
+    "community_answer_rate": (
+        _("No community threads started in this period."),
+        _("No community threads started in the previous period."),
+    ),
+    "followup_rate": (
+        _("No unhappy survey answers in this period."),
+        _("No unhappy survey answers in the previous period."),
+    ),
+    "followup_first_contact_hours": (
+        _("No follow-up case got a first reply in this period."),
+        _("No follow-up case got a first reply in the previous period."),
+    ),
+    "nps_next_after_followup": (
+        _("No followed-up detractor answered NPS again in this period."),
+        _("No followed-up detractor answered NPS again in the previous period."),
+    ),
+    "nps_next_without_followup": (
+        _("No detractor without a follow-up answered NPS again in this period."),
+        _("No detractor without a follow-up answered NPS again in the previous period."),
+    ),
+}
+NO_VALUE_DEFAULT = (
+    _("Not enough data in this period."),
+    _("Not enough data in the previous period."),
+)
+
+
+def axis_for(metric: Metric) -> Axis:
+    """The value axis of a metric's trend chart: its unit, and its fixed scale if it has
+    one (rates 0-100 %, NPS -100..100, CES 1-7)."""
+    if metric.name == "nps":
+        return Axis("score", "NPS", -100, 100)
+    if metric.name == "ces":
+        return Axis("score", "1-7", 1, 7)
+    if metric.unit == "rate":
+        return Axis("rate", "%", 0, 1)
+    if metric.unit == "money":
+        return Axis("money", shop_currency())
+    return Axis("number")
 
 
 @dataclass
@@ -60,6 +176,20 @@ class Tile:
         return formatted(self.previous, self.metric.unit)
 
     @property
+    def why_no_value(self) -> str:
+        """Why the period has no value ("" when it has one)."""
+        if self.value is not None:
+            return ""
+        return str(NO_VALUE.get(self.metric.name, NO_VALUE_DEFAULT)[0])
+
+    @property
+    def why_no_previous(self) -> str:
+        """Why there is nothing to compare with ("" when the previous period has a value)."""
+        if self.previous is not None:
+            return ""
+        return str(NO_VALUE.get(self.metric.name, NO_VALUE_DEFAULT)[1])
+
+    @property
     def change(self) -> float | None:
         if self.value is None or self.previous is None:
             return None
@@ -72,6 +202,9 @@ class Tile:
             return ""
         if self.metric.unit == "rate":
             return f"{100 * change:+.1f} pts"
+        if self.metric.unit == "money":
+            currency = shop_currency()
+            return f"{change:+,.{decimals(currency)}f} {currency}"
         return f"{change:+.2f}" if self.metric.unit != "score" else f"{change:+.1f}"
 
     @property

@@ -16,24 +16,26 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.widgets import AdminDateInput
 
-from insights.charts import Point, bar_chart, column_chart, heat_level, line_chart
-from insights.dashboard import TREND_METRICS, Table, customers_table, dashboard, formatted
-from insights.metrics import METRICS, Segment, shared_queries
+from insights.dashboard import Table, customers_table, dashboard
+from insights.metrics import Segment, shared_queries
 from insights.metrics.drilldown import DRILLDOWNS, TILE_LINKS, customers_behind
 from insights.metrics.lifecycle import STAGES
 from insights.models import LoyaltyTier
+from insights.overview import overview_charts
 from insights.periods import PeriodError, default_period, period_from
 from portal import roles
 from portal.models import Channel, Organisation, Product
 
 EXPORT_FORMATS = ("csv", "xlsx")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class InsightsFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
-    end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+    # the browser's own date picker (no script to load; Wagtail's AdminDateInput needs its
+    # media on the page, else "initDateChooser is not defined" and a plain text box)
+    start = forms.DateField(label=_("From"), required=False, widget=DATE)
+    end = forms.DateField(label=_("To"), required=False, widget=DATE)
     organisation = forms.ModelChoiceField(
         Organisation.objects.all(), label=_("Organisation"), required=False
     )
@@ -162,60 +164,7 @@ class InsightsOverviewView(WagtailAdminTemplateMixin, TemplateView):
         return self.render_to_response(context, status=self.status)
 
     def charts(self, data) -> dict:
-        trend_charts = []
-        for name in TREND_METRICS:
-            metric = METRICS[name]
-            points = [
-                Point(label, value, formatted(value, metric.unit))
-                for label, value in data.trends[name]
-            ]
-            scale = {"rate": (0, 1), "score": (None, None)}.get(metric.unit, (None, None))
-            if name == "nps":
-                scale = (-100, 100)
-            trend_charts.append(
-                {
-                    "metric": metric,
-                    "svg": line_chart(
-                        points,
-                        title=str(metric.label),
-                        desc=str(_("%(metric)s per month") % {"metric": metric.label}),
-                        low=scale[0] if scale[0] is not None else None,
-                        high=scale[1] if scale[1] is not None else None,
-                    ),
-                }
-            )
-        stage_labels = dict(STAGES)
-        cohort_width = max((len(row["retention"]) for row in data.cohorts), default=0)
-        return {
-            "trend_charts": trend_charts,
-            "nps_chart": column_chart(
-                [Point(str(score), n, str(n)) for score, n in data.nps_distribution],
-                title=str(_("NPS answers by score")),
-                desc=str(_("How many customers answered each score from 0 to 10.")),
-            ),
-            "engagement_chart": bar_chart(
-                [Point(row["label"], row["per_active_customer"]) for row in data.engagement],
-                title=str(_("Interactions per active customer, by channel")),
-            ),
-            "lifecycle_chart": bar_chart(
-                [Point(str(stage_labels[key]), n, str(n)) for key, n in data.lifecycle.items()],
-                title=str(_("Customers by lifecycle stage")),
-                desc=str(_("From awareness to advocacy, at the end of the period.")),
-            ),
-            "cohort_rows": [
-                {
-                    "cohort": row["cohort"],
-                    "size": row["size"],
-                    "cells": [
-                        {"value": formatted(v, "rate"), "level": heat_level(v)}
-                        for v in row["retention"]
-                    ]
-                    + [None] * (cohort_width - len(row["retention"])),
-                }
-                for row in data.cohorts
-            ],
-            "cohort_offsets": list(range(cohort_width)),
-        }
+        return overview_charts(data)
 
 
 class InsightsCustomersView(InsightsOverviewView):

@@ -261,7 +261,10 @@ def _base_counts(period: Period, customers: QuerySet) -> dict[str, int]:
 @metric(
     "retention_rate",
     label=_("Customer retention rate"),
-    formula=_("(customers at end - new customers) / customers at start"),
+    formula=_(
+        "Of the customers active at the start of the period, the share still active at its "
+        "end (customers won during the period do not count)."
+    ),
     unit="rate",
     family="customers",
 )
@@ -276,8 +279,8 @@ def retention_rate(period: Period, segment: Segment) -> float | None:
     "churn_rate",
     label=_("Churn rate"),
     formula=_(
-        "customers lost / customers at start; lost = explicit cancellation or no order "
-        "within the inactivity window"
+        "Of the customers active at the start of the period, the share lost by its end: "
+        "they cancelled, or have not ordered within the inactivity window."
     ),
     unit="rate",
     family="customers",
@@ -294,8 +297,9 @@ def churn_rate(period: Period, segment: Segment) -> float | None:
     "net_revenue_retention",
     label=_("Net revenue retention"),
     formula=_(
-        "net revenue in the period from customers acquired before it / their net revenue "
-        "in the previous period of the same length"
+        "What customers won before the period spent in it (refunds subtracted), compared "
+        "with what they spent in the same length of time before it; above 100% they spend "
+        "more than before."
     ),
     unit="rate",
     family="customers",

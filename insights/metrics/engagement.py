@@ -27,7 +27,10 @@ def interactions_in(period: Period, segment: Segment):
 @metric(
     "engagement",
     label=_("Engagement"),
-    formula=_("interactions / customers with at least one interaction (in the period)"),
+    formula=_(
+        "The average number of interactions, on any channel, per customer who interacted "
+        "with us in the period."
+    ),
     unit="number",
     family="engagement",
 )

@@ -60,7 +60,7 @@ def order_totals(period: Period, segment: Segment) -> dict:
 @metric(
     "repeat_customer_rate",
     label=_("Repeat customer rate"),
-    formula=_("customers with more than one order / customers with an order (in the period)"),
+    formula=_("Of the customers who ordered in the period, the share who ordered more than once."),
     unit="rate",
     family="purchases",
 )
@@ -79,7 +79,7 @@ def repeat_customer_rate(period: Period, segment: Segment) -> float | None:
 @metric(
     "purchase_frequency",
     label=_("Purchase frequency"),
-    formula=_("orders / customers with an order (in the period)"),
+    formula=_("The average number of orders per customer who ordered in the period."),
     unit="number",
     family="purchases",
 )
@@ -92,7 +92,7 @@ def purchase_frequency(period: Period, segment: Segment) -> float | None:
 @metric(
     "average_order_value",
     label=_("Average order value"),
-    formula=_("net revenue (refunds subtracted) / orders"),
+    formula=_("Revenue in the period, refunds subtracted, divided by the number of orders."),
     unit="money",
     family="purchases",
 )
@@ -114,8 +114,9 @@ def average_lifespan_years(period: Period, segment: Segment) -> float | None:
     "customer_lifetime_value",
     label=_("Customer lifetime value (historical)"),
     formula=_(
-        "average order value x orders per customer per year x average lifespan in years "
-        "(first to last order)"
+        "What a customer is worth over their time with us: the average order value, times "
+        "the orders per customer in a year, times the average years from a customer's "
+        "first order to their last."
     ),
     unit="money",
     family="purchases",

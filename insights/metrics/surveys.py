@@ -53,7 +53,10 @@ def score_counts(period: Period, segment: Segment, kind: str) -> dict[int, int]:
 @metric(
     "nps",
     label=_("Net Promoter Score"),
-    formula=_("% promoters (9-10) - % detractors (0-6) of NPS answers; from -100 to 100"),
+    formula=_(
+        "The percentage of promoters (answers of 9 or 10) minus the percentage of "
+        "detractors (answers of 0 to 6) among the NPS answers of the period: from -100 to 100."
+    ),
     unit="score",
     family="surveys",
 )
@@ -70,7 +73,7 @@ def nps(period: Period, segment: Segment) -> float | None:
 @metric(
     "csat",
     label=_("Customer satisfaction (CSAT)"),
-    formula=_("answers of 4 or 5 / all CSAT answers (scale 1-5)"),
+    formula=_("The share of CSAT answers that were 4 or 5 on the scale from 1 to 5."),
     unit="rate",
     family="surveys",
 )
@@ -83,7 +86,7 @@ def csat(period: Period, segment: Segment) -> float | None:
 @metric(
     "ces",
     label=_("Customer effort (CES)"),
-    formula=_("mean of CES answers (1 = very difficult … 7 = very easy)"),
+    formula=_("The average CES answer, on the scale from 1 (very difficult) to 7 (very easy)."),
     unit="score",
     family="surveys",
 )
@@ -98,8 +101,9 @@ def ces(period: Period, segment: Segment) -> float | None:
     "share_of_wallet",
     label=_("Share of wallet"),
     formula=_(
-        "mean over respondents of min(1, our revenue from them in the 365 days before the "
-        "answer / their stated yearly spend in the category)"
+        "For each customer who told us their yearly spend on products like ours: the share "
+        "of it they spent with us in the 365 days before answering (at most 100%); the "
+        "average over those customers."
     ),
     unit="rate",
     family="surveys",
@@ -144,8 +148,9 @@ def share_of_wallet(period: Period, segment: Segment) -> float | None:
     "customer_loyalty_index",
     label=_("Customer loyalty index"),
     formula=_(
-        "mean of (likely to recommend + likely to try other products + likely to buy again) "
-        "/ 30 over respondents who answered all three (each 0-10)"
+        "How likely customers say they are to recommend us, to try our other products and "
+        "to buy again (each from 0 to 10), as a share of the top score; the average over "
+        "those who answered all three."
     ),
     unit="rate",
     family="surveys",

@@ -80,4 +80,4 @@ def test_plain_listing():
     out = StringIO()
     call_command("metrics", "--start", "2026-01-01", "--end", "2026-01-31", stdout=out)
     assert "churn_rate" in out.getvalue()
-    assert "customers lost / customers at start" in out.getvalue()
+    assert "the share lost by its end" in out.getvalue()  # the definition in words

@@ -35,7 +35,7 @@ def test_overview_renders_tiles_formulas_and_charts(client_for, root, data):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Net Promoter Score" in body
-    assert "customers lost / customers at start" in body  # the formula is on the page
+    assert "the share lost by its end" in body  # the definition in words is on the page
     assert body.count('<svg class="insights-chart"') >= 6
     assert "<title" in body and "<desc" in body  # accessible charts
     assert "Monthly cohort retention" in body and "heat-" in body
@@ -45,7 +45,7 @@ def test_overview_renders_tiles_formulas_and_charts(client_for, root, data):
 def test_filters_validate(client_for, root):
     response = client_for(root).get(URL + "?start=2026-03-01&end=2026-01-01")
     assert response.status_code == 400
-    assert "end date is before the start date" in response.content.decode()
+    assert "is before the start date" in response.content.decode()
     assert client_for(root).get(URL + "?start=nonsense").status_code == 400
 
 
