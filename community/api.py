@@ -28,6 +28,7 @@ from community.services import CommunityError
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_person
 from portal.api.schemas import ErrorOut, StrictSchema
+from portal.idempotency import idempotent
 from portal.models import Product
 
 MEMBERS = gettext_lazy(
@@ -256,6 +257,7 @@ def thread_detail(request, thread_id: int, page: Query[AnswerPage]):
     auth=MEMBER,
     summary="Ask a question or start a discussion",
 )
+@idempotent
 def thread_create(request, payload: ThreadIn):
     """Markdown text only: images can be attached on the pages, not through the API."""
     category = Category.objects.visible_to(request.user).filter(slug=payload.category).first()
@@ -285,6 +287,7 @@ def thread_create(request, payload: ThreadIn):
     auth=MEMBER,
     summary="Answer a question (or reply to a discussion)",
 )
+@idempotent
 def answer_create(request, thread_id: int, payload: AnswerIn):
     """Markdown text only: images can be attached on the pages, not through the API."""
     thread = _thread(request, thread_id)

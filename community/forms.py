@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Category, Flag, Thread
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from community.services.images import IMAGE_EXTENSIONS
+from portal.idempotency import IdempotentFormMixin
 from portal.models import Product
 from tickets.forms import MultipleFileField
 
@@ -38,7 +39,7 @@ class ImagesMixin:
         self.fields["images"] = images_field()
 
 
-class AskForm(ImagesMixin, forms.Form):
+class AskForm(IdempotentFormMixin, ImagesMixin, forms.Form):
     title = forms.CharField(
         label=_("Your question in one sentence"),
         min_length=TITLE_MIN,
@@ -82,7 +83,7 @@ class AskForm(ImagesMixin, forms.Form):
         return names
 
 
-class AnswerForm(ImagesMixin, forms.Form):
+class AnswerForm(IdempotentFormMixin, ImagesMixin, forms.Form):
     body = forms.CharField(
         label=_("Your answer"),
         max_length=BODY_MAX,

@@ -31,6 +31,7 @@ from pydantic import Field as PydanticField
 from portal import roles
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_integration
 from portal.api.schemas import ErrorOut, StrictSchema
+from portal.idempotency import idempotent
 from portal.models import Product
 
 from . import selectors
@@ -261,6 +262,7 @@ def _by(request: HttpRequest):
     auth=MANAGERS,
     summary="Declare an incident (agents, integrations)",
 )
+@idempotent
 def incident_create(request: HttpRequest, payload: IncidentIn):
     slugs = list(dict.fromkeys(payload.services))
     products = list(Product.objects.filter(slug__in=slugs))
@@ -295,6 +297,7 @@ def incident_create(request: HttpRequest, payload: IncidentIn):
     auth=MANAGERS,
     summary="Post an update, or resolve (agents, integrations)",
 )
+@idempotent
 def incident_update_create(request: HttpRequest, incident_id: int, payload: IncidentUpdateIn):
     incident = get_object_or_404(Incident, pk=incident_id)
     if payload.reply_linked and not roles.is_agent(request.user):

@@ -25,6 +25,7 @@ from pydantic import Field
 from portal import roles
 from portal.api.auth import allow, is_person
 from portal.api.schemas import ErrorOut, StrictSchema
+from portal.idempotency import idempotent
 from portal.models import Channel
 from tickets.forms import products_for
 from tickets.models import ACTIVE_STATUSES, Attachment, Message, Priority, Queue, Ticket
@@ -259,6 +260,7 @@ def ticket_list(request, filters: Query[ListFilters]):
 
 
 @router.post("", response={201: TicketDetailOut, **ERRORS}, summary="Open a ticket (customers)")
+@idempotent
 def ticket_create(request, payload: TicketIn):
     customer = getattr(request.user, "customer", None)
     if customer is None:
@@ -295,6 +297,7 @@ def ticket_get(request, ticket_id: int):
     response={201: MessageOut, **ERRORS},
     summary="Reply (customers and agents) or add an internal note (agents)",
 )
+@idempotent
 def ticket_reply_create(request, ticket_id: int, payload: ReplyIn):
     ticket = get_object_or_404(_visible(request), pk=ticket_id)
     agent = roles.is_agent(request.user)

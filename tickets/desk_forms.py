@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.idempotency import IdempotentFormMixin
 from portal.models import Organisation, Product
 from tickets.forms import MultipleFileField, attachments_help
 from tickets.models import Category, Impact, Priority, Queue, Status, Tag
@@ -195,7 +196,7 @@ class PropertiesForm(forms.Form):
         return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
 
 
-class ComposerForm(forms.Form):
+class ComposerForm(IdempotentFormMixin, forms.Form):
     """Reply or internal note; also carries the "insert" actions (canned reply, article)."""
 
     KIND_CHOICES = [("reply", _("Reply to customer")), ("note", _("Internal note"))]

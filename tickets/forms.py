@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from portal.idempotency import IdempotentFormMixin
 from portal.models import Customer, Product, Subscription
 from tickets.models import Category, Impact
 from tickets.services.attachments import ALLOWED_EXTENSIONS
@@ -64,7 +65,7 @@ def products_for(customer: Customer | None):
     )
 
 
-class TicketForm(forms.Form):
+class TicketForm(IdempotentFormMixin, forms.Form):
     subject = forms.CharField(
         label=_("Subject"),
         max_length=SUBJECT_MAX,
@@ -110,7 +111,7 @@ class TicketForm(forms.Form):
         return text
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(IdempotentFormMixin, forms.Form):
     body = forms.CharField(
         label=_("Your reply"),
         max_length=MESSAGE_MAX,

@@ -21,7 +21,9 @@ from community.services.common import is_moderator
 from community.services.images import ImageRejected
 from community.views.moderation import moderation_context
 from knowledgebase import services as kb
+from portal.idempotency import submit_once
 from portal.pagecache import csrf_for_signed_in, mark_cacheable
+from portal.services.idempotency import IdempotencyConflict
 
 THREADS_PER_PAGE = 20
 ANSWERS_PER_PAGE = 30
@@ -195,17 +197,26 @@ def answer(request, pk: int):
     status = 400
     if form.is_valid():
         try:
-            post = services.post_answer(
-                thread=thread,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                images=form.cleaned_data["images"],
+            post, created = submit_once(
+                form,
+                scope=f"community.post_answer:{thread.pk}",
+                user=request.user,
+                create=lambda: services.post_answer(
+                    thread=thread,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    images=form.cleaned_data["images"],
+                ),
             )
         except CommunityError as exc:
             form.add_error(_error_field(exc, "body"), exc.message)
             status = exc.status_code
+        except IdempotencyConflict as exc:
+            form.add_error(None, exc.message)
         else:
-            if post.status == Post.Status.PENDING:
+            if not created:
+                messages.info(request, _("You already posted this answer."))
+            elif post.status == Post.Status.PENDING:
                 messages.info(
                     request, _("Thanks! A moderator will publish your first answer soon.")
                 )
@@ -381,21 +392,30 @@ def ask(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                thread = services.thread_ask(
-                    author=user,
-                    category=data["category"],
-                    title=data["title"],
-                    body=data["body"],
-                    kind=data["kind"],
-                    tags=data["tags"],
-                    products=data["products"],
-                    images=data["images"],
+                thread, created = submit_once(
+                    form,
+                    scope="community.thread_ask",
+                    user=user,
+                    create=lambda: services.thread_ask(
+                        author=user,
+                        category=data["category"],
+                        title=data["title"],
+                        body=data["body"],
+                        kind=data["kind"],
+                        tags=data["tags"],
+                        products=data["products"],
+                        images=data["images"],
+                    ),
                 )
             except CommunityError as exc:
                 form.add_error(_error_field(exc, None), exc.message)
                 status = exc.status_code
+            except IdempotencyConflict as exc:
+                form.add_error(None, exc.message)
             else:
-                if thread.is_pending:
+                if not created:
+                    messages.info(request, _("You already posted this question."))
+                elif thread.is_pending:
                     messages.info(
                         request, _("Thanks! A moderator will publish your first question soon.")
                     )

@@ -29,6 +29,7 @@ from portal.api.schemas import (
     PurchasesIn,
     PurchasesOut,
 )
+from portal.idempotency import idempotent
 from portal.models import Channel, Customer, Interaction
 from portal.services.interactions import METADATA_MAX_KEYS, interaction_record
 from portal.services.purchases import (
@@ -92,6 +93,7 @@ def _invalid(detail: str, errors: list[dict]) -> Status:
         gettext_lazy("Only integration tokens and admins may import purchases."),
     ),
 )
+@idempotent
 def purchases_create(request, payload: PurchasesIn):
     products = ProductLookup()
     rows: list[PurchaseRow] = []
@@ -195,6 +197,7 @@ def _occurred_at(payload: InteractionIn):
         gettext_lazy("Only integration tokens, agents and admins may record interactions."),
     ),
 )
+@idempotent
 def interactions_create(request, payload: InteractionIn):
     metadata = _metadata(payload)
     occurred_at = _occurred_at(payload)

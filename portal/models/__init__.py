@@ -1,4 +1,5 @@
 from portal.models.accounts import Customer, Organisation, Team, User
+from portal.models.idempotency import IdempotencyKey
 from portal.models.interactions import Channel, Interaction, InteractionKind
 from portal.models.notifications import Notification, NotificationDelivery
 from portal.models.products import Product, Subscription
@@ -9,6 +10,7 @@ __all__ = [
     "ApiToken",
     "Channel",
     "Customer",
+    "IdempotencyKey",
     "Interaction",
     "InteractionKind",
     "Notification",

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from knowledgebase import services as kb
 from knowledgebase.models import ArticlePage
 from portal import roles
+from portal.idempotency import submit_once
+from portal.services.idempotency import IdempotencyConflict
 from tickets.forms import ReplyForm, TicketForm, TicketListFilter
 from tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, Status, Ticket
 from tickets.presenters import customer_expectation
@@ -96,19 +98,29 @@ def ticket_new(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = ticket_open(
-                    customer=customer,
-                    opened_by=request.user,
-                    subject=data["subject"],
-                    body=data["description"],
-                    product=data["product"],
-                    category=data["category"],
-                    impact=data["impact"],
-                    attachments=data["attachments"],
+                ticket, created = submit_once(
+                    form,
+                    scope="tickets.ticket_open",
+                    user=request.user,
+                    create=lambda: ticket_open(
+                        customer=customer,
+                        opened_by=request.user,
+                        subject=data["subject"],
+                        body=data["description"],
+                        product=data["product"],
+                        category=data["category"],
+                        impact=data["impact"],
+                        attachments=data["attachments"],
+                    ),
                 )
             except TicketError as exc:
                 form.add_error("attachments", exc.message)
+            except IdempotencyConflict as exc:
+                form.add_error(None, exc.message)
             else:
+                if not created:
+                    messages.info(request, _("You already sent this; here is your ticket."))
+                    return redirect(ticket)
                 kb.suggestion_views_ticket_filed(user=request.user)
                 messages.success(
                     request,
@@ -210,16 +222,24 @@ def ticket_reply_view(request, pk: int):
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            ticket_reply(
-                ticket=ticket,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                attachments=form.cleaned_data["attachments"],
+            _message, created = submit_once(
+                form,
+                scope=f"tickets.ticket_reply:{ticket.pk}",
+                user=request.user,
+                create=lambda: ticket_reply(
+                    ticket=ticket,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    attachments=form.cleaned_data["attachments"],
+                ),
             )
-        except TicketError as exc:
+        except (TicketError, IdempotencyConflict) as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Your reply was sent."))
+            if created:
+                messages.success(request, _("Your reply was sent."))
+            else:
+                messages.info(request, _("You already sent this reply."))
             return redirect(f"{ticket.get_absolute_url()}#latest")
     context = _detail_context(request, ticket, form)
     return render(request, "tickets/detail.html", context, status=400)

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from knowledgebase import services as kb
 from knowledgebase.models import ArticlePage
+from portal.idempotency import KEY_FIELD, submit_once
 from portal.markdown import escape_markdown
+from portal.services.idempotency import IdempotencyConflict
 from tickets.desk_forms import ComposerForm, MergeForm, PropertiesForm
 from tickets.models import Attachment, CannedReply, Priority, Ticket
 from tickets.panels import panel_for
@@ -115,6 +117,7 @@ def _composer_with(form: ComposerForm, canned, **changes) -> ComposerForm:
         "article_q": form.cleaned_data.get("article_q") or "",
         "linked_articles": form.cleaned_data.get("linked_articles") or "",
         "canned": "",
+        KEY_FIELD: form.data.get(KEY_FIELD, ""),
         **changes,
     }
     return ComposerForm(data, canned_replies=canned)
@@ -175,20 +178,24 @@ def desk_compose(request, pk: int):
     if not data["body"]:
         form.add_error("body", _("Write a message."))
         return _page(request, ticket, composer=form, status=400)
-    try:
-        if data["kind"] == "note":
-            ticket_note(
+    if data["kind"] == "note":
+
+        def send():
+            return ticket_note(
                 ticket=ticket,
                 author=request.user,
                 body=data["body"],
                 attachments=data["attachments"],
             )
-            messages.success(request, _("Internal note added."))
-        else:
-            articles = list(
-                ArticlePage.objects.visible_to(_reader(ticket)).filter(pk__in=form.article_ids())
-            )
-            ticket_reply(
+
+        done = _("Internal note added.")
+    else:
+        articles = list(
+            ArticlePage.objects.visible_to(_reader(ticket)).filter(pk__in=form.article_ids())
+        )
+
+        def send():
+            return ticket_reply(
                 ticket=ticket,
                 author=request.user,
                 body=data["body"],
@@ -196,10 +203,19 @@ def desk_compose(request, pk: int):
                 status_after=data["status_after"] or None,
                 articles=articles,
             )
-            messages.success(request, _("Reply sent to the customer."))
-    except TicketError as exc:
+
+        done = _("Reply sent to the customer.")
+    try:
+        _message, created = submit_once(
+            form, scope=f"tickets.desk_compose:{ticket.pk}", user=request.user, create=send
+        )
+    except (TicketError, IdempotencyConflict) as exc:
         form.add_error(None, exc.message)
         return _page(request, ticket, composer=form, status=400)
+    if created:
+        messages.success(request, done)
+    else:
+        messages.info(request, _("This message was already sent."))
     return redirect(f"{ticket.get_desk_url()}#latest")
 
 
