@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
 from django.conf import settings
 
 
@@ -20,3 +25,51 @@ class AdminContentSecurityPolicyMiddleware:
         if request.path.startswith(self.prefixes) and not hasattr(response, "_csp_config"):
             response._csp_config = settings.SECURE_CSP_RELAXED
         return response
+
+
+# --- Request ids --------------------------------------------------------------------------
+#: The current request's id, for the log records written while it is handled.
+_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+#: What an id taken from the proxy's ``X-Request-ID`` may look like; anything else is replaced.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,127}")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def current_request_id() -> str:
+    """The id of the request being handled in this thread or task ("-" outside requests)."""
+    return _request_id.get()
+
+
+class RequestIdMiddleware:
+    """Give every request an id: the proxy's ``X-Request-ID`` when it is a sane token, else a
+    new one. It is ``request.request_id``, the response's ``X-Request-ID`` header, a field of
+    every log record written meanwhile (``RequestIdFilter``), a tag of the error report
+    (Sentry) and the reference on the error pages. First in ``MIDDLEWARE``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _request_id.set(request_id)
+        if settings.SENTRY_DSN:
+            import sentry_sdk
+
+            sentry_sdk.set_tag("request_id", request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts ``request_id`` on every record (for the formatters in ``LOGGING``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = _request_id.get()
+        return True

@@ -21,8 +21,10 @@ The key holds the host, the path, the page number and the visitor's language (co
 ``Accept-Language``, as ``LocaleMiddleware`` decides). ``page_cache_clear()`` bumps a version
 stored beside the entries, so every cached page is dropped at once (Wagtail's publish and
 unpublish call it); otherwise an entry lives for the seconds its view chose.
-``PORTAL_VISITOR_CACHE`` switches it off (the default under tests, where pages must reflect
-each test's data).
+While the cache is down (Redis unavailable) pages are served uncached: the cache backend
+degrades instead of failing (``portal/cache_backend.py``), and the middleware neither reads
+nor stores pages meanwhile. ``PORTAL_VISITOR_CACHE`` switches it off (the default under
+tests, where pages must reflect each test's data).
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ def cache_for_visitors(seconds: int) -> Callable:
         return wrapped
 
     return decorator
+
+
+def _cache_degraded() -> bool:
+    """True while the cache is down (``portal.cache_backend.ResilientRedisCache``): its
+    per-process stand-in must not hold pages that other processes could not drop."""
+    return getattr(cache, "degraded", False)
 
 
 def page_cache_clear() -> None:
@@ -107,6 +115,8 @@ class VisitorPageCacheMiddleware:
         key = self._key(request)
         if key is None:
             return self.get_response(request)
+        if _cache_degraded():  # the cache is down: serve the page uncached
+            return self.get_response(request)
         found = cache.get_many([key, VERSION_KEY])
         version = found.get(VERSION_KEY, 0)
         entry = found.get(key)
@@ -116,6 +126,7 @@ class VisitorPageCacheMiddleware:
         seconds = getattr(response, ATTRIBUTE, 0)
         if (
             seconds
+            and not _cache_degraded()
             and response.status_code == 200
             and not response.streaming
             and not response.cookies

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id is on every log record and response (portal/middleware.py).
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session: anonymous visitors of public pages are answered from the cache.
@@ -144,11 +146,14 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # --- Cache and rate limits ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Django's Redis cache that degrades to a per-process cache while Redis is down, with a
+    # circuit breaker and short socket timeouts (portal/cache_backend.py): no 500s meanwhile.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache_backend.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -376,11 +381,49 @@ INSIGHTS_SURVEY_SAMPLE_PERCENT = {
     "schedule": env_int("INSIGHTS_SAMPLE_SCHEDULE_PERCENT", 100),
 }
 
+# --- Logging and error tracking -------------------------------------------------------------
+# Everything (server errors' tracebacks from ``django.request``, our loggers, the workers) goes
+# to stderr (journald, or gunicorn's --capture-output) and, when LOG_FILE is set, also to that
+# file, rotated at LOG_FILE_MAX_MB with LOG_FILE_BACKUPS old files kept. Every record carries
+# the request id (portal.middleware.RequestIdMiddleware; "-" outside requests).
+LOG_FILE = env_str("LOG_FILE")
+_log_handlers: dict = {
+    "console": {
+        "class": "logging.StreamHandler",
+        "formatter": "plain",
+        "filters": ["request_id"],
+    }
+}
+if LOG_FILE:
+    _log_handlers["file"] = {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": LOG_FILE,
+        "maxBytes": env_int("LOG_FILE_MAX_MB", 50) * 1024 * 1024,
+        "backupCount": env_int("LOG_FILE_BACKUPS", 5),
+        "encoding": "utf-8",
+        "delay": True,
+        "formatter": "plain",
+        "filters": ["request_id"],
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"request_id": {"()": "portal.middleware.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": _log_handlers,
+    "root": {"handlers": list(_log_handlers), "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Error tracking: server errors (with the request id as a tag) go to Sentry, or any service
+# speaking its protocol (GlitchTip, ...), when SENTRY_DSN is set. No personal data is sent.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+    )

@@ -75,6 +75,10 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
 
+# Server errors: 503 with Retry-After while the database is unavailable, else 500; JSON
+# under /api/; the request id as the reference (portal/views/errors.py).
+handler500 = "portal.views.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
