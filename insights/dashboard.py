@@ -31,8 +31,9 @@ from insights.money import decimals, shop_currency
 
 # Monthly points of metrics the daily rollups serve (a month is a sum of days; the repeat
 # customer rate would need a pass over each month's orders per customer: 0.55 s at
-# 1,000,000 purchases for the twelve months, a quarter of the dashboard's budget).
-TREND_METRICS = ("nps", "csat", "purchase_frequency", "average_order_value")
+# 1,000,000 purchases for the twelve months, a quarter of the dashboard's budget). A month
+# without data (no survey answers, no orders) is ``None``, a gap, never 0.
+TREND_METRICS = ("nps", "csat", "ces", "purchase_frequency", "average_order_value")
 TREND_MONTHS = 12
 
 

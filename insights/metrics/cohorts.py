@@ -5,11 +5,17 @@ free order included). For each cohort whose month lies in the period, ``retentio
 customers of the cohort with an order in month *cohort + k* / customers in the cohort (so
 ``retention[0]`` is always 1), for every month up to the period's end. Months are calendar
 months in the site's time zone.
+
+The last month of the table is *partial* when it is not over: it is still running (it holds
+today) or the period ends before its last day. Its retention counts only the orders so far
+and can only grow, so each row says so (``partial``: its last ``retention`` value is of a
+partial month) and the report labels that cell "partial" instead of showing it as a final
+(often 0%) retention.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, DateTimeField, F, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
@@ -34,9 +40,18 @@ def _as_month(value) -> date:
     return date(value.year, value.month, 1)
 
 
+def last_month_is_partial(period: Period, *, today: date | None = None) -> bool:
+    """Whether the period's last month is not over: the period stops before the month's
+    last day, or that last day is today or later (today is not over)."""
+    today = today or timezone.localdate()
+    last_day = next_month(month_start(period.end)) - timedelta(days=1)
+    return period.end < last_day or last_day >= today
+
+
 def cohort_retention(period: Period, segment: Segment) -> list[dict]:
-    """One row per cohort month: ``cohort`` (date), ``size`` and ``retention`` (fractions by
-    months since the first order, up to the period's end)."""
+    """One row per cohort month: ``cohort`` (date), ``size``, ``retention`` (fractions by
+    months since the first order, up to the period's end) and ``partial`` (the last
+    month, whose retention is the last value, is not over: ``last_month_is_partial``)."""
     first_order = Coalesce(  # the rollup's first order, else looked up live
         F("customer__insights_activity__first_order_at"),
         Subquery(
@@ -76,6 +91,7 @@ def cohort_retention(period: Period, segment: Segment) -> list[dict]:
         offset = _months_between(cohort, _as_month(row["month"]))
         counts.setdefault(cohort, {})[offset] = row["customers"]
     last = month_start(period.end)
+    partial = last_month_is_partial(period)
     table = []
     for cohort in sorted(counts):
         size = counts[cohort].get(0, 0)
@@ -87,6 +103,7 @@ def cohort_retention(period: Period, segment: Segment) -> list[dict]:
                 "retention": [
                     (counts[cohort].get(k, 0) / size) if size else None for k in range(span)
                 ],
+                "partial": partial,
             }
         )
     return table

@@ -43,7 +43,9 @@ def test_json_keys_every_metric_by_name_with_the_periods_numbers():
         "retention",
         "advocacy",
     }
-    assert data["cohort_retention"] == [{"cohort": "2026-01-01", "size": 1, "retention": [1.0]}]
+    assert data["cohort_retention"] == [
+        {"cohort": "2026-01-01", "size": 1, "retention": [1.0], "partial": False}
+    ]
 
 
 def test_rates_are_fractions():
