@@ -8,10 +8,18 @@ class InsightsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "insights"
     verbose_name = _("Insights")
-    periodic_tasks = ("insights.tasks.surveys_send_task", "insights.tasks.insights_rollup_task")
+    periodic_tasks = (
+        "insights.tasks.surveys_send_task",
+        "insights.tasks.insights_rollup_task",
+        "insights.followup_tasks.followups_task",
+    )
     demo_seed = "insights.demo.seed"
 
     def ready(self) -> None:
+        from insights.followup_panel import register_followup_panel
         from insights.panels import register_panel
+        from insights.services.followups import register_sla
 
         register_panel()
+        register_followup_panel()
+        register_sla()

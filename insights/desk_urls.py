@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from insights import desk_views as views
+from insights.followup_views import followup_close_view
 
 app_name = "insights_desk"
 
@@ -12,4 +13,5 @@ urlpatterns = [
     path("at-risk/", views.at_risk_list, name="at_risk"),
     path("at-risk/<str:customer_ref>/ticket/", views.at_risk_ticket, name="at_risk_ticket"),
     path("customers/<str:customer_ref>/", views.customer_timeline, name="timeline"),
+    path("followups/<int:pk>/close/", followup_close_view, name="followup_close"),
 ]

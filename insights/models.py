@@ -9,13 +9,29 @@ no token is stored; answering sets ``answered_at`` once (single use).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from portal.models import Customer
+
+#: The hardest points of the CES scale (1 = very difficult ... 7 = very easy): an answer of
+#: 1 or 2 is "difficult". With NPS 0-6 (detractors) and CSAT 1-2 they make an answer unhappy.
+CES_DIFFICULT_MAX = 2
+#: ``kind -> highest score that is unhappy`` (every scale starts at its lowest, unhappiest point).
+UNHAPPY_MAX: dict[str, int] = {"nps": 6, "csat": 2, "ces": CES_DIFFICULT_MAX}
+
+
+def unhappy_q(prefix: str = "") -> Q:
+    """A filter on ``Survey`` rows (``prefix`` leads to one) for the unhappy answers."""
+    q = Q()
+    for kind, highest in UNHAPPY_MAX.items():
+        q |= Q(**{f"{prefix}kind": kind, f"{prefix}score__lte": highest})
+    return q & Q(**{f"{prefix}answered_at__isnull": False})
 
 
 class SurveyKind(models.TextChoices):
@@ -36,6 +52,7 @@ class SurveyTrigger(models.TextChoices):
     TICKET = "ticket", _("Ticket resolved")
     REQUEST = "request", _("Service request fulfilled")
     SCHEDULE = "schedule", _("Periodic (NPS)")
+    PURCHASE = "purchase", _("After a purchase")
 
 
 class SurveyQuerySet(models.QuerySet):
@@ -413,3 +430,123 @@ class CustomerScore(models.Model):
     @property
     def churn_percent(self) -> int:
         return round(100 * (1 - self.p_alive))
+
+
+# --- the feedback loop: follow-up of unhappy answers ------------------------------------------
+class FollowUpOutcome(models.TextChoices):
+    CONTACTED = "contacted", _("Customer contacted")
+    SOLVED = "solved", _("Problem solved")
+    NO_ANSWER = "no_answer", _("No answer from the customer")
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FollowUpQuerySet:
+        """Agents and admins only: a follow-up is the support team's case about an answer."""
+        from portal import roles
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self if roles.is_agent(user) else self.none()
+
+    def open(self) -> FollowUpQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class FollowUp(models.Model):
+    """The case an unhappy survey answer opens: a ticket in the "Feedback follow-up" queue
+    (``insights.services.followups``), at most one per answer (``survey`` is unique).
+
+    ``first_contact_at`` is the first public agent reply on the ticket (filled in by the
+    periodic pass; the metrics read the messages themselves); closing records ``outcome``."""
+
+    survey = models.OneToOneField(
+        Survey, on_delete=models.CASCADE, related_name="followup", verbose_name=_("survey answer")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    ticket = models.OneToOneField(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="feedback_followup",
+        verbose_name=_("ticket"),
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=FollowUpOutcome.choices, blank=True
+    )
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("feedback follow-up")
+        verbose_name_plural = _("feedback follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, outcome="")
+                | Q(closed_at__isnull=False) & ~Q(outcome=""),
+                name="followup_closed_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["customer"], condition=Q(closed_at__isnull=True), name="followup_open"
+            ),
+            models.Index(fields=["opened_at"], name="followup_opened"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Follow-up of {self.survey_id} ({self.outcome or 'open'})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+# --- what admins set without a deploy ------------------------------------------------------------
+def _percent_field(label):
+    return models.PositiveSmallIntegerField(
+        label,
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("0-100. Empty: the server's default (INSIGHTS_SURVEY_SAMPLE_PERCENT)."),
+    )
+
+
+@register_setting(icon="comment")
+class SurveySettings(BaseGenericSetting):
+    """Survey settings admins change in Wagtail (Settings > Surveys): the share of each
+    trigger that gets a survey (empty: the environment's ``INSIGHTS_SURVEY_SAMPLE_PERCENT``)
+    and which question follows a purchase."""
+
+    sample_ticket_percent = _percent_field(_("surveys after resolved tickets (%)"))
+    sample_request_percent = _percent_field(_("surveys after fulfilled requests (%)"))
+    sample_schedule_percent = _percent_field(_("periodic NPS surveys (%)"))
+    sample_purchase_percent = _percent_field(_("surveys after purchases (%)"))
+    purchase_survey_kind = models.CharField(
+        _("question after a purchase"),
+        max_length=8,
+        choices=[(SurveyKind.CSAT, SurveyKind.CSAT.label), (SurveyKind.CES, SurveyKind.CES.label)],
+        default=SurveyKind.CSAT,
+    )
+
+    class Meta:
+        verbose_name = _("surveys")
+
+    def sample_percent(self, trigger: str) -> int:
+        chosen = getattr(self, f"sample_{trigger}_percent", None)
+        if chosen is not None:
+            return chosen
+        return settings.INSIGHTS_SURVEY_SAMPLE_PERCENT.get(trigger, 100)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from insights.metrics import (  # noqa: F401  (registration order = report order)
     customers,
     engagement,
+    followups,
     purchases,
     service,
     surveys,
@@ -26,6 +27,10 @@ ORDER = (
     "nps",
     "csat",
     "ces",
+    "followup_rate",
+    "followup_first_contact_hours",
+    "nps_next_after_followup",
+    "nps_next_without_followup",
     "customer_loyalty_index",
     "share_of_wallet",
     "retention_rate",

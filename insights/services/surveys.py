@@ -7,8 +7,14 @@
 3. no survey was sent to them in the last ``INSIGHTS_SURVEY_MIN_DAYS`` days;
 4. no open, published incident affects them (``outages.IncidentAudience``): asking for a
    score in the middle of an outage measures the outage, not the service;
-5. the trigger is sampled in: ``INSIGHTS_SURVEY_SAMPLE_PERCENT[trigger]`` percent, decided
-   by a hash of the trigger so that a re-run makes the same choice.
+5. no follow-up case of an earlier unhappy answer is still open (``FollowUp``): we are
+   calling them back, not asking again;
+6. the trigger is sampled in: the trigger's percent in Settings > Surveys (admins;
+   ``SurveySettings``), else ``INSIGHTS_SURVEY_SAMPLE_PERCENT[trigger]``, decided by a hash
+   of the trigger so that a re-run makes the same choice.
+
+An unhappy answer (``insights.models.UNHAPPY_MAX``) opens its follow-up case in the same
+transaction as the answer (``insights.services.followups``).
 
 **Links**: ``/surveys/<token>/`` where the token is ``django.core.signing`` of the survey id
 (salted, timestamped): a tampered token is refused, the survey's ``expires_at`` ends it,
@@ -29,7 +35,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from insights.models import SCALES, Survey, SurveyKind, SurveyTrigger
+from insights.models import SCALES, FollowUp, Survey, SurveyKind, SurveySettings, SurveyTrigger
+from insights.services.followups import followup_open
 from outages.models import Incident, IncidentAudience
 from portal.models import Channel, Customer, InteractionKind
 from portal.services.interactions import interaction_record
@@ -96,10 +103,23 @@ TOO_SOON = "too_soon"
 INCIDENT = "open_incident"
 SAMPLED_OUT = "sampled_out"
 ALREADY_SENT = "already_sent"
+FOLLOWUP_OPEN = "followup_open"
 
 
-def sampled_in(*, trigger: str, trigger_ref: str, customer: Customer) -> bool:
-    percent = settings.INSIGHTS_SURVEY_SAMPLE_PERCENT.get(trigger, 100)
+def sample_percent(trigger: str) -> int:
+    """The share of ``trigger``'s events that get a survey: the admins' setting, else the
+    environment's ``INSIGHTS_SURVEY_SAMPLE_PERCENT``."""
+    chosen = SurveySettings.objects.order_by("pk").first()  # none saved yet: the defaults
+    if chosen is None:
+        return settings.INSIGHTS_SURVEY_SAMPLE_PERCENT.get(trigger, 100)
+    return chosen.sample_percent(trigger)
+
+
+def sampled_in(
+    *, trigger: str, trigger_ref: str, customer: Customer, percent: int | None = None
+) -> bool:
+    if percent is None:
+        percent = sample_percent(trigger)
     if percent >= 100:
         return True
     digest = hashlib.sha256(f"{trigger}:{trigger_ref}:{customer.pk}".encode()).hexdigest()
@@ -126,6 +146,8 @@ def survey_policy_check(
         .exists()
     ):
         return INCIDENT
+    if FollowUp.objects.open().filter(customer=customer).exists():
+        return FOLLOWUP_OPEN
     if not sampled_in(trigger=trigger, trigger_ref=trigger_ref, customer=customer):
         return SAMPLED_OUT
     return None
@@ -318,4 +340,5 @@ def survey_answer(
         metadata={"survey": locked.kind, "trigger": locked.trigger, "ref": locked.trigger_ref},
         occurred_at=now,
     )
+    followup_open(survey=locked, now=now)  # an unhappy answer: once, in this transaction
     return locked

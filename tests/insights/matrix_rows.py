@@ -34,6 +34,30 @@ def _token(ctx) -> str:
     return survey_token(_survey(ctx))
 
 
+def _followup_close_path(ctx) -> str:
+    """A follow-up case of bob's (an unhappy answer; the matrix surveys alice only)."""
+    cache = ctx.__dict__.setdefault("_insights", {})
+    if "followup" not in cache:
+        from django.utils import timezone
+
+        from insights.models import Survey, SurveyKind, SurveyTrigger
+        from insights.services.followups import followup_open
+
+        now = timezone.now()
+        survey = Survey.objects.create(
+            customer=ctx.users["bob"].customer,
+            kind=SurveyKind.NPS,
+            trigger=SurveyTrigger.SCHEDULE,
+            trigger_ref="nps-matrix",
+            sent_at=now,
+            expires_at=now + timezone.timedelta(days=14),
+            answered_at=now,
+            score=2,
+        )
+        cache["followup"] = followup_open(survey=survey).followup
+    return f"/desk/insights/followups/{cache['followup'].pk}/close/"
+
+
 def url_rows(m) -> dict:
     return {
         "insights:survey": [
@@ -83,6 +107,18 @@ def url_rows(m) -> dict:
         "insights_desk:timeline": [
             m.Probe("GET", "/desk/insights/customers/C-ALICE/", m.agents_only(200)),
             m.Probe("GET", "/desk/insights/customers/NOPE/", m.agents_only(404)),
+        ],
+        # Closing a follow-up case (the form in the desk's customer panel): agents only.
+        "insights_desk:followup_close": [
+            m.Probe(
+                "POST",
+                _followup_close_path,
+                m.agents_only(400),
+                data={"outcome": "maybe"},
+                note="an unknown outcome: refused, the case stays open",
+            ),
+            m.Probe("GET", _followup_close_path, m.agents_only(405)),
+            m.Probe("POST", "/desk/insights/followups/999999/close/", m.agents_only(404)),
         ],
         "insights_surveys:index": [
             m.Probe("GET", "/admin/insights/surveys/", m.admin_only("/admin/insights/surveys/"))

@@ -12,6 +12,7 @@ then resolution) so the desk can filter and sort on them with an index. Breaches
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -22,9 +23,22 @@ from portal.services.interactions import interaction_record
 from tickets.businesshours import add_business_time, business_time_between
 from tickets.models import ACTIVE_STATUSES, SlaBreach, SlaPolicy, Ticket, TicketEvent
 
+#: Apps above tickets whose tickets have an SLA of their own (insights' feedback follow-ups)
+#: register a function ``ticket -> SlaPolicy | None``; the first policy one returns wins.
+_policy_resolvers: list[Callable[[Ticket], SlaPolicy | None]] = []
+
+
+def sla_policy_resolver_register(resolver: Callable[[Ticket], SlaPolicy | None]) -> None:
+    if resolver not in _policy_resolvers:
+        _policy_resolvers.append(resolver)
+
 
 def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
-    """The organisation's own active policy for the priority, else the general one."""
+    """A registered resolver's policy (a queue with its own SLA), else the organisation's
+    own active policy for the priority, else the general one."""
+    for resolver in _policy_resolvers:
+        if (policy := resolver(ticket)) is not None:
+            return policy
     candidates = SlaPolicy.objects.active().filter(priority=ticket.priority)
     if ticket.organisation_id:
         candidates = candidates.filter(
@@ -177,6 +191,7 @@ __all__ = [
     "sla_met",
     "sla_pause",
     "sla_policy_for",
+    "sla_policy_resolver_register",
     "sla_recompute",
     "sla_record_breaches",
     "sla_resume",

@@ -1,0 +1,13 @@
+"""The follow-up cases' periodic pass (``manage.py tick`` runs it with the other passes)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from insights.services.followups import followups_pass
+
+
+@task
+def followups_task() -> dict[str, int]:
+    """First contacts onto open cases; cases for recent unhappy answers that have none."""
+    return followups_pass()
