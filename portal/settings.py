@@ -379,6 +379,7 @@ INSIGHTS_SURVEY_SAMPLE_PERCENT = {
     "ticket": env_int("INSIGHTS_SAMPLE_TICKET_PERCENT", 100),
     "request": env_int("INSIGHTS_SAMPLE_REQUEST_PERCENT", 100),
     "schedule": env_int("INSIGHTS_SAMPLE_SCHEDULE_PERCENT", 100),
+    "purchase": env_int("INSIGHTS_SAMPLE_PURCHASE_PERCENT", 100),
 }
 
 # --- Logging and error tracking -------------------------------------------------------------
