@@ -4,14 +4,24 @@ give every new user a customer record and log sign-ups and logins as interaction
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from portal.clientip import client_ip
 from portal.models import Channel, InteractionKind
 from portal.services.customers import customer_for_signup
 from portal.services.interactions import interaction_record
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """The address login and sign-up rate limits count by: the trusted proxies' view of
+        the client (``portal.clientip``), not the proxy itself."""
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
+
     def save_user(self, request, user, form, commit=True):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)

@@ -309,6 +309,13 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address behind your proxies (portal.clientip: login rate limits and ours):
+# a header your proxy sets (X-Real-IP, CF-Connecting-IP), or how many proxies of yours append
+# to X-Forwarded-For. Neither: REMOTE_ADDR only (a client cannot pick its own address).
+TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 
 # Content-Security-Policy: strict on every public page (no inline script or style);
 # the Wagtail admin and the API docs need inline code, so they get a relaxed policy

@@ -21,6 +21,7 @@ from community.services.common import is_moderator
 from community.services.images import ImageRejected
 from community.views.moderation import moderation_context
 from knowledgebase import services as kb
+from portal.clientip import client_ip
 from portal.idempotency import submit_once
 from portal.pagecache import csrf_for_signed_in, mark_cacheable
 from portal.services.idempotency import IdempotencyConflict
@@ -42,7 +43,7 @@ def _for_visitors(request, response):
 
 
 def _fingerprint(request) -> str:
-    return f"{request.META.get('REMOTE_ADDR', '')}|{request.META.get('HTTP_USER_AGENT', '')[:200]}"
+    return f"{client_ip(request) or ''}|{request.META.get('HTTP_USER_AGENT', '')[:200]}"
 
 
 def _error(request, exc: CommunityError, *, back: str, partial: str | None = None, context=None):

@@ -261,7 +261,7 @@ def test_every_api_create_operation_takes_the_header():
 
 
 # --- at the same time, on PostgreSQL ------------------------------------------------------
-def _concurrently(calls) -> list:
+def concurrently(calls) -> list:
     """Run the calls at once in threads on PostgreSQL (one after the other on SQLite)."""
     results: list = [None] * len(calls)
     errors: list[str] = []
@@ -297,7 +297,7 @@ def _concurrently(calls) -> list:
 def test_the_same_api_key_at_once_creates_one_ticket_and_both_answers_agree(alice):
     headers = _headers(alice, **{"Idempotency-Key": KEY})
     calls = [lambda: _post(Client(), TICKETS, NEW_TICKET, headers) for _ in range(4)]
-    responses = _concurrently(calls)
+    responses = concurrently(calls)
     assert [r.status_code for r in responses] == [201] * 4
     assert len({r.content for r in responses}) == 1
     assert Ticket.objects.count() == 1
