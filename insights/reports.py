@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from insights.dashboard import Table, customers_table, dashboard
+from insights.exports import cohorts_with_partial, money_columns
 from insights.metrics import Segment, shared_queries
 from insights.metrics.drilldown import DRILLDOWNS, TILE_LINKS, customers_behind
 from insights.metrics.lifecycle import STAGES
@@ -84,6 +85,7 @@ def _cell(value) -> object:
 
 
 def table_response(table: Table, export_format: str, filename: str) -> HttpResponse:
+    table = money_columns(table)  # money to its currency's decimals, the currency next to it
     rows = [[_cell(value) for value in row] for row in table.rows]
     if export_format == "xlsx":
         from openpyxl import Workbook
@@ -149,7 +151,10 @@ class InsightsOverviewView(WagtailAdminTemplateMixin, TemplateView):
                 return HttpResponse(
                     _("Unknown table or format."), status=400, content_type="text/plain"
                 )
-            return table_response(tables[export], export_format, f"insights-{export}-{period}")
+            table = tables[export]
+            if export == "cohorts":  # say which month is not over yet
+                table = cohorts_with_partial(table, data.cohorts)
+            return table_response(table, export_format, f"insights-{export}-{period}")
         for tile in data.tiles:  # the customers behind the number
             tile.links = [DRILLDOWNS[key] for key in TILE_LINKS.get(tile.metric.name, ())]
         stage_links = [DRILLDOWNS[f"stage-{key}"] for key, _label in STAGES]

@@ -69,6 +69,37 @@ def test_customer_scores(client, ada, alice):
     assert client.get("/api/v1/customers/NOPE/scores", **bearer(ada)).status_code == 404
 
 
+def test_money_is_a_number_with_its_currency(client, ada, utc, settings):
+    a = customer("a")
+    for amount in (100, 50, 50.2):
+        buy(a, at(2026, 1, 5), amount)
+    data = client.get("/api/v1/metrics?start=2026-01-01&end=2026-01-31", **bearer(ada)).json()
+    # 200.2 / 3 = 66.7333...: rounded to the cent, a JSON number, with the currency
+    assert data["average_order_value"] == 66.73 and data["currency"] == "EUR"
+    assert data["customer_lifetime_value"] == 0.0  # one day of lifespan: 0, not "0E-11"
+    settings.PORTAL_DEFAULT_CURRENCY = "JPY"  # no minor unit
+    data = client.get("/api/v1/metrics?start=2026-01-01&end=2026-01-31", **bearer(ada)).json()
+    assert data["average_order_value"] == 67 and data["currency"] == "JPY"
+
+
+def test_customer_scores_money(client, ada, alice):
+    now = timezone.now()
+    buy(alice.customer, now, 1317.4)
+    buy(alice.customer, now, 0)  # a free order: an order
+    buy(alice.customer, now, -17)  # a refund: net spending, not an order
+    buy(alice.customer, now, 20, currency="USD")
+    response = client.get("/api/v1/customers/C-ALICE/scores", **bearer(ada))
+    raw = response.content.decode()
+    assert '"spent": 1300.4' in raw  # a number, not "1300.40000000000"
+    data = response.json()
+    assert (data["spent"], data["currency"], data["orders"]) == (1300.4, "EUR", 3)
+    assert data["spent_in_other_currencies"] == [{"amount": 20.0, "currency": "USD"}]
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    described = schema["CustomerScoresOut"]["properties"]
+    assert "minor units" in described["spent"]["description"]
+    assert "ISO 4217" in described["currency"]["description"]
+
+
 @pytest.fixture
 def token(alice):
     survey = survey_send(

@@ -165,6 +165,10 @@ def test_desk_at_risk_list_and_export(client_for, ada, alice, fitted):
     rows = list(csv.reader(io.StringIO(exported)))
     assert len(rows) == CustomerScore.objects.at_risk().count() + 1
     assert rows[1][0] == first.customer.customer_ref  # highest predicted value first
+    # money to the cent with its currency next to it
+    value = rows[0].index("Predicted value, next 12 months")
+    assert rows[0][value + 1] == "Currency" and rows[1][value + 1] == "EUR"
+    assert rows[1][value] == f"{first.predicted_value:.2f}"
     assert client_for(ada).get("/desk/insights/at-risk/?format=pdf").status_code == 400
     assert client_for(alice).get("/desk/insights/at-risk/").status_code == 403
     admin_list = client_for(ada).get(URL + "?list=at_risk")

@@ -74,12 +74,41 @@ def test_every_table_exports_as_csv_and_xlsx(client_for, root, data, table):
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+def export(client, table: str, query: str = PERIOD) -> list[list[str]]:
+    response = client.get(URL + query + f"&export={table}&format=csv")
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
 def test_kpi_export_numbers(client_for, root, data):
-    response = client_for(root).get(URL + PERIOD + "&export=kpis")
-    rows = {row[1]: row for row in csv.reader(io.StringIO(response.content.decode()))}
+    rows = {row[1]: row for row in export(client_for(root), "kpis")}
+    assert rows["key"][2:6] == ["Value", "Previous period", "Currency", "Formula"]
     assert rows["nps"][2] == "0.0"  # one promoter, one detractor
-    assert rows["average_order_value"][2] == "66.666667"  # 200 / 3
     assert rows["csat"][2] == "1.0"
+    assert rows["nps"][4] == ""  # not money
+    # money: 200 / 3 to the cent (was 66.666667), in the shop's currency next to it
+    assert rows["average_order_value"][2:5] == ["66.67", "", "EUR"]
+
+
+def test_money_in_exports_follows_the_currency(client_for, root, data, settings):
+    settings.PORTAL_DEFAULT_CURRENCY = "JPY"  # no minor unit
+    rows = {row[1]: row for row in export(client_for(root), "kpis")}
+    assert rows["average_order_value"][2:5] == ["67", "", "JPY"]
+    trends = {row[0]: row for row in export(client_for(root), "trends")}
+    assert trends["Metric"][:3] == ["Metric", "Currency", "Jan 2026"]
+    # January: a's 100; February: 60 + 40 over two orders; March: no orders (a gap)
+    assert trends["Average order value"][1:] == ["JPY", "100", "50", ""]
+    assert trends["Net Promoter Score"][1:] == ["", "", "100.0", "-100.0"]
+
+
+def test_cohort_export_names_the_partial_month(client_for, root, data):
+    rows = export(client_for(root), "cohorts", "?start=2026-01-01&end=2026-03-15")
+    assert rows[0][-1] == "Partial month (not over)"
+    # January's cohort (a): M0..M2, March cut on the 15th; February's (b): M0..M1
+    assert [(row[0], row[-1]) for row in rows[1:]] == [("2026-01", "M2"), ("2026-02", "M1")]
+    assert all(len(row) == len(rows[0]) for row in rows)
+    closed = export(client_for(root), "cohorts")  # to Mar 31: nothing is partial
+    assert [row[-1] for row in closed[1:]] == ["", ""]
 
 
 def test_unknown_export_is_a_400(client_for, root):
