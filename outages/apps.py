@@ -9,8 +9,15 @@ class OutagesConfig(AppConfig):
     name = "outages"
     verbose_name = _("Outages")
     demo_seed = "outages.demo.seed"
+    periodic_tasks = ("outages.autolink_tasks.incidents_auto_link_task",)
 
     def ready(self) -> None:
-        from .panels import register_panel
+        from portal.signals import interaction_recorded
+
+        from .panels import register_panel, register_ticket_page_section
+        from .services_autolink import ticket_opened_received
 
         register_panel()
+        register_ticket_page_section()
+        # Promptness only: the periodic pass (incidents_auto_link) is the guarantee.
+        interaction_recorded.connect(ticket_opened_received, dispatch_uid="outages-auto-link")

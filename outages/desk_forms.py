@@ -12,7 +12,7 @@ from portal.models import Product, Subscription
 from tickets.services.common import SUBJECT_MAX
 
 from .models import CompensationOffer, Incident
-from .services import MESSAGE_MAX, REGION_MAX, TITLE_MAX
+from .services import KEYWORDS_MAX, MESSAGE_MAX, REGION_MAX, TITLE_MAX
 from .services_desk import PROACTIVE_MAX
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -78,6 +78,16 @@ class IncidentDeclareForm(forms.Form):
         required=False,
         help_text=_("Only customers subscribed in this region are affected; empty for all."),
         widget=forms.TextInput(attrs={"list": "regions"}),
+    )
+    keywords = forms.CharField(
+        label=_("Keywords"),
+        max_length=KEYWORDS_MAX,
+        required=False,
+        help_text=_(
+            "Comma-separated words or phrases (e.g. DNS, no dial tone). While the incident is "
+            "open, affected customers' new tickets that use one, or name an affected service, "
+            "are linked to it."
+        ),
     )
     impact = forms.ChoiceField(label=_("Impact"), choices=Incident.Impact.choices)
     message = forms.CharField(

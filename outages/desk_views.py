@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,8 +35,17 @@ from .services_desk import (
 PER_PAGE = 30
 
 
+PK_MAX = 2**63 - 1  # larger ids are no row's: a 404, not a database overflow
+
+
+def _bounded(pk: int) -> int:
+    if not 0 < pk <= PK_MAX:
+        raise Http404
+    return pk
+
+
 def _incident(request, pk: int) -> Incident:
-    return get_object_or_404(Incident.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(Incident.objects.visible_to(request.user), pk=_bounded(pk))
 
 
 @agent_required
@@ -71,6 +81,7 @@ def incident_new(request):
                 impact=data["impact"],
                 message=data["message"],
                 region=data["region"],
+                keywords=data["keywords"],
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 offer_kind=data["offer_kind"],
@@ -231,8 +242,13 @@ def incident_link_view(request, pk: int):
 @agent_required
 @require_POST
 def incident_unlink_view(request, pk: int, ticket_pk: int):
+    """Unlink a linked ticket (a ticket not linked to this incident is a 404); the automatic
+    linking will not link it again."""
     incident = _incident(request, pk)
-    ticket = get_object_or_404(Ticket.objects.visible_to(request.user), pk=ticket_pk)
+    ticket = get_object_or_404(
+        Ticket.objects.visible_to(request.user).filter(incident_links__incident=incident),
+        pk=_bounded(ticket_pk),
+    )
     if incident_ticket_unlink(incident=incident, ticket=ticket, by=request.user):
         messages.success(request, _("%(number)s is no longer linked.") % {"number": ticket.number})
     return redirect(_next(request, incident_url(incident)))

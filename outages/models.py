@@ -47,6 +47,15 @@ class Incident(models.Model):
     title = models.CharField(_("public title"), max_length=200)
     products = models.ManyToManyField(Product, related_name="incidents", verbose_name=_("services"))
     region = models.CharField(_("region"), max_length=64, blank=True)
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Comma-separated words or phrases (e.g. DNS, no dial tone). While the incident is "
+            "open, a new ticket from an affected customer that uses one is linked to it."
+        ),
+    )
     impact = models.CharField(_("impact"), max_length=16, choices=Impact.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.INVESTIGATING
@@ -69,6 +78,12 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def keyword_list(self) -> list[str]:
+        """The keywords, trimmed, lower case, without empty or repeated ones."""
+        words = (word.strip().casefold() for word in self.keywords.split(","))
+        return list(dict.fromkeys(word for word in words if word))
 
     class State(models.TextChoices):
         """What the public is shown besides the workflow ``Status``: an incident announced
@@ -230,6 +245,13 @@ class CompensationGrant(models.Model):
         return f"{self.incident_id} → {self.customer_id}: {self.kind} {self.amount}"
 
 
+class AutoReason(models.TextChoices):
+    """Why the periodic pass linked a ticket to an incident (besides: affected customer)."""
+
+    PRODUCT = "product", _("Affected service")
+    KEYWORD = "keyword", _("Keyword")
+
+
 class IncidentTicket(models.Model):
     """A ticket about an incident: answered with its updates and resolved with it. At most
     one proactive ticket per incident and customer (opening them again adds none)."""
@@ -243,6 +265,17 @@ class IncidentTicket(models.Model):
         "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     proactive = models.BooleanField(_("opened proactively"), default=False)
+    auto = models.BooleanField(
+        _("linked automatically"),
+        default=False,
+        help_text=_("By the periodic pass: an affected customer's new ticket that matched."),
+    )
+    reason = models.CharField(
+        _("why it was linked"), max_length=16, choices=AutoReason.choices, blank=True
+    )
+    reason_detail = models.CharField(
+        _("what matched"), max_length=200, blank=True, help_text=_("The service or keyword.")
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -260,3 +293,37 @@ class IncidentTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} ↔ {self.ticket_id}"
+
+    @property
+    def reason_text(self) -> str:
+        """What the desk shows for an automatic link, e.g. "Linked automatically: affected
+        customer, service Fibre 1000"; "" for a link made by hand."""
+        if not self.auto:
+            return ""
+        if self.reason == AutoReason.KEYWORD:
+            detail = _("keyword “%(keyword)s”") % {"keyword": self.reason_detail}
+        else:
+            detail = _("service %(service)s") % {"service": self.reason_detail}
+        return _("Linked automatically: affected customer, %(detail)s") % {"detail": detail}
+
+
+class IncidentTicketUnlink(models.Model):
+    """An agent unlinked this ticket from this incident: the automatic linking never links it
+    again (one row per incident and ticket; unlinking again updates it)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    unlinked_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unlinked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unlinked ticket")
+        verbose_name_plural = _("unlinked tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "ticket"], name="incident_unlink_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} ↮ {self.ticket_id}"

@@ -35,6 +35,7 @@ from .models import Incident, IncidentAudience, IncidentUpdate, StatusSubscripti
 BATCH_SIZE = 2000
 TITLE_MAX = 200
 REGION_MAX = 64
+KEYWORDS_MAX = 500
 MESSAGE_MAX = 20_000
 OFFER_MAX = Decimal("100000000")
 
@@ -57,13 +58,22 @@ def incident_declare(
     offer_kind: str = "",
     offer_amount: Decimal | None = None,
     offer_automatic: bool = False,
+    keywords: str = "",
 ) -> Incident:
     """Declare an incident (not yet published) with its first message and, optionally, the
-    compensation its affected customers will get (``offer_kind``: credit, discount, points)."""
+    compensation its affected customers will get (``offer_kind``: credit, discount, points)
+    and keywords (comma-separated) that link affected customers' new tickets to it."""
     from .models import CompensationOffer
 
     products = list(products)
     title, region, message = title.strip(), region.strip(), message.strip()
+    keywords = ", ".join(
+        dict.fromkeys(word.strip() for word in (keywords or "").split(",") if word.strip())
+    )
+    if len(keywords) > KEYWORDS_MAX:
+        raise IncidentError(
+            _("Keep the keywords under %(max)d characters.") % {"max": KEYWORDS_MAX}
+        )
     if not title:
         raise IncidentError(_("An incident needs a public title."))
     if len(title) > TITLE_MAX:
@@ -88,6 +98,7 @@ def incident_declare(
     incident = Incident.objects.create(
         title=title,
         region=region,
+        keywords=keywords,
         impact=impact,
         starts_at=starts_at,
         ends_at=ends_at,

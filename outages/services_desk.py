@@ -22,7 +22,13 @@ from portal.models import Customer, Purchase, Subscription, User
 from tickets.models import ACTIVE_STATUSES, TRANSITIONS, Category, Impact, Status, Ticket
 from tickets.services import TicketError, ticket_open, ticket_reply
 
-from .models import Incident, IncidentAudience, IncidentTicket, IncidentUpdate
+from .models import (
+    Incident,
+    IncidentAudience,
+    IncidentTicket,
+    IncidentTicketUnlink,
+    IncidentUpdate,
+)
 from .services import IncidentError, affected_customers, incident_update_post
 
 PROACTIVE_MAX = 200
@@ -54,8 +60,19 @@ def incident_ticket_link(*, incident: Incident, ticket: Ticket, by: User) -> Inc
 
 @transaction.atomic
 def incident_ticket_unlink(*, incident: Incident, ticket: Ticket, by: User) -> bool:
+    """Unlink the ticket and remember it (``IncidentTicketUnlink``), so the automatic
+    linking never links it to this incident again. Under the ticket's row lock, like the
+    automatic linking, so a pass running meanwhile cannot link it back. Returns whether it
+    was linked."""
     _require_agent(by)
+    Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
     deleted, _rows = IncidentTicket.objects.filter(incident=incident, ticket=ticket).delete()
+    if deleted:
+        IncidentTicketUnlink.objects.update_or_create(
+            incident=incident,
+            ticket=ticket,
+            defaults={"unlinked_by": by, "unlinked_at": timezone.now()},
+        )
     return bool(deleted)
 
 

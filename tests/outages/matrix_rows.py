@@ -234,6 +234,16 @@ def _linked_ticket(ctx):
     return ticket
 
 
+def _unlinked_ticket(ctx):
+    """alice's ticket, not linked to the desk incident (the unlink URL is a 404 for it)."""
+    from outages.models import IncidentTicket
+    from tests.tickets import matrix as tm
+
+    ticket = tm.alice_ticket(ctx)
+    IncidentTicket.objects.filter(incident=desk_incident(ctx), ticket=ticket).delete()
+    return ticket
+
+
 def _desk(template: str):
     return lambda ctx: template.format(id=desk_incident(ctx).pk)
 
@@ -323,6 +333,27 @@ def _desk_url_rows(m) -> dict:
                     f"/desk/incidents/{desk_incident(ctx).pk}/tickets/{_linked_ticket(ctx).pk}/unlink/"
                 ),
                 agents(to_incident),
+            ),
+            m.Probe(
+                "POST",
+                lambda ctx: (
+                    f"/desk/incidents/{desk_incident(ctx).pk}/tickets/{_unlinked_ticket(ctx).pk}/unlink/"
+                ),
+                agents(404),
+                note="a ticket not linked to this incident",
+            ),
+            m.Probe(
+                "POST",
+                _desk("/desk/incidents/{id}/tickets/99999999999999999999999/unlink/"),
+                agents(404),
+                note="beyond any id: a 404, not a database overflow",
+            ),
+            m.Probe(
+                "GET",
+                lambda ctx: (
+                    f"/desk/incidents/{desk_incident(ctx).pk}/tickets/{_linked_ticket(ctx).pk}/unlink/"
+                ),
+                agents(405),
             ),
         ],
         "outages_desk:proactive": [

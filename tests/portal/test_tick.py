@@ -15,6 +15,7 @@ def test_every_periodic_pass_is_listed():
     assert periodic_tasks() == [
         "knowledgebase.tasks.kb_tick_task",
         "tickets.tasks.sla_tick_task",
+        "outages.autolink_tasks.incidents_auto_link_task",
         "catalogue.tasks.catalogue_tick_task",
         "community.tasks.digests_send_task",
         "insights.tasks.surveys_send_task",
