@@ -7,13 +7,16 @@ pass), and against the drill-down to the customers behind it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from insights.metrics import METRICS, Period, Segment, cohort_retention, report, values
 from insights.metrics.drilldown import customers_behind
 from insights.metrics.lifecycle import lifecycle_counts, with_stage
+from insights.models import Survey, SurveyKind
+from insights.services.sender import surveys_send
 from portal.models import Purchase
 from tests.insights.conftest import at, buy, customer
 
@@ -128,3 +131,12 @@ def test_a_free_first_order_starts_a_cohort():
     table = cohort_retention(Period(date(2026, 1, 1), date(2026, 2, 28)), Segment())
     assert [(row["cohort"], row["size"]) for row in table] == [(date(2026, 1, 1), 2)]
     assert table[0]["retention"][:2] == [1.0, 0.5]
+
+
+def test_the_nps_round_asks_customers_whose_orders_were_free(alice, bob, settings):
+    settings.INSIGHTS_SURVEY_MIN_DAYS = 30
+    now = timezone.now()
+    buy(alice.customer, now - timedelta(days=40), 0)  # a free order: a customer to ask
+    buy(bob.customer, now - timedelta(days=40), -5)  # a refund only: nobody to ask
+    assert surveys_send(now=now, purchases=False) == {"nps_sent": 1}
+    assert Survey.objects.get(kind=SurveyKind.NPS).customer == alice.customer
