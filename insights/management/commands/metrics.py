@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from insights.metrics import METRICS, Segment, report
 from insights.models import LoyaltyTier
+from insights.money import report_amounts
 from insights.periods import PeriodError, period_from
 from portal.models import Channel
 
@@ -59,7 +60,8 @@ class Command(BaseCommand):
         )
         data = report(period, segment)
         if options["json"]:
-            out = {"period": {"start": period.start, "end": period.end}, **data}
+            # money rounded to the currency's minor units, with ``currency`` (as the API)
+            out = {"period": {"start": period.start, "end": period.end}, **report_amounts(data)}
             self.stdout.write(json.dumps(out, default=_json_default, indent=2))
             return
         self.stdout.write(f"Metrics for {period} ({period.days} days)")
