@@ -13,5 +13,6 @@ urlpatterns = [
     path("at-risk/", views.at_risk_list, name="at_risk"),
     path("at-risk/<str:customer_ref>/ticket/", views.at_risk_ticket, name="at_risk_ticket"),
     path("customers/<str:customer_ref>/", views.customer_timeline, name="timeline"),
+    path("clv-fit/", views.clv_fit_now, name="clv_fit"),
     path("followups/<int:pk>/close/", followup_close_view, name="followup_close"),
 ]

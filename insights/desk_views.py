@@ -1,25 +1,35 @@
 """/desk/insights/: agents' view of the insights (mounted in ``portal/urls.py``).
 
-- ``at-risk/``: the valuable customers at risk from the last ``clv_fit`` (highest
+- ``at-risk/``: the valuable customers at risk from the last lifetime value fit (highest
   predicted value first), CSV/XLSX export, a button to open a proactive ticket;
 - ``customers/<ref>/``: one customer's timeline across every channel (the interaction log)
-  with their scores.
+  with their scores;
+- ``clv-fit/`` (POST, admins only): run the lifetime value fit now (queued; it also runs by
+  itself once a day in the periodic pass).
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.tasks import TaskResultStatus
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from insights.dashboard import customers_table
 from insights.models import CustomerScore
 from insights.reports import EXPORT_FORMATS, table_response
+from insights.services.lifetime_value import clv_fit_request
 from insights.services.outreach import OutreachError, at_risk_ticket_open
 from insights.story import customer_stage, timeline_entries
+from portal import roles
 from portal.models import Customer, Interaction
 from tickets.views.desk_queue import agent_required
 
@@ -79,3 +89,45 @@ def customer_timeline(request, customer_ref: str):
         "query": "",
     }
     return render(request, "insights/desk/timeline.html", context)
+
+
+def admin_required(view):
+    """Signed in (else the login page) and an admin (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles.is_admin(request.user):
+            raise PermissionDenied(_("Only admins can run the lifetime value fit."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@admin_required
+@require_POST
+def clv_fit_now(request):
+    """An admin runs the lifetime value fit now (the task, queued); back where they were."""
+    result = clv_fit_request(by=request.user)
+    if result.status == TaskResultStatus.SUCCESSFUL:
+        outcome = result.return_value
+        if outcome.get("error"):
+            messages.error(request, outcome["error"])
+        else:
+            messages.success(
+                request,
+                _("The lifetime value fit ran: %(customers)d customers scored.")
+                % {"customers": outcome.get("customers", 0)},
+            )
+    elif result.status == TaskResultStatus.FAILED:
+        messages.error(request, _("The lifetime value fit failed; the previous scores stay."))
+    else:
+        messages.success(
+            request, _("The lifetime value fit is queued; the scores update in a few minutes.")
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    return redirect(target or "insights_desk:at_risk")

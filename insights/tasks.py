@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from insights.services.lifetime_value import FitError, clv_fit_run
 from insights.services.rollups import rollup_pending
 from insights.services.sender import surveys_send
 
@@ -20,3 +21,17 @@ def insights_rollup_task() -> dict[str, int]:
     """The daily rollups' periodic pass (closed days not rolled up yet, the last few days
     again for late arrivals); ``manage.py tick`` runs it with the other passes."""
     return rollup_pending()
+
+
+@task
+def clv_fit_task(force: bool = False) -> dict:
+    """The lifetime value fit: in the periodic pass once a day (when the last fit is older
+    than ``FIT_EVERY``), or now when an admin asks (``force``). ``{"fit": id}`` when it ran,
+    ``{"fit": None}`` when it was not due, ``{"fit": None, "error": ...}`` without enough data."""
+    try:
+        stored = clv_fit_run(force=force)
+    except FitError as exc:
+        return {"fit": None, "error": str(exc)}
+    if stored is None:
+        return {"fit": None}
+    return {"fit": stored.pk, "customers": stored.customers}

@@ -36,9 +36,9 @@ def _in(period: Period, segment: Segment, *kinds: str):
     "deflection_rate",
     label=_("Self-service deflection rate"),
     formula=_(
-        "deflections by an article that lasted / (those deflections + tickets opened); a "
-        "deflection the customer came back from (a ticket or request on the same product or "
-        "subject within KB_RECONTACT_DAYS) does not count"
+        "Of the times someone read a suggested article or opened a ticket, the share where "
+        "the article was enough: no ticket then, and no ticket or request about the same "
+        "product or subject in the days after (the re-contact window)."
     ),
     unit="rate",
     family="service",
@@ -67,7 +67,9 @@ def deflection_rate(period: Period, segment: Segment) -> float | None:
 @metric(
     "catalogue_automation_rate",
     label=_("Catalogue automation rate"),
-    formula=_("requests fulfilled automatically / requests submitted"),
+    formula=_(
+        "The share of service requests submitted in the period that were fulfilled automatically."
+    ),
     unit="rate",
     family="service",
 )
@@ -89,7 +91,8 @@ def catalogue_automation_rate(period: Period, segment: Segment) -> float | None:
     "first_contact_resolution",
     label=_("First-contact resolution"),
     formula=_(
-        "tickets resolved with at most one agent reply and never reopened / tickets resolved"
+        "The share of tickets resolved in the period with at most one agent reply and "
+        "never reopened."
     ),
     unit="rate",
     family="service",
@@ -111,7 +114,9 @@ def first_contact_resolution(period: Period, segment: Segment) -> float | None:
 @metric(
     "sla_compliance",
     label=_("SLA compliance"),
-    formula=_("tickets resolved within their SLA / tickets resolved that had an SLA"),
+    formula=_(
+        "Of the tickets resolved in the period that had an SLA, the share resolved within it."
+    ),
     unit="rate",
     family="service",
 )
@@ -132,8 +137,8 @@ def sla_compliance(period: Period, segment: Segment) -> float | None:
     "community_answer_rate",
     label=_("Community answer rate"),
     formula=_(
-        "threads started in the period that got an answer (or, for a discussion, a reply) "
-        "/ threads started"
+        "The share of community threads started in the period that got an answer (or, for a "
+        "discussion, a reply)."
     ),
     unit="rate",
     family="service",

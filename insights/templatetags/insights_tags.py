@@ -1,12 +1,15 @@
 """``{% pending_surveys user as surveys %}``: the user's unanswered, unexpired surveys, each
-with its answer link (used by the include on /me/)."""
+with its answer link (used by the include on /me/). ``{% clv_fit_status user as fit %}``:
+when the lifetime value fit last ran and runs next, and whether ``user`` may run it now."""
 
 from __future__ import annotations
 
 from django import template
 
 from insights.models import Survey
+from insights.services.lifetime_value import clv_fit_latest, clv_fit_next_due
 from insights.services.surveys import question, survey_url
+from portal import roles
 
 register = template.Library()
 
@@ -30,3 +33,13 @@ def cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
     return str(value)
+
+
+@register.simple_tag
+def clv_fit_status(user) -> dict:
+    latest = clv_fit_latest()
+    return {
+        "latest": latest,
+        "next_due": clv_fit_next_due(latest),
+        "can_run": roles.is_admin(user),
+    }

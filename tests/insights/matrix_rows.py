@@ -104,6 +104,25 @@ def url_rows(m) -> dict:
             m.Probe("POST", "/desk/insights/at-risk/NOPE/ticket/", m.agents_only(404)),
             m.Probe("GET", "/desk/insights/at-risk/C-ALICE/ticket/", m.agents_only(405)),
         ],
+        # Running the lifetime value fit now: admins only (agents and moderators too get a
+        # 403); root's POST runs it (tasks run at once in tests) and comes back to the list.
+        "insights_desk:clv_fit": [
+            m.Probe(
+                "POST",
+                "/desk/insights/clv-fit/",
+                m.only(
+                    ("root",),
+                    m.Redirect("/desk/insights/at-risk/"),
+                    others=403,
+                    anonymous=m.LOGIN,
+                ),
+            ),
+            m.Probe(
+                "GET",
+                "/desk/insights/clv-fit/",
+                m.only(("root",), 405, others=403, anonymous=m.LOGIN),
+            ),
+        ],
         "insights_desk:timeline": [
             m.Probe("GET", "/desk/insights/customers/C-ALICE/", m.agents_only(200)),
             m.Probe("GET", "/desk/insights/customers/NOPE/", m.agents_only(404)),
