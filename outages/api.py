@@ -220,6 +220,12 @@ class IncidentIn(StrictSchema):
     impact: Literal["degraded", "partial", "major", "maintenance"]
     message: str = PydanticField(min_length=1, max_length=20_000)
     region: str = PydanticField("", max_length=64)
+    keywords: str = PydanticField(
+        "",
+        max_length=500,
+        description="Comma-separated words or phrases: while the incident is open, affected "
+        "customers' new tickets that use one are linked to it (not shown publicly).",
+    )
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     offer: OfferIn | None = None
@@ -277,6 +283,7 @@ def incident_create(request: HttpRequest, payload: IncidentIn):
             impact=payload.impact,
             message=payload.message,
             region=payload.region,
+            keywords=payload.keywords,
             starts_at=_aware(payload.starts_at, "starts_at"),
             ends_at=_aware(payload.ends_at, "ends_at"),
             offer_kind=offer.kind if offer else "",

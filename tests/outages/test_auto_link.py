@@ -269,3 +269,39 @@ def test_declare_with_keywords(subscribed, ada, client_for):
     too_long = client.post("/desk/incidents/new/", {**data, "keywords": "x" * 501})
     assert too_long.status_code == 400
     assert Incident.objects.filter(title="DNS trouble").count() == 1
+
+
+def test_api_declares_with_keywords_and_refuses_too_long_ones(subscribed, ada, alice, client):
+    from outages.models import Incident
+    from portal.models import ApiToken
+    from portal.services.tokens import api_token_create
+
+    raw = api_token_create(name="monitoring", kind=ApiToken.Kind.PERSONAL, user=ada)[1]
+
+    def post(**changes):
+        payload = {
+            "title": "DNS resolvers down",
+            "services": [subscribed.slug],
+            "impact": "major",
+            "message": "Looking into it.",
+            "region": "north",
+            "publish": True,
+            **changes,
+        }
+        return client.post(
+            "/api/v1/incidents",
+            data=payload,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {raw}"},
+        )
+
+    assert post(keywords="x" * 501).status_code == 422
+    assert not Incident.objects.exists()
+    response = post(keywords="DNS, resolver")
+    assert response.status_code == 201, response.content
+    assert "keywords" not in response.json()  # internal: not in the public representation
+    incident = Incident.objects.get()
+    assert incident.keyword_list == ["dns", "resolver"]
+    ticket = open_ticket(alice, subject="Name resolver fails")
+    assert incidents_auto_link() == 1
+    assert link_of(ticket).reason_detail == "resolver"
