@@ -40,6 +40,8 @@ def _answered(period: Period, segment: Segment):
     family="surveys",
 )
 def followup_rate(period: Period, segment: Segment) -> float | None:
+    """Follow-up rate = unhappy answers given in the period with a ``FollowUp`` / unhappy
+    answers given in the period; a fraction 0..1."""
     counts = (
         _answered(period, segment)
         .filter(unhappy_q())
@@ -72,7 +74,9 @@ def _first_reply():
     higher_is_better=False,
 )
 def followup_first_contact_hours(period: Period, segment: Segment) -> float | None:
-    """The median by the database: order the cases' hours and read the middle one (or two)."""
+    """Time to first contact = median over cases opened in the period, with a public agent
+    reply, of (first reply - opened) in hours. The database orders the cases' hours and
+    the middle one (or the mean of the middle two) is read."""
     cases = (
         segment.on_rows(
             FollowUp.objects.filter(opened_at__gte=period.start_at, opened_at__lt=period.end_at)
@@ -121,6 +125,8 @@ def _next_nps(period: Period, segment: Segment, *, followed: bool) -> float | No
     family="surveys",
 )
 def nps_next_after_followup(period: Period, segment: Segment) -> float | None:
+    """Next NPS after follow-up = mean score of the next NPS answer of the same customer
+    after each detractor answer (0-6) of the period that has a follow-up case."""
     return _next_nps(period, segment, followed=True)
 
 
@@ -135,4 +141,6 @@ def nps_next_after_followup(period: Period, segment: Segment) -> float | None:
     family="surveys",
 )
 def nps_next_without_followup(period: Period, segment: Segment) -> float | None:
+    """Next NPS without follow-up = mean score of the next NPS answer of the same customer
+    after each detractor answer (0-6) of the period that has no follow-up case."""
     return _next_nps(period, segment, followed=False)

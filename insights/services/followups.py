@@ -193,7 +193,7 @@ def followup_open(*, survey: Survey, now: datetime | None = None) -> OpenResult:
                 opened_by=user,
                 category=Category.FEEDBACK,
                 impact=Impact.ME,
-                channel=Channel.EMAIL,
+                channel=Channel.WEB,  # the answer came from the link's page or the API
                 queue=followup_queue(),
                 now=now,
             )
@@ -204,7 +204,7 @@ def followup_open(*, survey: Survey, now: datetime | None = None) -> OpenResult:
         return OpenResult(FollowUp.objects.get(survey=locked))
     interaction_record(
         kind=InteractionKind.OTHER,
-        channel=Channel.EMAIL,
+        channel=Channel.WEB,
         customer=customer,
         target=followup,
         metadata={
