@@ -20,6 +20,7 @@ def test_every_periodic_pass_is_listed():
         "community.tasks.digests_send_task",
         "insights.tasks.surveys_send_task",
         "insights.tasks.insights_rollup_task",
+        "insights.followup_tasks.followups_task",
     ]
 
 
