@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from insights.models import SCALES, FollowUp, Survey, SurveyKind, SurveySettings, SurveyTrigger
 from insights.services.followups import followup_open
@@ -160,14 +161,24 @@ class SendResult:
     skipped: str | None = None
 
 
+#: Lazy: they are read when a page or an email is rendered, in its language.
 QUESTIONS = {
-    SurveyKind.CSAT: _("How satisfied are you with the help you received?"),
-    SurveyKind.CES: _("How easy was it to get what you needed?"),
-    SurveyKind.NPS: _("How likely are you to recommend us to a friend or colleague?"),
+    SurveyKind.CSAT: gettext_lazy("How satisfied are you with the help you received?"),
+    SurveyKind.CES: gettext_lazy("How easy was it to get what you needed?"),
+    SurveyKind.NPS: gettext_lazy("How likely are you to recommend us to a friend or colleague?"),
 }
 
 
-def question(kind: str) -> str:
+#: After a purchase the question is about the order, not about help received.
+PURCHASE_QUESTIONS = {
+    SurveyKind.CSAT: gettext_lazy("How satisfied are you with your recent order?"),
+    SurveyKind.CES: gettext_lazy("How easy was it to place your order?"),
+}
+
+
+def question(kind: str, trigger: str | None = None) -> str:
+    if trigger == SurveyTrigger.PURCHASE and kind in PURCHASE_QUESTIONS:
+        return str(PURCHASE_QUESTIONS[kind])
     return str(QUESTIONS[kind])
 
 
@@ -182,7 +193,7 @@ def _content(survey: Survey, url: str):
             title=str(titles[survey.kind]),
             body=_("%(question)s It takes a few seconds; the link works once, until %(date)s.")
             % {
-                "question": question(survey.kind),
+                "question": question(survey.kind, survey.trigger),
                 "date": timezone.localtime(survey.expires_at).date().isoformat(),
             },
             url=url,

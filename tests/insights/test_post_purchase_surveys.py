@@ -76,6 +76,14 @@ def test_an_imported_purchase_gets_a_survey_about_it(alice, tmp_path, mailoutbox
     assert _cursor() == purchase.pk
 
 
+def test_the_email_asks_about_the_order(alice, django_capture_on_commit_callbacks, mailoutbox):
+    _purchase(alice.customer, ref="O-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        _send()
+    assert len(mailoutbox) == 1
+    assert "How satisfied are you with your recent order?" in mailoutbox[0].body
+
+
 def test_a_purchase_posted_through_the_api_gets_a_survey(client_for, root, alice):
     body = {
         "purchases": [
