@@ -270,7 +270,8 @@ class DailyActiveCustomers(models.Model):
 
 
 class DailyPurchases(models.Model):
-    """Orders (positive amounts), refunds (negative amounts) and net revenue of one day."""
+    """Orders (``Purchase.ORDER``: amount >= 0, free ones included), refunds (negative
+    amounts) and net revenue of one day."""
 
     day = models.DateField(unique=True)
     orders = models.PositiveIntegerField(default=0)
@@ -314,9 +315,10 @@ class DailySurveys(models.Model):
 
 
 class CustomerActivity(models.Model):
-    """Per customer, kept up to date by the rollup: the first and the second order (positive
-    amounts; ``second_order_at`` is NULL with a single order). Acquisition, cohorts and
-    lifecycle stages read them instead of searching each customer's orders. Later orders
+    """Per customer, kept up to date by the rollup: the first and the second order
+    (``Purchase.ORDER``, free orders included; ``second_order_at`` is NULL with a single
+    order). Acquisition, cohorts and lifecycle stages read them instead of searching each
+    customer's orders. Later orders
     cannot move them (only a back-dated import can, and re-rolling its day fixes that), so
     they stay exact between rollups; a customer without a row, or without a second order
     yet, is looked up live. ``last_active_day`` is the latest rolled-up day with an
