@@ -147,7 +147,7 @@ class Segment:
             start = timezone.make_aware(datetime.combine(month_start(self.cohort), time.min))
             end = timezone.make_aware(datetime.combine(next_month(self.cohort), time.min))
             first_orders = (
-                Purchase.objects.filter(amount__gt=0)
+                Purchase.objects.orders()
                 .values("customer")
                 .annotate(first=Min("ordered_at"))
                 .filter(first__gte=start, first__lt=end)

@@ -140,3 +140,15 @@ def test_the_nps_round_asks_customers_whose_orders_were_free(alice, bob, setting
     buy(bob.customer, now - timedelta(days=40), -5)  # a refund only: nobody to ask
     assert surveys_send(now=now, purchases=False) == {"nps_sent": 1}
     assert Survey.objects.get(kind=SurveyKind.NPS).customer == alice.customer
+
+
+def test_a_free_first_order_puts_the_customer_in_its_cohort_segment():
+    """The cohort filter (``Segment(cohort=...)``) and the cohort table agree: a customer
+    whose first order was free belongs to that month's cohort; a refund makes no cohort."""
+    a, b, c = customer("a"), customer("b"), customer("c")
+    buy(a, at(2026, 1, 5), 0)
+    buy(b, at(2026, 1, 6), 10)
+    buy(c, at(2026, 1, 7), -10)
+    members = refs(Segment(cohort=date(2026, 1, 1)).customers_qs())
+    assert members == {"a", "b"}
+    assert cohort_retention(JAN, Segment())[0]["size"] == len(members)
