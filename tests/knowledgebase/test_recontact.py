@@ -221,3 +221,68 @@ def test_insights_deflection_rate_is_net_of_recontacts(history):
     today = timezone.localdate()
     period = Period(today - timedelta(days=30), today)
     assert METRICS["deflection_rate"](period) == pytest.approx(2 / 5)
+
+
+# --- exactly once, two passes at once ----------------------------------------------------------
+def _kb_index():
+    """The help centre's index page: data migrations create it, but a transactional test that
+    ran before this one may have flushed it away; then build the same tree."""
+    from wagtail.models import Locale, Page, Site
+
+    from knowledgebase.models import KnowledgeBaseIndexPage
+
+    index = KnowledgeBaseIndexPage.objects.filter(slug="kb").first()
+    if index is not None:
+        return index
+    locale = Locale.objects.get_or_create(language_code="en")[0]
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = root.get_children().first() or root.add_child(
+        instance=Page(title="Home", slug="home", locale=locale)
+    )
+    if not Site.objects.exists():
+        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return home.add_child(instance=KnowledgeBaseIndexPage(title="Help centre", slug="kb"))
+
+
+def _together(target, n: int = 2) -> list:
+    """On PostgreSQL, ``n`` threads (own connections) released by a barrier; SQLite
+    serialises writers, so there the calls run one after the other."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        return [target() for _ in range(n)]
+    results, barrier = [], threading.Barrier(n)
+
+    def worker():
+        barrier.wait()
+        try:
+            results.append(target())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_passes_at_once_record_each_recontact_once(alice, bob):
+    from portal.models import Product
+    from tests.knowledgebase.conftest import make_article
+
+    card = Product.objects.create(name="Debit card", slug="debit-card")
+    article = make_article(_kb_index(), "Lost or stolen card", products=[card])
+    for user in (alice, bob):
+        deflect(user, article, days_ago=2)
+        ticket(user, "Card stolen", product=card, days_ago=1)
+    results = _together(recontacts_record)
+    assert len(results) == 2 and sum(results) == 2
+    assert Recontact.objects.count() == 2
+    assert recontacts_record() == 0
