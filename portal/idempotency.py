@@ -24,7 +24,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.tasks import task
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Status
 from ninja.errors import HttpError
@@ -199,13 +198,6 @@ def idempotent(view: Callable) -> Callable:
     wrapper.__signature__ = inspect.signature(view, eval_str=True)
     wrapper.idempotent = True
     return wrapper
-
-
-def idempotency_header_help() -> str:
-    return _(
-        "Send an Idempotency-Key header (8-64 letters, digits or _ . : -) to make a retry safe: "
-        "the same key with the same body returns the first answer."
-    )
 
 
 # --- the periodic pass ---------------------------------------------------------------------
