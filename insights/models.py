@@ -439,6 +439,9 @@ class FollowUpOutcome(models.TextChoices):
     CONTACTED = "contacted", _("Customer contacted")
     SOLVED = "solved", _("Problem solved")
     NO_ANSWER = "no_answer", _("No answer from the customer")
+    # the ticket was resolved or closed on the desk without choosing an outcome: the case
+    # ends with it (the periodic pass), so the customer is not kept out of surveys for ever
+    UNRECORDED = "unrecorded", _("Ticket closed, outcome not recorded")
 
 
 class FollowUpQuerySet(models.QuerySet):

@@ -316,4 +316,25 @@ def followups_pass(*, now: datetime | None = None) -> dict[str, int]:
                 opened += 1
         except (TicketError, PermissionDenied):  # e.g. the customer's login was removed
             continue
-    return {"followups_first_contact": updated, "followups_opened": opened}
+    ended = _end_cases_of_finished_tickets(now)
+    return {
+        "followups_first_contact": updated,
+        "followups_opened": opened,
+        "followups_ended": ended,
+    }
+
+
+def _end_cases_of_finished_tickets(now: datetime) -> int:
+    """Open cases whose ticket an agent resolved or closed without the panel's outcome end
+    with the ticket (outcome ``unrecorded``): the customer may be surveyed again."""
+    finished = FollowUp.objects.filter(closed_at__isnull=True).exclude(
+        ticket__status__in=ACTIVE_STATUSES
+    )
+    ended = 0
+    for followup in finished.select_related("ticket").order_by("pk")[:BATCH]:
+        ended += FollowUp.objects.filter(pk=followup.pk, closed_at__isnull=True).update(
+            closed_at=now,
+            outcome=FollowUpOutcome.UNRECORDED,
+            first_contact_at=followup.first_contact_at or first_contact(followup.ticket),
+        )
+    return ended

@@ -339,6 +339,19 @@ def test_first_contact_is_the_first_public_agent_reply(alice, ada):
     assert F.followups_pass()["followups_first_contact"] == 0
 
 
+def test_a_ticket_closed_without_the_panel_ends_the_case_and_the_survey_wait(alice, ada):
+    followup = _answered(alice, SurveyKind.NPS, 2).followup
+    ticket_reply(ticket=followup.ticket, author=ada, body="Sorry! Sorted.")
+    assert F.followups_pass()["followups_ended"] == 0  # the ticket is still being worked
+    ticket_status_change(ticket=followup.ticket, status=Status.CLOSED, actor=ada)
+    assert F.followups_pass()["followups_ended"] == 1
+    followup.refresh_from_db()
+    assert followup.outcome == FollowUpOutcome.UNRECORDED
+    assert followup.closed_at is not None and followup.first_contact_at is not None
+    assert not FollowUp.objects.filter(customer=alice.customer, closed_at__isnull=True).exists()
+    assert F.followups_pass()["followups_ended"] == 0  # once
+
+
 @pytest.mark.usefixtures("utc")
 def test_metrics_by_hand(alice, amy, bob, carol, ada):
     day = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
