@@ -120,6 +120,9 @@ INCIDENTS = (
 )
 
 
+DEMO_KEYWORDS = "no connection, cannot connect, offline, power failure"
+
+
 def _alice_service(*, fallback: str) -> tuple[Product | None, str]:
     subscription = (
         Subscription.objects.active()
@@ -162,6 +165,8 @@ def _create(spec: DemoIncident, *, now: datetime) -> Incident | None:
                 impact=spec.impact,
                 message=first_message,
                 region=region if spec.region_of_alice else "",
+                # the open one: affected customers' new tickets about it are linked to it
+                keywords=DEMO_KEYWORDS if spec.region_of_alice else "",
                 starts_at=starts_at,
                 ends_at=ends_at if spec.impact == Incident.Impact.MAINTENANCE else None,
             )
