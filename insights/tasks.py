@@ -9,17 +9,19 @@ from insights.services.rollups import rollup_pending
 from insights.services.sender import surveys_send
 
 
-@task
+@task(queue_name="bulk")
 def surveys_send_task() -> dict[str, int]:
     """One survey pass; ``manage.py surveys_send --enqueue`` queues it, cron or
-    ``manage.py surveys_send`` runs it directly."""
+    ``manage.py surveys_send`` runs it directly. Queue ``bulk`` (its emails too). Safe to
+    run twice: a survey is unique per trigger, so a second run sends none again."""
     return surveys_send()
 
 
-@task
+@task(queue_name="bulk")
 def insights_rollup_task() -> dict[str, int]:
     """The daily rollups' periodic pass (closed days not rolled up yet, the last few days
-    again for late arrivals); ``manage.py tick`` runs it with the other passes."""
+    again for late arrivals); ``manage.py tick`` runs it with the other passes. Queue
+    ``bulk``. Safe to run twice: a day's rollup is recomputed and replaced, never added to."""
     return rollup_pending()
 
 

@@ -24,6 +24,12 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
     default_auto_field = "django.db.models.BigAutoField"
+    #: Run by ``manage.py tick``: the lease pass (tasks of dead workers back in their queue,
+    #: portal.worker); idempotency keys older than a day are deleted.
+    periodic_tasks = (
+        "portal.tasks.tasks_recover_task",
+        "portal.idempotency.idempotency_keys_expire_task",
+    )
 
     def ready(self) -> None:
         from allauth.account.signals import user_signed_up

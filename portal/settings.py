@@ -169,7 +169,20 @@ TASK_BACKEND = env_str(
     if TESTING
     else "django_tasks_db.DatabaseBackend",
 )
-TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+# Three queues, each with its own worker in `make run` and deploy/ (see portal/worker.py):
+# "urgent" (outage notices), "default" (event notifications, fulfilment, the periodic passes),
+# "bulk" (surveys, digests, rollups): urgent work never waits behind a burst of bulk work.
+TASK_QUEUES = ["urgent", "default", "bulk"]
+TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": TASK_QUEUES}}
+# A RUNNING task whose worker has not been seen for this long is put back in its queue (or
+# failed after TASKS_MAX_ATTEMPTS runs); workers record that they are alive every
+# TASKS_HEARTBEAT_SECONDS.
+TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 120)
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
+TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 5)
+# /healthz answers 503 when no worker was seen for this long, or a ready task waits longer.
+HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 60)
+HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("HEALTH_QUEUE_MAX_AGE_SECONDS", 300)
 
 # --- Email --------------------------------------------------------------------------------
 _EMAIL_BACKENDS = {
@@ -279,6 +292,10 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False  # passwords are managed through allauth
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "txt", "csv", "zip"]
+# Admin avatars without Gravatar: it sent each admin's email hash to a third party, and its
+# protocol-relative URL is refused by our CSP over plain http (a console error on every
+# admin page). Avatars uploaded in the admin still show; the others get Wagtail's default.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 OPENSEARCH_URL = env_str("OPENSEARCH_URL")
 if OPENSEARCH_URL:
     WAGTAILSEARCH_BACKENDS = {

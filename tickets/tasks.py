@@ -7,8 +7,10 @@ from django.tasks import task
 from tickets.services.escalation import sla_tick
 
 
-@task
+@task(queue_name="default")
 def sla_tick_task() -> dict[str, int]:
     """One SLA pass (breaches, escalations, auto-close); ``manage.py sla_tick --enqueue``
-    queues it, cron or ``manage.py sla_tick --every 300`` can run it directly instead."""
+    queues it, cron or ``manage.py sla_tick --every 300`` can run it directly instead.
+    Safe to run twice: each ticket is locked and escalated only while its stored escalation
+    level is below the new one, so a second run finds it done and notifies no one again."""
     return sla_tick().as_dict()

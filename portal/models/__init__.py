@@ -5,6 +5,7 @@ from portal.models.notifications import Notification, NotificationDelivery
 from portal.models.products import Product, Subscription
 from portal.models.purchases import Purchase
 from portal.models.tokens import ApiToken
+from portal.models.workers import WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
@@ -21,4 +22,5 @@ __all__ = [
     "Subscription",
     "Team",
     "User",
+    "WorkerHeartbeat",
 ]

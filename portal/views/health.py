@@ -1,13 +1,20 @@
-"""/healthz: liveness and readiness of the database, the cache and the task queue."""
+"""/healthz: liveness and readiness of the database, the cache and the task queue.
+
+Always JSON, 200 when every check passes and 503 otherwise; a check that raises (the cache
+or the database down) is reported as failed with the error's class, never a 500. The tasks
+check shows how many seconds ago a worker was last seen, the age of the oldest ready task
+and how many are ready."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Case, F, When
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -29,18 +36,49 @@ def _check_cache() -> dict:
     return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 
+def _seconds_since(moment) -> int | None:
+    return None if moment is None else max(0, round((timezone.now() - moment).total_seconds()))
+
+
 def _check_tasks() -> dict:
+    """The queue as a whole: with the database backend, unhealthy when no worker was seen for
+    ``HEALTH_WORKER_STALE_SECONDS`` or the oldest ready task waits longer than
+    ``HEALTH_QUEUE_MAX_AGE_SECONDS`` (a task deferred with ``run_after`` counts from then)."""
     backend = settings.TASKS["default"]["BACKEND"]
     info: dict = {"ok": True, "backend": backend.rsplit(".", 1)[-1]}
-    if backend == "django_tasks_db.DatabaseBackend":
-        from django_tasks_db.models import DBTaskResult
+    if backend != "django_tasks_db.DatabaseBackend":
+        return info  # tasks run in the request (immediate backend): no queue to watch
+    from django.db.models import Max
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
-        ready = DBTaskResult.objects.ready()
-        info["waiting"] = ready.count()
-        oldest = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-        info["oldest_waiting_seconds"] = (
-            round((timezone.now() - oldest).total_seconds()) if oldest else 0
+    from portal.models import WorkerHeartbeat
+
+    ready = DBTaskResult.objects.ready()
+    info["ready"] = ready.count()
+    since = (
+        ready.annotate(
+            since=Case(When(run_after=get_date_max(), then=F("enqueued_at")), default="run_after")
         )
+        .order_by("since")
+        .values_list("since", flat=True)
+        .first()
+    )
+    info["oldest_ready_seconds"] = _seconds_since(since) or 0
+    seen = WorkerHeartbeat.objects.aggregate(seen=Max("seen_at"))["seen"]
+    info["worker_seen_seconds"] = _seconds_since(seen)
+    info["workers_alive"] = WorkerHeartbeat.objects.filter(
+        seen_at__gte=timezone.now() - timedelta(seconds=settings.HEALTH_WORKER_STALE_SECONDS)
+    ).count()
+    problems = []
+    if info["worker_seen_seconds"] is None or (
+        info["worker_seen_seconds"] > settings.HEALTH_WORKER_STALE_SECONDS
+    ):
+        problems.append("no worker seen")
+    if info["oldest_ready_seconds"] > settings.HEALTH_QUEUE_MAX_AGE_SECONDS:
+        problems.append("queue too old")
+    info["ok"] = not problems
+    if problems:
+        info["error"] = ", ".join(problems)
     return info
 
 
