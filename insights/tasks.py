@@ -25,11 +25,14 @@ def insights_rollup_task() -> dict[str, int]:
     return rollup_pending()
 
 
-@task
+@task(queue_name="bulk")
 def clv_fit_task(force: bool = False) -> dict:
     """The lifetime value fit: in the periodic pass once a day (when the last fit is older
     than ``FIT_EVERY``), or now when an admin asks (``force``). ``{"fit": id}`` when it ran,
-    ``{"fit": None}`` when it was not due, ``{"fit": None, "error": ...}`` without enough data."""
+    ``{"fit": None}`` when it was not due, ``{"fit": None, "error": ...}`` without enough data.
+    Queue ``bulk``. Safe to run twice: the last fit is read under a row lock, so a second
+    periodic run finds a fresh fit and does nothing; a forced second run stores one more fit,
+    which replaces the first as the latest (nothing is counted twice)."""
     try:
         stored = clv_fit_run(force=force)
     except FitError as exc:
