@@ -16,8 +16,10 @@ def trend_charts(data: Dashboard) -> list[dict]:
     charts = []
     for name in TREND_METRICS:
         metric = METRICS[name]
+        # the axis names the currency: the points' values need not repeat it
+        unit = "number" if metric.unit == "money" else metric.unit
         points = [
-            Point(label, value, formatted(value, metric.unit))
+            Point(label, value, formatted(value, unit))
             for label, value in data.trends.get(name, ())
         ]
         charts.append(
