@@ -1,6 +1,6 @@
 # Support portal: one Makefile for the demo, the tests and CI.
 #
-#   make run    fresh clone -> demo on http://127.0.0.1:8000 (SQLite, demo data, a task worker)
+#   make run    fresh clone -> demo on http://127.0.0.1:8000 (SQLite, demo data, task workers)
 #   make test   fresh clone -> the whole test suite (unit, integration and browser tests)
 #
 # Needs Python 3.12+ and make. uv is used when on PATH, otherwise bootstrapped into .tools/.
@@ -50,6 +50,19 @@ echo "uv not found: installing it into .tools/ with $$1 -m pip" >&2
 endef
 export find_uv_sh
 
+# `make run` keeps its background processes alive: `sh -c "$$supervise_sh" supervise CMD...`
+# runs CMD again 2 s after it exits (a crash, a kill -9) and, on TERM, stops CMD and itself.
+define supervise_sh
+trap 'kill "$$child" 2>/dev/null; wait "$$child"; exit 0' TERM
+while :; do
+  "$$@" & child=$$!
+  wait "$$child"; rc=$$?
+  echo "make run: $$* exited ($$rc); starting it again in 2 s" >&2
+  sleep 2
+done
+endef
+export supervise_sh
+
 .PHONY: help env run worker test test-fast e2e chromium lint format check ci clean
 
 help:
@@ -75,14 +88,17 @@ run: env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@case "$${DEBUG:-1}" in 0|false|False|no|off) $(MANAGE) collectstatic --noinput -v0 ;; esac
-	@echo "Starting the task worker, the periodic passes (every minute) and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops them)"
-	@$(MANAGE) db_worker & worker=$$!; \
-	$(MANAGE) tick --enqueue --every 60 >/dev/null & ticker=$$!; \
-	trap 'kill $$worker $$ticker 2>/dev/null; wait $$worker $$ticker 2>/dev/null' EXIT INT TERM; \
+	@echo "Starting one task worker per queue (urgent, default, bulk), the periodic passes (every minute) and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops them)"
+	@sh -c "$$supervise_sh" supervise $(MANAGE) worker --queue-name urgent --no-reload & urgent=$$!; \
+	sh -c "$$supervise_sh" supervise $(MANAGE) worker --queue-name default --no-reload & default=$$!; \
+	sh -c "$$supervise_sh" supervise $(MANAGE) worker --queue-name bulk --no-reload & bulk=$$!; \
+	sh -c "$$supervise_sh" supervise $(MANAGE) tick --enqueue --every 60 >/dev/null & ticker=$$!; \
+	trap 'kill $$urgent $$default $$bulk $$ticker 2>/dev/null; wait $$urgent $$default $$bulk $$ticker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# One worker for every queue, in the foreground (production runs one per queue: deploy/).
 worker: env
-	$(MANAGE) db_worker
+	$(MANAGE) worker --queue-name '*'
 
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
