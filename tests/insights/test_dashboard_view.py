@@ -285,3 +285,16 @@ def test_customer_panel_has_no_shell_command(client_for, ada, alice):
     assert "manage.py" not in body
     assert "Not scored yet: the customer has no orders" in body
     assert "runs by itself once a day" in body
+
+
+def test_definitions_and_reasons_in_italian():
+    from django.utils import translation
+
+    with translation.override("it"):
+        assert str(METRICS["churn_rate"].formula).startswith("Dei clienti attivi all'inizio")
+        tile = Tile(METRICS["csat"], 0.5, None)
+        assert tile.why_no_previous == "Nessuna risposta CSAT nel periodo precedente."
+        for name in DEFINED_IN_WORDS:
+            assert str(METRICS[name].formula) != translation.gettext_noop(
+                METRICS[name].formula._args[0]
+            ), name
