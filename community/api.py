@@ -28,7 +28,7 @@ from community.services import CommunityError
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_person
 from portal.api.schemas import ErrorOut, StrictSchema
-from portal.idempotency import idempotent
+from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Product
 
 MEMBERS = gettext_lazy(
@@ -256,6 +256,7 @@ def thread_detail(request, thread_id: int, page: Query[AnswerPage]):
     response={201: ThreadDetailOut, **ERRORS},
     auth=MEMBER,
     summary="Ask a question or start a discussion",
+    openapi_extra=idempotency_openapi(),
 )
 @idempotent
 def thread_create(request, payload: ThreadIn):
@@ -286,6 +287,7 @@ def thread_create(request, payload: ThreadIn):
     response={201: PostOut, **ERRORS},
     auth=MEMBER,
     summary="Answer a question (or reply to a discussion)",
+    openapi_extra=idempotency_openapi(),
 )
 @idempotent
 def answer_create(request, thread_id: int, payload: AnswerIn):

@@ -31,7 +31,7 @@ from pydantic import Field as PydanticField
 from portal import roles
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_integration
 from portal.api.schemas import ErrorOut, StrictSchema
-from portal.idempotency import idempotent
+from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Product
 
 from . import selectors
@@ -267,6 +267,7 @@ def _by(request: HttpRequest):
     response={201: IncidentOut, **WRITE_ERRORS},
     auth=MANAGERS,
     summary="Declare an incident (agents, integrations)",
+    openapi_extra=idempotency_openapi(),
 )
 @idempotent
 def incident_create(request: HttpRequest, payload: IncidentIn):
@@ -303,6 +304,7 @@ def incident_create(request: HttpRequest, payload: IncidentIn):
     response={201: IncidentOut, **WRITE_ERRORS},
     auth=MANAGERS,
     summary="Post an update, or resolve (agents, integrations)",
+    openapi_extra=idempotency_openapi(),
 )
 @idempotent
 def incident_update_create(request: HttpRequest, incident_id: int, payload: IncidentUpdateIn):

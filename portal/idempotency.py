@@ -30,6 +30,7 @@ from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
 from portal.services.idempotency import (
+    KEY_RE,
     IdempotencyConflict,
     IdempotencyError,
     fingerprint,
@@ -125,6 +126,27 @@ def submit_once[M: models.Model](
 
 
 # --- API -----------------------------------------------------------------------------------
+def idempotency_openapi() -> dict:
+    """``openapi_extra=`` of an ``@idempotent`` operation: the header in the schema (a new
+    dict each time: django-ninja extends the lists it is given)."""
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": HEADER,
+                "required": False,
+                "schema": {"type": "string", "pattern": KEY_RE.pattern},
+                "description": (
+                    "Optional: 8-64 letters, digits or `_ . : -`, new for each new thing. A retry "
+                    "with the same key and the same body gets the first answer again (nothing is "
+                    "created twice, also when both arrive at once); the same key with another "
+                    "body is a 422, a malformed key a 400. Keys are kept for a day."
+                ),
+            }
+        ]
+    }
+
+
 class _NotKept(Exception):
     """An answer that is not remembered (not a success): the claim is rolled back."""
 

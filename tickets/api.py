@@ -25,7 +25,7 @@ from pydantic import Field
 from portal import roles
 from portal.api.auth import allow, is_person
 from portal.api.schemas import ErrorOut, StrictSchema
-from portal.idempotency import idempotent
+from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Channel
 from tickets.forms import products_for
 from tickets.models import ACTIVE_STATUSES, Attachment, Message, Priority, Queue, Ticket
@@ -259,7 +259,12 @@ def ticket_list(request, filters: Query[ListFilters]):
     return {"count": tickets.count(), "items": [_ticket_out(t, request, now) for t in page]}
 
 
-@router.post("", response={201: TicketDetailOut, **ERRORS}, summary="Open a ticket (customers)")
+@router.post(
+    "",
+    response={201: TicketDetailOut, **ERRORS},
+    summary="Open a ticket (customers)",
+    openapi_extra=idempotency_openapi(),
+)
 @idempotent
 def ticket_create(request, payload: TicketIn):
     customer = getattr(request.user, "customer", None)
@@ -296,6 +301,7 @@ def ticket_get(request, ticket_id: int):
     "/{ticket_id}/replies",
     response={201: MessageOut, **ERRORS},
     summary="Reply (customers and agents) or add an internal note (agents)",
+    openapi_extra=idempotency_openapi(),
 )
 @idempotent
 def ticket_reply_create(request, ticket_id: int, payload: ReplyIn):

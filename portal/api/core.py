@@ -29,7 +29,7 @@ from portal.api.schemas import (
     PurchasesIn,
     PurchasesOut,
 )
-from portal.idempotency import idempotent
+from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Channel, Customer, Interaction
 from portal.services.interactions import METADATA_MAX_KEYS, interaction_record
 from portal.services.purchases import (
@@ -92,6 +92,7 @@ def _invalid(detail: str, errors: list[dict]) -> Status:
         may_push_purchases,
         gettext_lazy("Only integration tokens and admins may import purchases."),
     ),
+    openapi_extra=idempotency_openapi(),
 )
 @idempotent
 def purchases_create(request, payload: PurchasesIn):
@@ -196,6 +197,7 @@ def _occurred_at(payload: InteractionIn):
         may_push_interactions,
         gettext_lazy("Only integration tokens, agents and admins may record interactions."),
     ),
+    openapi_extra=idempotency_openapi(),
 )
 @idempotent
 def interactions_create(request, payload: InteractionIn):

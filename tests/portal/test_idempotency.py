@@ -302,3 +302,15 @@ def test_the_same_api_key_at_once_creates_one_ticket_and_both_answers_agree(alic
     assert len({r.content for r in responses}) == 1
     assert Ticket.objects.count() == 1
     assert IdempotencyKey.objects.count() == 1
+
+
+def test_the_schema_documents_the_header(db, client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    def parameters(path):
+        return {p["name"] for p in paths[path]["post"].get("parameters", [])}
+
+    assert "Idempotency-Key" in parameters("/api/v1/tickets")
+    assert parameters("/api/v1/tickets/{ticket_id}/replies") == {"ticket_id", "Idempotency-Key"}
+    assert "Idempotency-Key" in parameters("/api/v1/community/threads")
+    assert "Idempotency-Key" not in parameters("/api/v1/community/posts/{post_id}/vote")
