@@ -33,6 +33,9 @@ def _check_cache() -> dict:
     cache.set(key, "1", timeout=5)
     ok = cache.get(key) == "1"
     cache.delete(key)
+    # The production backend answers from a per-process stand-in while Redis is down
+    # (portal/cache_backend.py): that is not a healthy cache.
+    ok = ok and not getattr(cache, "degraded", False)
     return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 

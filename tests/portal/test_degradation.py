@@ -86,6 +86,14 @@ def test_signed_in_pages_and_the_agent_queue_work_without_the_cache(
     assert client_for(ada).get("/desk/").status_code == 200
 
 
+def test_healthz_says_the_cache_is_down_although_pages_still_work(cache_down, client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["checks"]["cache"]["ok"] is False
+    assert response.json()["checks"]["database"]["ok"] is True
+
+
 def test_the_api_works_without_the_cache(cache_down, client, alice):
     raw = api_token_create(name="laptop", kind=ApiToken.Kind.PERSONAL, user=alice)[1]
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
