@@ -121,7 +121,14 @@ class Notification(models.Model):
 
 
 class NotificationDelivery(models.Model):
-    """One notification to one recipient on one channel; sent at most once (``status``)."""
+    """One notification to one recipient on one channel; sent at most once (``status``).
+
+    An email goes ``pending`` -> ``sending`` (committed just before it is handed to the mail
+    server, ``sending_since``) -> ``sent`` (committed just after), or back to ``pending`` with
+    ``last_error`` when the mail server refused it (``failed`` after the last attempt). A row
+    left ``sending`` belongs to a worker that died while handing it over: it is sent once
+    more (``resent_after_crash``), and failed if that happens again (see
+    ``portal.services.notifications``)."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -129,6 +136,7 @@ class NotificationDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -150,6 +158,8 @@ class NotificationDelivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    resent_after_crash = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
