@@ -78,12 +78,14 @@ def incident_ticket_unlink(*, incident: Incident, ticket: Ticket, by: User) -> b
 
 def link_suggestions(ticket: Ticket) -> list[Incident]:
     """Open, published incidents that this ticket is probably about: its customer is affected
-    and the ticket is about an affected service (or names none), opened since it started."""
+    and the ticket is about an affected service (or names none), opened since it started;
+    not those an agent unlinked it from."""
     candidates = (
         Incident.objects.published()
         .open()
         .filter(starts_at__lte=ticket.created_at)
         .exclude(ticket_links__ticket=ticket)
+        .exclude(pk__in=IncidentTicketUnlink.objects.filter(ticket=ticket).values("incident_id"))
         .prefetch_related("products")
     )
     if ticket.product_id is not None:

@@ -20,7 +20,7 @@ from outages.services_autolink import (
     ticket_auto_link,
     ticket_opened_received,
 )
-from outages.services_desk import incident_ticket_unlink
+from outages.services_desk import incident_ticket_unlink, link_suggestions
 from portal.signals import interaction_recorded
 from tickets.services import ticket_open
 
@@ -203,6 +203,12 @@ def test_desk_shows_why_and_an_unlink_sticks(incident, subscribed, alice, ada, c
     assert incidents_auto_link() == 0
     assert ticket_auto_link(ticket=ticket) == 0
     assert link_of(ticket) is None
+    # ... and the desk no longer suggests linking it
+    assert link_suggestions(ticket) == []
+    assert (
+        "Open incident affecting this customer"
+        not in client.get(ticket.get_desk_url()).content.decode()
+    )
     # an agent may still link it by hand
     client.post(f"{detail(incident)}tickets/", {"ticket": str(ticket.pk)})
     assert link_of(ticket).auto is False
