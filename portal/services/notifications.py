@@ -207,9 +207,10 @@ def notify(
 
 
 def _enqueue(ids: list[int]) -> None:
-    from portal.tasks import notifications_deliver
+    from portal.tasks import delivery_queue, notifications_deliver
 
-    notifications_deliver.enqueue(ids)
+    # On the queue of the task that notifies (bulk for surveys and digests), else default.
+    notifications_deliver.using(queue_name=delivery_queue()).enqueue(ids)
 
 
 def _hand_over(*, sent: int | None, claim: int | None) -> bool:

@@ -330,3 +330,54 @@ def test_the_worker_and_the_ticker_outlive_a_database_outage(transactional_db, t
         assert ticker.poll() is None
     finally:
         stop(worker, ticker)
+
+
+# --- queues --------------------------------------------------------------------------------
+
+
+def _notify_once(event_key: str) -> None:
+    from portal.services.notifications import NotificationContent, notify
+    from tests.conftest import make_user
+
+    user = make_user(f"{event_key}@example.com")
+    notify(
+        event_key=event_key,
+        kind="test",
+        topic="ticket_updates",
+        recipients=[user],
+        content=lambda user: NotificationContent(title="Hello", body="Body"),
+    )
+
+
+def test_emails_queued_by_a_task_go_to_that_tasks_queue(transactional_db):
+    from portal.tasks import running_on
+
+    with running_on("bulk"):
+        _notify_once("survey-like")
+    _notify_once("ticket-like")  # outside a task: the default queue
+
+    queued = list(
+        DBTaskResult.objects.filter(task_path="portal.tasks.notifications_deliver")
+        .order_by("enqueued_at")
+        .values_list("queue_name", flat=True)
+    )
+    assert queued == ["bulk", "default"]
+
+
+def test_every_task_names_a_queue_that_has_a_worker():
+    import importlib
+
+    from django.tasks import Task
+
+    apps = ["portal", "knowledgebase", "tickets", "catalogue", "community", "outages", "insights"]
+    tasks = {
+        value.name: value.queue_name
+        for app in apps
+        for value in vars(importlib.import_module(f"{app}.tasks")).values()
+        if isinstance(value, Task)
+    }
+    assert set(tasks.values()) <= set(settings.TASK_QUEUES)
+    assert tasks["notices_fan_out"] == tasks["notifications_deliver_batch"] == "urgent"
+    assert tasks["notifications_deliver"] == tasks["sla_tick_task"] == "default"
+    assert tasks["surveys_send_task"] == tasks["digests_send_task"] == "bulk"
+    assert tasks["insights_rollup_task"] == tasks["clv_fit_task"] == "bulk"
