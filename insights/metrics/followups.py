@@ -34,7 +34,8 @@ def _answered(period: Period, segment: Segment):
     "followup_rate",
     label=_("Unhappy answers followed up"),
     formula=_(
-        "unhappy answers (NPS 0-6, CSAT 1-2, CES 1-2) with a follow-up case / unhappy answers"
+        "Of the unhappy survey answers (NPS 0 to 6, CSAT or CES 1 or 2), the share that got "
+        "a follow-up case."
     ),
     unit="rate",
     family="surveys",
@@ -68,7 +69,10 @@ def _first_reply():
 @metric(
     "followup_first_contact_hours",
     label=_("Time to first contact after an unhappy answer"),
-    formula=_("median hours from opening a follow-up case to the first public agent reply on it"),
+    formula=_(
+        "The median number of hours from opening a follow-up case to an agent's first "
+        "public reply on it."
+    ),
     unit="number",
     family="surveys",
     higher_is_better=False,
@@ -119,7 +123,8 @@ def _next_nps(period: Period, segment: Segment, *, followed: bool) -> float | No
     "nps_next_after_followup",
     label=_("Next NPS answer of followed-up detractors"),
     formula=_(
-        "average next NPS score (0-10) of customers whose detractor answer (0-6) was followed up"
+        "The average next NPS answer (0 to 10) of customers whose detractor answer (0 to 6) "
+        "was followed up."
     ),
     unit="score",
     family="surveys",
@@ -134,8 +139,8 @@ def nps_next_after_followup(period: Period, segment: Segment) -> float | None:
     "nps_next_without_followup",
     label=_("Next NPS answer of detractors not followed up"),
     formula=_(
-        "average next NPS score (0-10) of customers whose detractor answer (0-6) was not "
-        "followed up"
+        "The average next NPS answer (0 to 10) of customers whose detractor answer (0 to 6) "
+        "was not followed up."
     ),
     unit="score",
     family="surveys",

@@ -90,6 +90,10 @@ DEFINED_IN_WORDS = (
     "first_contact_resolution",
     "sla_compliance",
     "community_answer_rate",
+    "followup_rate",
+    "followup_first_contact_hours",
+    "nps_next_after_followup",
+    "nps_next_without_followup",
 )
 
 
