@@ -202,7 +202,8 @@ class Tile:
         if change is None:
             return ""
         if self.metric.unit == "rate":
-            return f"{100 * change:+.1f} pts"
+            # percentage points: the change of a rate, not a percentage of it
+            return str(_("%(change)s pts") % {"change": f"{100 * change:+.1f}"})
         if self.metric.unit == "money":
             currency = shop_currency()
             return f"{change:+,.{decimals(currency)}f} {currency}"

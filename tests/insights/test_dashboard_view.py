@@ -302,3 +302,12 @@ def test_definitions_and_reasons_in_italian():
             assert str(METRICS[name].formula) != translation.gettext_noop(
                 METRICS[name].formula._args[0]
             ), name
+
+
+def test_a_rate_changes_by_points():
+    from django.utils import translation
+
+    tile = Tile(METRICS["csat"], 0.75, 0.5)
+    assert tile.change_shown == "+25.0 pts" and tile.trend == "up"
+    with translation.override("it"):
+        assert tile.change_shown == "+25.0 punti"
