@@ -16,6 +16,12 @@ same logic runs one after the other.
 The same key with other content (another subject, another body, another path) is refused
 (``IdempotencyConflict``): it is a client error, not a retry. Keys are kept for at least
 ``KEY_TTL`` and then deleted by the periodic pass (``idempotency_keys_expire``).
+
+The catalogue keeps its own, older mechanism (``ServiceRequest.idempotency_key``, unique per
+customer, the same ``Idempotency-Key`` header in its API): the key is part of the request row
+(the demo uses it as the request's natural key) and is kept for good, so moving it here would
+need a catalogue migration and change what a replay after a day means. Both accept the same
+key format (``KEY_RE``).
 """
 
 from __future__ import annotations
