@@ -180,6 +180,8 @@ TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": TASK_QUEUES}}
 TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 120)
 TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
 TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 5)
+# Emails queued by one bulk task (surveys, digests) are spread out at this rate (0: at once).
+TASKS_BULK_EMAILS_PER_MINUTE = env_int("TASKS_BULK_EMAILS_PER_MINUTE", 600)
 # /healthz answers 503 when no worker was seen for this long, or a ready task waits longer.
 HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 60)
 HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("HEALTH_QUEUE_MAX_AGE_SECONDS", 300)

@@ -8,10 +8,11 @@ Queues (``settings.TASK_QUEUES``; one worker each, see ``portal/worker.py`` and 
   keep the desk right (SLA, knowledge base, catalogue, the lease pass below).
 - ``bulk``: surveys, community digests, insights rollups: work that may come in bursts.
 
-Email deliveries queued while a task runs go to that task's queue (``delivery_queue``), so
+Email deliveries queued while a task runs go to that task's queue (``delivery_task``), so
 a survey or digest burst queues its emails on ``bulk`` and an outage its notices on
-``urgent``. Password resets and address verification mails are not tasks: allauth sends them
-in the request, so they wait behind nothing.
+``urgent``; on ``bulk`` they are spread out at ``TASKS_BULK_EMAILS_PER_MINUTE``. Password
+resets and address verification mails are not tasks: allauth sends them in the request, so
+they wait behind nothing.
 
 Every task may run twice (a worker that dies mid-task has it run again after the lease, see
 ``portal.worker``); each docstring says why a second run is harmless.
@@ -22,28 +23,53 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from django.tasks import task
+from django.conf import settings
+from django.tasks import Task, task
+from django.utils import timezone
 
 from portal.services.notifications import delivery_send
 
-#: The queue of the task running in this worker ("" outside a worker: the default queue).
-_current_queue: ContextVar[str] = ContextVar("portal_task_queue", default="")
+
+@dataclass
+class _Running:
+    queue_name: str
+    started: datetime = field(default_factory=timezone.now)
+    emails: int = 0  # email tasks queued so far by this task
 
 
-def delivery_queue() -> str:
-    """Where email deliveries queued now go: the running task's queue, else "default"."""
-    return _current_queue.get() or "default"
+#: The task running in this worker (None outside a worker: the default queue, no spreading).
+_running: ContextVar[_Running | None] = ContextVar("portal_running_task", default=None)
+
+
+def delivery_task() -> Task:
+    """``notifications_deliver`` as the code running now should queue it: on the running
+    task's queue; on ``bulk``, spread out at ``TASKS_BULK_EMAILS_PER_MINUTE`` from the
+    task's start (``run_after``), so a burst of surveys or digests reaches the mail server
+    over minutes instead of at once. Each call counts as one email."""
+    running = _running.get()
+    if running is None:
+        return notifications_deliver
+    job = notifications_deliver.using(queue_name=running.queue_name)
+    rate = settings.TASKS_BULK_EMAILS_PER_MINUTE
+    if running.queue_name == "bulk" and rate > 0:
+        delay = running.emails * 60 / rate
+        running.emails += 1
+        if delay >= 1:
+            job = job.using(run_after=running.started + timedelta(seconds=delay))
+    return job
 
 
 @contextmanager
 def running_on(queue_name: str) -> Iterator[None]:
     """Mark the code inside as running on ``queue_name`` (the worker wraps each task)."""
-    token = _current_queue.set(queue_name)
+    token = _running.set(_Running(queue_name))
     try:
         yield
     finally:
-        _current_queue.reset(token)
+        _running.reset(token)
 
 
 @task(queue_name="default")

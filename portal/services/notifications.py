@@ -207,10 +207,10 @@ def notify(
 
 
 def _enqueue(ids: list[int]) -> None:
-    from portal.tasks import delivery_queue, notifications_deliver
+    from portal.tasks import delivery_task
 
-    # On the queue of the task that notifies (bulk for surveys and digests), else default.
-    notifications_deliver.using(queue_name=delivery_queue()).enqueue(ids)
+    # On the queue of the task that notifies (bulk, spread out, for surveys and digests).
+    delivery_task().enqueue(ids)
 
 
 def _hand_over(*, sent: int | None, claim: int | None) -> bool:

@@ -381,3 +381,20 @@ def test_every_task_names_a_queue_that_has_a_worker():
     assert tasks["notifications_deliver"] == tasks["sla_tick_task"] == "default"
     assert tasks["surveys_send_task"] == tasks["digests_send_task"] == "bulk"
     assert tasks["insights_rollup_task"] == tasks["clv_fit_task"] == "bulk"
+
+
+def test_a_bulk_tasks_emails_are_spread_out(transactional_db):
+    from portal.tasks import running_on
+
+    with override_settings(TASKS_BULK_EMAILS_PER_MINUTE=60), running_on("bulk"):
+        for n in range(3):
+            _notify_once(f"burst-{n}")
+    rows = list(
+        DBTaskResult.objects.filter(task_path="portal.tasks.notifications_deliver").order_by(
+            "enqueued_at"
+        )
+    )
+    assert [row.queue_name for row in rows] == ["bulk"] * 3
+    first, second, third = (row.run_after for row in rows)
+    assert first.year == 9999  # the first at once (no run_after)
+    assert second < third and round((third - second).total_seconds()) == 1
