@@ -32,7 +32,8 @@ SMALLEST_CHART_TEXT = """() => {
   for (const text of document.querySelectorAll('svg.insights-chart text')) {
     const box = text.getBoundingClientRect();
     if (!box.width || getComputedStyle(text).display === 'none') continue;
-    const scale = text.getScreenCTM() ? Math.hypot(text.getScreenCTM().a, text.getScreenCTM().b) : 1;
+    const ctm = text.getScreenCTM();
+    const scale = ctm ? Math.hypot(ctm.a, ctm.b) : 1;
     smallest = Math.min(smallest, parseFloat(getComputedStyle(text).fontSize) * scale);
     counted += 1;
   }
@@ -45,9 +46,9 @@ def watch_for_errors(page) -> list[str]:
     errors: list[str] = []
     page.on(
         "console",
-        lambda message: errors.append(f"console: {message.text}")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            errors.append(f"console: {message.text}") if message.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     return errors
