@@ -5,8 +5,10 @@ when the lifetime value fit last ran and runs next, and whether ``user`` may run
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import floatformat
 
 from insights.models import Survey
+from insights.money import decimals, shop_currency
 from insights.services.lifetime_value import clv_fit_latest, clv_fit_next_due
 from insights.services.surveys import question, survey_url
 from portal import roles
@@ -43,3 +45,13 @@ def clv_fit_status(user) -> dict:
         "next_due": clv_fit_next_due(latest),
         "can_run": roles.is_admin(user),
     }
+
+
+@register.filter
+def money(value) -> str:
+    """An insights amount with its currency: ``1,317.40 EUR`` (the shop's currency, to its
+    minor units, grouped as the active language does); ``None`` as "-"."""
+    if value is None or value == "":
+        return "-"
+    currency = shop_currency()
+    return f"{floatformat(value, f'{decimals(currency)}g')} {currency}"

@@ -311,3 +311,14 @@ def test_a_rate_changes_by_points():
     assert tile.change_shown == "+25.0 pts" and tile.trend == "up"
     with translation.override("it"):
         assert tile.change_shown == "+25.0 punti"
+
+
+def test_amounts_on_the_desk_carry_their_currency(client_for, ada, settings):
+    settings.PORTAL_DEFAULT_CURRENCY = "EUR"
+    from insights.models import CustomerScore
+
+    _orders()
+    clv_fit_run(force=True)
+    CustomerScore.objects.update(at_risk=True)  # every scored customer on the list
+    page = client_for(ada).get("/desk/insights/at-risk/").content.decode()
+    assert re.search(r"\d\.\d\d EUR</td>", page)
