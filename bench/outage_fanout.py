@@ -214,6 +214,8 @@ class Workers:
                     sys.executable,
                     str(ROOT / "manage.py"),
                     "db_worker",
+                    "--queue-name",
+                    "*",  # every queue: the fan-out and its emails are on "urgent"
                     "--interval",
                     "0.05",
                     "--no-startup-delay",
