@@ -7,7 +7,9 @@ from django.tasks import task
 from insights.services.followups import followups_pass
 
 
-@task
+@task(queue_name="default")
 def followups_task() -> dict[str, int]:
-    """First contacts onto open cases; cases for recent unhappy answers that have none."""
+    """First contacts onto open cases; cases for recent unhappy answers that have none.
+    Safe to run twice: a first contact is written only where none is, and a case is opened
+    only for an answer that has none."""
     return followups_pass()

@@ -8,7 +8,7 @@ from django.tasks import task
 from .services_autolink import incidents_auto_link
 
 
-@task
+@task(queue_name="default")
 def incidents_auto_link_task() -> dict[str, int]:
     """Safe to run twice, or twice at once: one link per incident and ticket, made under the
     ticket's row lock; unlinked tickets are never linked again."""

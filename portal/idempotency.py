@@ -223,7 +223,8 @@ def idempotent(view: Callable) -> Callable:
 
 
 # --- the periodic pass ---------------------------------------------------------------------
-@task
+@task(queue_name="default")
 def idempotency_keys_expire_task() -> dict[str, int]:
-    """Delete idempotency keys older than a day (``manage.py tick``)."""
+    """Delete idempotency keys older than a day (``manage.py tick``). Safe to run twice:
+    a second run finds nothing old enough left to delete."""
     return {"deleted": idempotency_keys_expire()}
