@@ -268,8 +268,9 @@ class Worker(DBWorker):
         try:
             self._run_until_done()
         finally:
-            if heartbeat is not None:
+            if heartbeat is not None:  # stopped before the interpreter exits: a clean exit
                 heartbeat.stopped.set()
+                heartbeat.join(timeout=10)
 
     def _run_until_done(self) -> None:
         prepared = False

@@ -328,6 +328,8 @@ def test_the_worker_and_the_ticker_outlive_a_database_outage(transactional_db, t
         )
         assert "reconnecting in" in tick_log.read_text()
         assert ticker.poll() is None
+        stop(worker)
+        assert worker.returncode == 0, worker_log.read_text()[-3000:]  # SIGTERM: clean exit
     finally:
         stop(worker, ticker)
 
