@@ -105,3 +105,22 @@ def test_with_the_cache_down_healthz_still_answers_json(client, db):
     assert body["checks"]["cache"]["ok"] is False
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["tasks"]["ok"] is True
+
+
+def test_with_the_database_down_healthz_answers_json_503(client, transactional_db):
+    from django.db import connection
+
+    from tests.portal.test_worker import database_refusing
+
+    if connection.vendor != "postgresql":  # SQLite's test database cannot be taken away
+        assert client.get("/healthz").json()["checks"]["database"]["ok"] is True
+        return
+    with database_refusing():
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"] is False
+    assert checks["database"]["error"] in {"OperationalError", "InterfaceError"}
+    assert checks["cache"]["ok"] is True
+    assert client.get("/healthz").json()["checks"]["database"]["ok"] is True  # back

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -217,9 +218,11 @@ def stop(*processes: subprocess.Popen) -> None:
             process.wait()
 
 
-def refuse_connections_for(seconds: float) -> None:
-    """The outage: the test database refuses new connections and its sessions are
-    terminated (from an admin connection to the ``postgres`` database), then it comes back."""
+@contextmanager
+def database_refusing():
+    """The outage, while the block runs: the test database refuses new connections and its
+    sessions are terminated (from an admin connection to the ``postgres`` database); then
+    it comes back. PostgreSQL only."""
     import psycopg
 
     db = connection.settings_dict
@@ -239,11 +242,16 @@ def refuse_connections_for(seconds: float) -> None:
             " WHERE datname = %s AND pid <> pg_backend_pid()",
             [name],
         )
-        time.sleep(seconds)
+        yield
     finally:
         admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
         admin.close()
-    connection.close()  # this test's own session was terminated too
+        connection.close()  # this test's own session was terminated too
+
+
+def refuse_connections_for(seconds: float) -> None:
+    with database_refusing():
+        time.sleep(seconds)
 
 
 def status_of(result_id) -> str:
