@@ -4,7 +4,8 @@
 A command subclasses ``PeriodicCommand`` and says which task queues it (``task``, a dotted
 path) and how to run one pass in this process (``run_once``, returning the line to print).
 ``manage.py tick`` runs every app's pass; the per-app commands are for cron lines and
-debugging one part.
+debugging one part. With ``--every`` both wait out a database or cache outage (logged, capped
+exponential backoff) instead of exiting.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
+
+from portal.worker import TRANSIENT_ERRORS, Backoff, wait_out
 
 
 class PeriodicCommand(BaseCommand):
@@ -43,8 +46,16 @@ class PeriodicCommand(BaseCommand):
     def handle(self, *args: Any, enqueue: bool, every: int, **options: Any) -> None:
         if every < 0:
             raise CommandError("--every must be a positive number of seconds")
-        while True:
+        if not every:
             self.stdout.write(self.enqueue() if enqueue else self.run_once())
-            if not every:
-                return
+            return
+        backoff = Backoff()
+        while True:  # like ``tick --every``: a database or cache outage is waited out
+            try:
+                self.stdout.write(self.enqueue() if enqueue else self.run_once())
+            except TRANSIENT_ERRORS as exc:
+                wait_out(exc, what=self.__module__.rsplit(".", 1)[-1], backoff=backoff)
+                continue
+            backoff.reset()
+            self.stdout.flush()
             time.sleep(every)

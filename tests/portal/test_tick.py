@@ -59,3 +59,37 @@ def test_tick_does_not_queue_a_pass_that_is_still_waiting(db):
         call_command("tick", "--enqueue", stdout=(out := StringIO()))
     assert out.getvalue().count(": already queued") == len(periodic_tasks())
     assert ": queued (" not in out.getvalue()
+
+
+def test_a_per_app_periodic_command_waits_out_a_database_outage(monkeypatch):
+    """``sla_tick --every`` and its siblings (``PeriodicCommand``) used to exit for good on
+    the first connection error; like ``tick`` they now wait it out and carry on."""
+    from django.db import OperationalError
+
+    from portal.management import periodic
+
+    class Stop(Exception):
+        pass
+
+    calls, waits = [], []
+
+    class Flaky(periodic.PeriodicCommand):
+        def run_once(self) -> str:
+            calls.append(1)
+            if len(calls) == 1:
+                raise OperationalError("connection refused")
+            return "pass done"
+
+    def fake_wait_out(exc, *, what, backoff):
+        waits.append((type(exc).__name__, what, backoff.next()))
+
+    def stop_sleeping(seconds):
+        raise Stop
+
+    monkeypatch.setattr(periodic, "wait_out", fake_wait_out)
+    monkeypatch.setattr(periodic.time, "sleep", stop_sleeping)
+    out = StringIO()
+    with pytest.raises(Stop):
+        Flaky(stdout=out).handle(enqueue=False, every=60)
+    assert len(calls) == 2 and waits[0][0] == "OperationalError"
+    assert "pass done" in out.getvalue()
