@@ -35,12 +35,12 @@ class SurveyAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, kind: str, **kwargs):
+    def __init__(self, *args, kind: str, trigger: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
         low, high = SCALES[kind]
         self.fields["score"].choices = _scale(low, high)
-        self.fields["score"].label = question(kind)
+        self.fields["score"].label = question(kind, trigger)
         self.ends = ENDS[kind]
         if kind == SurveyKind.NPS:
             self.fields["category_spend"] = forms.DecimalField(

@@ -25,7 +25,7 @@ def survey(request, token: str):
         current = survey_for_token(token)
     except SurveyError as error:
         return _error(request, error)
-    form = SurveyAnswerForm(request.POST or None, kind=current.kind)
+    form = SurveyAnswerForm(request.POST or None, kind=current.kind, trigger=current.trigger)
     status = 200
     if request.method == "POST":
         try:

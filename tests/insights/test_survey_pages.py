@@ -89,3 +89,15 @@ def test_pending_surveys_on_me(client_for, alice, amy, survey):
     links = re.findall(r'href="/surveys/([^/"]+)/"', page)
     assert [survey_for_token(token) for token in links] == [survey]
     assert "Your feedback" not in client_for(amy).get("/me/").content.decode()
+
+
+def test_a_post_purchase_survey_page_asks_about_the_order(client, alice):
+    sent = survey_send(
+        customer=alice.customer,
+        kind=SurveyKind.CSAT,
+        trigger=SurveyTrigger.PURCHASE,
+        trigger_ref="P-1",
+    ).survey
+    body = client.get(survey_url(sent)).content.decode()
+    assert "How satisfied are you with your recent order?" in body
+    assert "help you received" not in body
