@@ -20,6 +20,7 @@ from knowledgebase import services
 from knowledgebase.models import Recontact
 from knowledgebase.recontacts import recontacts_record, subject_words, subjects_similar
 from portal.models import Interaction, InteractionKind
+from tests.concurrency import together
 from tickets.services import ticket_open
 
 DAY = timedelta(days=1)
@@ -246,32 +247,6 @@ def _kb_index():
     return home.add_child(instance=KnowledgeBaseIndexPage(title="Help centre", slug="kb"))
 
 
-def _together(target, n: int = 2) -> list:
-    """On PostgreSQL, ``n`` threads (own connections) released by a barrier; SQLite
-    serialises writers, so there the calls run one after the other."""
-    import threading
-
-    from django.db import connection, connections
-
-    if connection.vendor != "postgresql":
-        return [target() for _ in range(n)]
-    results, barrier = [], threading.Barrier(n)
-
-    def worker():
-        barrier.wait()
-        try:
-            results.append(target())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_passes_at_once_record_each_recontact_once(alice, bob):
     from portal.models import Product
@@ -282,7 +257,7 @@ def test_two_passes_at_once_record_each_recontact_once(alice, bob):
     for user in (alice, bob):
         deflect(user, article, days_ago=2)
         ticket(user, "Card stolen", product=card, days_ago=1)
-    results = _together(recontacts_record)
+    results = together(recontacts_record)
     assert len(results) == 2 and sum(results) == 2
     assert Recontact.objects.count() == 2
     assert recontacts_record() == 0

@@ -5,11 +5,9 @@ sticks; the customer sees the incident on their ticket page."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
 from django.utils import timezone
 
 from outages import services
@@ -22,6 +20,7 @@ from outages.services_autolink import (
 )
 from outages.services_desk import incident_ticket_unlink, link_suggestions
 from portal.signals import interaction_recorded
+from tests.concurrency import together
 from tickets.services import ticket_open
 
 from .desk_fixtures import *  # noqa: F403 - the fixtures
@@ -135,28 +134,6 @@ def test_passes_are_idempotent_and_run_by_tick(incident, subscribed, alice, amy)
     assert IncidentTicket.objects.count() == 2
 
 
-def _together(target, n: int = 2) -> list:
-    """On PostgreSQL, ``n`` threads (own connections) released by a barrier; SQLite
-    serialises writers, so there the calls run one after the other."""
-    if connection.vendor != "postgresql":
-        return [target() for _ in range(n)]
-    results, barrier = [], threading.Barrier(n)
-
-    def worker():
-        barrier.wait()
-        try:
-            results.append(target())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_passes_at_once_link_exactly_once(alice, amy, bob, carol):
     from portal.models import Product, Subscription
@@ -175,7 +152,7 @@ def test_two_passes_at_once_link_exactly_once(alice, amy, bob, carol):
     finally:
         interaction_recorded.connect(ticket_opened_received, dispatch_uid="outages-auto-link")
     assert not IncidentTicket.objects.exists()
-    results = _together(incidents_auto_link)
+    results = together(incidents_auto_link)
     assert len(results) == 2 and sum(results) == 2
     assert IncidentTicket.objects.filter(ticket__in=tickets).count() == 2
 
