@@ -112,13 +112,17 @@ def _purchases(panel: PanelContext) -> dict:
 
 
 def _interactions(panel: PanelContext) -> dict:
-    return {
-        "interactions": list(
-            Interaction.objects.filter(customer=panel.customer).order_by("-occurred_at")[
-                : panel.limit + 3
-            ]
-        )
-    }
+    """The customer's latest interactions; an action by someone else (an agent replying,
+    claiming, resolving) is shown as theirs (``actor``), not as the customer's."""
+    rows = list(
+        Interaction.objects.filter(customer=panel.customer)
+        .select_related("user")
+        .order_by("-occurred_at")[: panel.limit + 3]
+    )
+    for row in rows:
+        by_other = row.user_id is not None and row.user_id != panel.customer.user_id
+        row.actor = (row.user.get_full_name() or row.user.email) if by_other else ""
+    return {"interactions": rows}
 
 
 def _other_tickets(panel: PanelContext) -> dict:

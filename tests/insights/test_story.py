@@ -124,3 +124,7 @@ def test_the_desk_timeline_and_the_customer_panel_tell_the_story(client_for, ali
     assert f"by {ada.get_full_name()}" in html
     desk = client_for(ada).get(ticket.get_desk_url()).content.decode()
     assert "Acquisition (2 of 5)" in desk
+    # the panel's recent interactions: ada's reply is ada's, alice's ticket is alice's
+    recent = desk.split("Recent interactions", 1)[1]
+    assert f"by {ada.get_full_name()}" in recent
+    assert f"by {alice.get_full_name()}" not in recent
