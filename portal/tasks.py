@@ -94,8 +94,29 @@ def notifications_deliver_batch(delivery_ids: list[int]) -> dict[str, int]:
 @task(queue_name="default")
 def tasks_recover_task() -> dict[str, int]:
     """The lease pass (``portal.worker.tasks_recover``): RUNNING tasks of workers not seen
-    for ``TASKS_LEASE_SECONDS`` go back to their queue. A second run finds nothing left to
-    recover (the tasks are READY by then, or running under a live worker)."""
+    for ``TASKS_LEASE_SECONDS`` go back to their queue; and email deliveries a dead worker
+    left ``sending`` for ``SENDING_STALE`` are queued once more (``notifications_deliver_batch``
+    sends each at most once more, or marks it failed after a second crash). Without this the
+    one email in flight when a worker was killed stayed ``sending`` for ever: its task, put
+    back at once by the restarted worker, runs before ``SENDING_STALE`` and skips it. A
+    second run finds nothing left to recover (the tasks are READY by then, or running under a
+    live worker; a queued batch sends only deliveries still pending)."""
+    from portal.models import NotificationDelivery
+    from portal.services.notifications import SENDING_STALE
     from portal.worker import tasks_recover
 
-    return tasks_recover()
+    result = tasks_recover()
+    stale = list(
+        NotificationDelivery.objects.filter(
+            channel=NotificationDelivery.Channel.EMAIL,
+            status=NotificationDelivery.Status.SENDING,
+            sending_since__lt=timezone.now() - SENDING_STALE,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:10_000]
+    )
+    for start in range(0, len(stale), 1000):
+        notifications_deliver_batch.enqueue(stale[start : start + 1000])
+    if stale:
+        result["emails_half_sent"] = len(stale)
+    return result
