@@ -575,8 +575,15 @@ def main() -> int:
     )
     urgent = Service(
         "worker urgent,default",
-        [*manage, "worker", "--queue-name", "urgent,default", "--no-reload"]
-        + ["--worker-id", "soak-urgent-default", "--interval", "0.2"],
+        [
+            *manage,
+            "worker",
+            "--queue-name",
+            "urgent,default",
+            "--no-reload",
+            "--worker-id",
+            "soak-urgent-default",
+        ],
         env,
         work / "worker-urgent.log",
     )
@@ -908,16 +915,22 @@ def run(args, env, work, mail_dir, base, services, supervisor, cleanup) -> int:
             if seconds is None or seconds > 10:
                 slow.append(f"{fault['name']}: {kind}")
             cells.append("never" if seconds is None else f"{seconds:.1f} s")
-        component = fault.get("component")
-        if fault["name"] == "Redis restart":
-            component = None
-            healthz = cells[0]
-            component_cell = f"{healthz} (healthz cache ok)"
+        # The component itself: the killed process replaced (by the supervising loop or
+        # gunicorn's master); for the database and Redis, /healthz (the next column) says it.
+        if "component" not in fault:
+            component_cell = "(healthz)"
+        elif fault["component"] is None or fault["component"] > 10:
+            slow.append(f"{fault['name']}: the process itself")
+            component_cell = (
+                "never" if fault["component"] is None else f"{fault['component']:.1f} s"
+            )
         else:
-            component_cell = "?" if component is None else f"{component:.1f} s"
+            component_cell = f"{fault['component']:.1f} s"
         print(
-            f"| {fault['name']} | {fault['start'] - t0:.0f} s | {fault['end'] - fault['start']:.1f} s "
-            f"| {errors} | {component_cell} | " + " | ".join(cells) + " |"
+            f"| {fault['name']} | {fault['start'] - t0:.0f} s "
+            f"| {fault['end'] - fault['start']:.1f} s | {errors} | {component_cell} | "
+            + " | ".join(cells)
+            + " |"
         )
     print()
     checks = [
