@@ -21,8 +21,9 @@ So at any instant a sending worker has at most **one** delivery that may have re
 server without being marked sent: the one in flight. If the worker dies (``kill -9``, the
 machine, the database connection), every other delivery of its batch is either ``sent``
 (never sent again) or ``pending`` (never handed over: sent later, once). The one left
-``sending`` is recovered once it is ``SENDING_STALE`` old (by the retried task, the next batch
-naming it, or ``deliveries_send_pending``): the first time it is **sent once more**
+``sending`` is recovered once it is ``SENDING_STALE`` old (by the task-lease pass that
+``tick`` queues every minute, ``portal.tasks.tasks_recover_task``; or a later batch naming
+it, or ``deliveries_send_pending``): the first time it is **sent once more**
 (``resent_after_crash``; its recipient may get two copies), a second time it is marked
 ``failed`` ("may have arrived") and reported instead of being sent a third time.
 
