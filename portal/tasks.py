@@ -8,11 +8,11 @@ Queues (``settings.TASK_QUEUES``; one worker each, see ``portal/worker.py`` and 
   keep the desk right (SLA, knowledge base, catalogue, the lease pass below).
 - ``bulk``: surveys, community digests, insights rollups: work that may come in bursts.
 
-Email deliveries queued while a task runs go to that task's queue (``delivery_task``), so
-a survey or digest burst queues its emails on ``bulk`` and an outage its notices on
-``urgent``; on ``bulk`` they are spread out at ``TASKS_BULK_EMAILS_PER_MINUTE``. Password
-resets and address verification mails are not tasks: allauth sends them in the request, so
-they wait behind nothing.
+Email deliveries queued while a task runs go to that task's queue (``deliveries_queue``),
+so a survey or digest burst queues its emails on ``bulk`` and an outage its notices on
+``urgent``; on ``bulk`` they are batched and spread out at ``TASKS_BULK_EMAILS_PER_MINUTE``.
+Password resets and address verification mails are not tasks: allauth sends them in the
+request, so they wait behind nothing.
 
 Every task may run twice (a worker that dies mid-task has it run again after the lease, see
 ``portal.worker``); each docstring says why a second run is harmless.
@@ -27,49 +27,71 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.tasks import Task, task
+from django.tasks import task
 from django.utils import timezone
 
 from portal.services.notifications import delivery_send
+
+#: Emails per task when a bulk task's deliveries are batched (``deliveries_queue``).
+BULK_BATCH = 100
 
 
 @dataclass
 class _Running:
     queue_name: str
     started: datetime = field(default_factory=timezone.now)
-    emails: int = 0  # email tasks queued so far by this task
+    emails: int = 0  # emails queued so far by this task
+    held: list[int] = field(default_factory=list)  # bulk deliveries not queued yet
 
 
 #: The task running in this worker (None outside a worker: the default queue, no spreading).
 _running: ContextVar[_Running | None] = ContextVar("portal_running_task", default=None)
 
 
-def delivery_task() -> Task:
-    """``notifications_deliver`` as the code running now should queue it: on the running
-    task's queue; on ``bulk``, spread out at ``TASKS_BULK_EMAILS_PER_MINUTE`` from the
-    task's start (``run_after``), so a burst of surveys or digests reaches the mail server
-    over minutes instead of at once. Each call counts as one email."""
+def deliveries_queue(ids: list[int]) -> None:
+    """Queue the sending of email deliveries (called after the commit that wrote them). On
+    ``bulk`` they are batched: held until ``BULK_BATCH`` are waiting (or the task ends),
+    then one ``notifications_deliver_batch`` on ``bulk`` sends them through one connection,
+    spread out at ``TASKS_BULK_EMAILS_PER_MINUTE`` (a burst of 6,000 survey emails is 60
+    tasks over ten minutes, not 6,000 tasks at once). Elsewhere one task per event, on the
+    running task's queue.
+
+    A worker killed between the commit and the queueing leaves those deliveries pending;
+    ``notifications_send`` (hourly in the production steps) sends them, once."""
     running = _running.get()
-    if running is None:
-        return notifications_deliver
-    job = notifications_deliver.using(queue_name=running.queue_name)
-    rate = settings.TASKS_BULK_EMAILS_PER_MINUTE
-    if running.queue_name == "bulk" and rate > 0:
-        delay = running.emails * 60 / rate
-        running.emails += 1
-        if delay >= 1:
-            job = job.using(run_after=running.started + timedelta(seconds=delay))
-    return job
+    if running is None:  # in a request: the default queue
+        notifications_deliver.enqueue(ids)
+        return
+    if running.queue_name != "bulk" or settings.TASKS_BULK_EMAILS_PER_MINUTE <= 0:
+        notifications_deliver.using(queue_name=running.queue_name).enqueue(ids)
+        return
+    running.held.extend(ids)
+    while len(running.held) >= BULK_BATCH:
+        _flush(running, BULK_BATCH)
+
+
+def _flush(running: _Running, size: int) -> None:
+    batch, running.held[:size] = running.held[:size], []
+    job = notifications_deliver_batch.using(queue_name="bulk")
+    delay = running.emails * 60 / settings.TASKS_BULK_EMAILS_PER_MINUTE
+    if delay >= 1:
+        job = job.using(run_after=running.started + timedelta(seconds=delay))
+    running.emails += len(batch)
+    job.enqueue(batch)
 
 
 @contextmanager
 def running_on(queue_name: str) -> Iterator[None]:
-    """Mark the code inside as running on ``queue_name`` (the worker wraps each task)."""
-    token = _running.set(_Running(queue_name))
+    """Mark the code inside as running on ``queue_name`` (the worker wraps each task); on
+    the way out, queue the bulk deliveries it still holds (``deliveries_queue``)."""
+    running = _Running(queue_name)
+    token = _running.set(running)
     try:
         yield
     finally:
         _running.reset(token)
+        if running.held:
+            _flush(running, len(running.held))
 
 
 @task(queue_name="default")

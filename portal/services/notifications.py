@@ -208,10 +208,11 @@ def notify(
 
 
 def _enqueue(ids: list[int]) -> None:
-    from portal.tasks import delivery_task
+    from portal.tasks import deliveries_queue
 
-    # On the queue of the task that notifies (bulk, spread out, for surveys and digests).
-    delivery_task().enqueue(ids)
+    # On the queue of the task that notifies (bulk: batched and spread out, for surveys and
+    # digests).
+    deliveries_queue(ids)
 
 
 def _hand_over(*, sent: int | None, claim: int | None) -> bool:

@@ -367,11 +367,14 @@ def test_emails_queued_by_a_task_go_to_that_tasks_queue(transactional_db):
     _notify_once("ticket-like")  # outside a task: the default queue
 
     queued = list(
-        DBTaskResult.objects.filter(task_path="portal.tasks.notifications_deliver")
+        DBTaskResult.objects.filter(task_path__startswith="portal.tasks.notifications_deliver")
         .order_by("enqueued_at")
-        .values_list("queue_name", flat=True)
+        .values_list("task_path", "queue_name")
     )
-    assert queued == ["bulk", "default"]
+    assert queued == [
+        ("portal.tasks.notifications_deliver_batch", "bulk"),  # held, queued as the task ends
+        ("portal.tasks.notifications_deliver", "default"),
+    ]
 
 
 def test_every_task_names_a_queue_that_has_a_worker():
@@ -393,18 +396,29 @@ def test_every_task_names_a_queue_that_has_a_worker():
     assert tasks["insights_rollup_task"] == tasks["clv_fit_task"] == "bulk"
 
 
-def test_a_bulk_tasks_emails_are_spread_out(transactional_db):
-    from portal.tasks import running_on
+def test_a_bulk_tasks_emails_are_batched_and_spread_out(transactional_db, monkeypatch):
+    """A burst of survey or digest emails is a few batch tasks on ``bulk``, each starting
+    when the rate allows (60 a minute here: a batch of 2 every 2 s), not one task per email
+    at once; the last, partial batch is queued when the task ends."""
+    from portal import tasks
+    from portal.models import NotificationDelivery
 
-    with override_settings(TASKS_BULK_EMAILS_PER_MINUTE=60), running_on("bulk"):
-        for n in range(3):
+    monkeypatch.setattr(tasks, "BULK_BATCH", 2)
+    with override_settings(TASKS_BULK_EMAILS_PER_MINUTE=60), tasks.running_on("bulk"):
+        for n in range(5):
             _notify_once(f"burst-{n}")
+        held = list(DBTaskResult.objects.values_list("args_kwargs", flat=True))
+        assert len(held) == 2  # two full batches so far, the fifth email held
     rows = list(
-        DBTaskResult.objects.filter(task_path="portal.tasks.notifications_deliver").order_by(
+        DBTaskResult.objects.filter(task_path="portal.tasks.notifications_deliver_batch").order_by(
             "enqueued_at"
         )
     )
+    assert not DBTaskResult.objects.filter(task_path="portal.tasks.notifications_deliver")
     assert [row.queue_name for row in rows] == ["bulk"] * 3
+    assert [len(row.args_kwargs["args"][0]) for row in rows] == [2, 2, 1]
+    emails = set(NotificationDelivery.objects.filter(channel="email").values_list("pk", flat=True))
+    assert {pk for row in rows for pk in row.args_kwargs["args"][0]} == emails
     first, second, third = (row.run_after for row in rows)
     assert first.year == 9999  # the first at once (no run_after)
-    assert second < third and round((third - second).total_seconds()) == 1
+    assert round((third - second).total_seconds()) == 2
