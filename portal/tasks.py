@@ -104,9 +104,10 @@ def notifications_deliver(delivery_ids: list[int]) -> dict[str, int]:
 
 @task(queue_name="urgent")
 def notifications_deliver_batch(delivery_ids: list[int]) -> dict[str, int]:
-    """Send many email deliveries (a batch of ``notify_bulk``: outage notices) through one
-    mailer connection. Running it again sends only the deliveries still pending, under row
-    locks (``deliveries_send_batch`` says what a crash in the middle of a batch may repeat)."""
+    """Send many email deliveries (a batch of ``notify_bulk``: outage notices, on ``urgent``;
+    or a bulk task's batch, on ``bulk``: ``deliveries_queue``) through one mailer
+    connection. Running it again sends only the deliveries still pending, under row locks
+    (``deliveries_send_batch`` says what a crash in the middle of a batch may repeat)."""
     from portal.services.notifications import deliveries_send_batch
 
     sent = deliveries_send_batch(delivery_ids)
