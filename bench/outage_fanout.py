@@ -45,39 +45,11 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}" WITH (FORCE)')
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
-    count = 0
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
+from bench.pgdata import copy_customers, copy_rows, drop_database, ensure_database  # noqa: E402
 
 
 def generate(customers: int, now: datetime):
@@ -91,59 +63,7 @@ def generate(customers: int, now: datetime):
     others = customers // 10
     total = customers + 2 * others
     with transaction.atomic(), connection.cursor() as cursor:
-        copy_rows(
-            cursor,
-            "portal_user",
-            [
-                "password",
-                "is_superuser",
-                "is_staff",
-                "is_active",
-                "date_joined",
-                "email",
-                "full_name",
-                "notification_preferences",
-            ],
-            (
-                ("!", False, False, True, now, f"c{n}@bench.example", f"Customer {n}", "{}")
-                for n in range(total)
-            ),
-        )
-        cursor.execute(
-            "SELECT id, email FROM portal_user WHERE email LIKE %s", ["c%@bench.example"]
-        )
-        users = {int(email[1:].split("@")[0]): pk for pk, email in cursor.fetchall()}
-        copy_rows(
-            cursor,
-            "portal_customer",
-            [
-                "user_id",
-                "customer_ref",
-                "name",
-                "email",
-                "is_org_admin",
-                "language",
-                "consent_surveys",
-                "consent_marketing",
-                "created_at",
-            ],
-            (
-                (
-                    users[n],
-                    f"B{n:07d}",
-                    f"Customer {n}",
-                    f"c{n}@bench.example",
-                    False,
-                    "it" if n % 3 == 0 else "en",
-                    True,
-                    False,
-                    now,
-                )
-                for n in range(total)
-            ),
-        )
-        cursor.execute("SELECT id, customer_ref FROM portal_customer WHERE customer_ref LIKE 'B%'")
-        ids = {int(ref[1:]): pk for pk, ref in cursor.fetchall()}
+        ids = copy_customers(cursor, total, tag="fanout", now=now)
 
         def subscriptions():
             for n in range(total):

@@ -67,10 +67,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.pgdata import (  # noqa: E402
+    admin_execute,
+    copy_customers,
+    copy_rows,
+    db_name,
+    drop_database,
+    ensure_database,
+)
 
 REDIS_DB = 5
 RESTART_SEC = 2.0  # as deploy/'s units: Restart=always, RestartSec=2
@@ -79,47 +87,6 @@ KINDS = ["anonymous page", "customer page", "API new ticket", "API reply", "heal
 
 
 # --- the database ---------------------------------------------------------------------------
-def admin_url(url: str) -> str:
-    return urlparse(url)._replace(path="/postgres").geturl()
-
-
-def db_name(url: str) -> str:
-    return urlparse(url).path.lstrip("/")
-
-
-def admin_execute(url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url(url), autocommit=True, connect_timeout=10) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def ensure_database(url: str) -> None:
-    name = db_name(url)
-    admin_execute(
-        url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
-    )
-
-
-def drop_database(url: str) -> None:
-    name = db_name(url)
-    admin_execute(
-        url,
-        f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true',
-        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-    )
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
-    count = 0
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
-
-
 def generate(customers: int):
     """N customers with a login, each with an active subscription to "Soak fibre" in region
     "soak-north" (the outage's audience); a third of them Italian."""
@@ -130,59 +97,7 @@ def generate(customers: int):
     now = datetime.now(UTC)
     fibre = Product.objects.create(name="Soak fibre", slug="soak-fibre")
     with transaction.atomic(), connection.cursor() as cursor:
-        copy_rows(
-            cursor,
-            "portal_user",
-            [
-                "password",
-                "is_superuser",
-                "is_staff",
-                "is_active",
-                "date_joined",
-                "email",
-                "full_name",
-                "notification_preferences",
-            ],
-            (
-                ("!", False, False, True, now, f"s{n}@soak.example", f"Soak {n}", "{}")
-                for n in range(customers)
-            ),
-        )
-        cursor.execute("SELECT id, email FROM portal_user WHERE email LIKE 's%%@soak.example'")
-        users = {int(email[1:].split("@")[0]): pk for pk, email in cursor.fetchall()}
-        copy_rows(
-            cursor,
-            "portal_customer",
-            [
-                "user_id",
-                "customer_ref",
-                "name",
-                "email",
-                "is_org_admin",
-                "language",
-                "consent_surveys",
-                "consent_marketing",
-                "created_at",
-            ],
-            (
-                (
-                    users[n],
-                    f"SOAK{n:07d}",
-                    f"Soak {n}",
-                    f"s{n}@soak.example",
-                    False,
-                    "it" if n % 3 == 0 else "en",
-                    True,
-                    False,
-                    now,
-                )
-                for n in range(customers)
-            ),
-        )
-        cursor.execute(
-            "SELECT id, customer_ref FROM portal_customer WHERE customer_ref LIKE 'SOAK%'"
-        )
-        ids = {int(ref[4:]): pk for pk, ref in cursor.fetchall()}
+        ids = copy_customers(cursor, customers, tag="soak", now=now)
         copy_rows(
             cursor,
             "portal_subscription",
