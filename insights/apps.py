@@ -12,7 +12,7 @@ class InsightsConfig(AppConfig):
         "insights.tasks.surveys_send_task",
         "insights.tasks.insights_rollup_task",
         "insights.tasks.clv_fit_task",  # once a day: it does nothing while the last fit is fresh
-        "insights.followup_tasks.followups_task",
+        "insights.tasks.followups_task",
     )
     demo_seed = "insights.demo.seed"
 

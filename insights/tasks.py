@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from insights.services.followups import followups_pass
 from insights.services.lifetime_value import FitError, clv_fit_run
 from insights.services.rollups import rollup_pending
 from insights.services.sender import surveys_send
@@ -40,3 +41,11 @@ def clv_fit_task(force: bool = False) -> dict:
     if stored is None:
         return {"fit": None}
     return {"fit": stored.pk, "customers": stored.customers}
+
+
+@task(queue_name="default")
+def followups_task() -> dict[str, int]:
+    """First contacts onto open cases; cases for recent unhappy answers that have none.
+    Safe to run twice: a first contact is written only where none is, and a case is opened
+    only for an answer that has none."""
+    return followups_pass()

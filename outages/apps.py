@@ -9,7 +9,7 @@ class OutagesConfig(AppConfig):
     name = "outages"
     verbose_name = _("Outages")
     demo_seed = "outages.demo.seed"
-    periodic_tasks = ("outages.autolink_tasks.incidents_auto_link_task",)
+    periodic_tasks = ("outages.tasks.incidents_auto_link_task",)
 
     def ready(self) -> None:
         from portal.signals import interaction_recorded

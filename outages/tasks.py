@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.tasks import task
 
 from .services import notices_send
+from .services_autolink import incidents_auto_link
 
 
 @task(queue_name="urgent")
@@ -13,3 +14,10 @@ def notices_fan_out(incident_id: int) -> dict[str, int]:
     twice: deliveries are unique per event, recipient and channel, and only newly inserted
     (or still pending) ones are sent."""
     return {"created": notices_send(incident_id=incident_id)}
+
+
+@task(queue_name="default")
+def incidents_auto_link_task() -> dict[str, int]:
+    """Safe to run twice, or twice at once: one link per incident and ticket, made under the
+    ticket's row lock; unlinked tickets are never linked again."""
+    return {"tickets linked": incidents_auto_link()}

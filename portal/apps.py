@@ -28,7 +28,7 @@ class PortalConfig(AppConfig):
     #: portal.worker); idempotency keys older than a day are deleted.
     periodic_tasks = (
         "portal.tasks.tasks_recover_task",
-        "portal.idempotency.idempotency_keys_expire_task",
+        "portal.tasks.idempotency_keys_expire_task",
     )
 
     def ready(self) -> None:

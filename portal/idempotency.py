@@ -23,7 +23,6 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.tasks import task
 from django.utils.translation import gettext_lazy
 from ninja import Status
 from ninja.errors import HttpError
@@ -35,7 +34,6 @@ from portal.services.idempotency import (
     IdempotencyError,
     fingerprint,
     idempotency_claim,
-    idempotency_keys_expire,
     key_check,
     once,
     owner_of,
@@ -220,11 +218,3 @@ def idempotent(view: Callable) -> Callable:
     wrapper.__signature__ = inspect.signature(view, eval_str=True)
     wrapper.idempotent = True
     return wrapper
-
-
-# --- the periodic pass ---------------------------------------------------------------------
-@task(queue_name="default")
-def idempotency_keys_expire_task() -> dict[str, int]:
-    """Delete idempotency keys older than a day (``manage.py tick``). Safe to run twice:
-    a second run finds nothing old enough left to delete."""
-    return {"deleted": idempotency_keys_expire()}

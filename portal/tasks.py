@@ -30,6 +30,7 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from portal.services.idempotency import idempotency_keys_expire
 from portal.services.notifications import delivery_send
 
 #: Emails per task when a bulk task's deliveries are batched (``deliveries_queue``).
@@ -143,3 +144,10 @@ def tasks_recover_task() -> dict[str, int]:
     if stale:
         result["emails_half_sent"] = len(stale)
     return result
+
+
+@task(queue_name="default")
+def idempotency_keys_expire_task() -> dict[str, int]:
+    """Delete idempotency keys older than a day (``manage.py tick``). Safe to run twice:
+    a second run finds nothing old enough left to delete."""
+    return {"deleted": idempotency_keys_expire()}

@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from outages import services
-from outages.autolink_tasks import incidents_auto_link_task
 from outages.models import AutoReason, IncidentTicket, IncidentTicketUnlink
 from outages.services_autolink import (
     incidents_auto_link,
@@ -19,6 +18,7 @@ from outages.services_autolink import (
     ticket_opened_received,
 )
 from outages.services_desk import incident_ticket_unlink, link_suggestions
+from outages.tasks import incidents_auto_link_task
 from portal.signals import interaction_recorded
 from tests.concurrency import together
 from tickets.services import ticket_open

@@ -17,7 +17,6 @@ from django.urls import get_resolver
 from django.utils import timezone
 
 from portal.api import api
-from portal.idempotency import idempotency_keys_expire_task
 from portal.models import ApiToken, IdempotencyKey, Purchase
 from portal.services.idempotency import (
     IdempotencyConflict,
@@ -29,6 +28,7 @@ from portal.services.idempotency import (
     once,
 )
 from portal.services.tokens import api_token_create
+from portal.tasks import idempotency_keys_expire_task
 from tickets.models import Message, Ticket
 from tickets.services import ticket_open
 
@@ -144,7 +144,7 @@ def test_keys_older_than_a_day_are_deleted_by_the_periodic_pass(db):
 def test_the_expiry_is_one_of_the_periodic_passes():
     from portal.management.commands.tick import periodic_tasks
 
-    assert "portal.idempotency.idempotency_keys_expire_task" in periodic_tasks()
+    assert "portal.tasks.idempotency_keys_expire_task" in periodic_tasks()
 
 
 # --- the API header ------------------------------------------------------------------------

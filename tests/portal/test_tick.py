@@ -18,7 +18,7 @@ def test_every_periodic_pass_is_listed():
     assert len(listed) == len(set(listed))
     known = [
         "portal.tasks.tasks_recover_task",
-        "portal.idempotency.idempotency_keys_expire_task",
+        "portal.tasks.idempotency_keys_expire_task",
         "knowledgebase.tasks.kb_tick_task",
         "tickets.tasks.sla_tick_task",
         "catalogue.tasks.catalogue_tick_task",
