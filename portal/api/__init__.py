@@ -19,6 +19,7 @@ from ninja.parser import Parser
 
 from portal.api.auth import SessionAuth, TokenAuth
 from portal.api.core import router as core_router
+from portal.services.errors import ServiceError
 
 MAX_REPORTED_ERRORS = 50
 
@@ -153,6 +154,19 @@ def _too_big(request, exc):
 @api.exception_handler(SuspiciousOperation)
 def _bad_request(request, exc):
     return api.create_response(request, {"detail": _("The request is not valid.")}, status=400)
+
+
+@api.exception_handler(ServiceError)
+def _refused(request, exc: ServiceError):
+    """Every service refusal, translated once: its status, its message, its field errors."""
+    body: dict = {"detail": exc.message or _("The request cannot be carried out.")}
+    if exc.fields:
+        body["errors"] = [
+            {"field": field, "index": None, "message": message}
+            for field, messages in exc.fields.items()
+            for message in messages
+        ]
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)
