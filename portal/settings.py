@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "outages",
     "catalogue",
     "community",
+    "loyalty",
     "insights",
     "django.contrib.auth",
     "django.contrib.contenttypes",

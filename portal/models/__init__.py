@@ -1,4 +1,5 @@
 from portal.models.accounts import Customer, Organisation, Team, User
+from portal.models.badges import Badge, BadgeAward
 from portal.models.idempotency import IdempotencyKey
 from portal.models.interactions import Channel, Interaction, InteractionKind
 from portal.models.notifications import Notification, NotificationDelivery
@@ -9,6 +10,8 @@ from portal.models.workers import WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
+    "Badge",
+    "BadgeAward",
     "Channel",
     "Customer",
     "IdempotencyKey",
