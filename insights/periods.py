@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insights.metrics import Period
+from portal.services.errors import ServiceError
 
 #: The one default period everywhere (the admin dashboard, ``metrics``, the API): the 365 days
 #: ending today. A tile must show the same number wherever it is read.
@@ -15,8 +16,10 @@ DEFAULT_DAYS = 365
 MAX_DAYS = 366 * 5
 
 
-class PeriodError(ValueError):
-    """A period that cannot be read; the message is for a person."""
+class PeriodError(ServiceError, ValueError):
+    """A period that cannot be read; the message is for a person (HTTP 400)."""
+
+    status_code = 400
 
 
 def parse_day(raw: str | None, name: str) -> date | None:

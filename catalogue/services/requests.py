@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -153,7 +153,7 @@ def request_submit(
     for key in unknown:
         form.add_error(None, _("Unknown field: %(key)s.") % {"key": key[:40]})
     if not valid or unknown:
-        raise _invalid(form)
+        raise _invalid(form, json=json)
     request = ServiceRequest(
         item=item,
         customer=customer,
@@ -178,7 +178,7 @@ def request_submit(
         if found is not None:
             return _same(found, item), False
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        raise _invalid(form) from exc
+        raise _invalid(form, json=json) from exc
 
     try:
         with transaction.atomic():
@@ -196,7 +196,7 @@ def request_submit(
             note = automation.on_submit(request)
         except AutomationInputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            raise _invalid(form) from exc
+            raise _invalid(form, json=json) from exc
         if note:
             _event(request, RequestStatus.SUBMITTED, note=note, now=now)
     approval = needs_approval(item, customer)
@@ -227,10 +227,16 @@ def _same(found: ServiceRequest, item: CatalogueItem) -> ServiceRequest:
     return found
 
 
-def _invalid(form: RequestForm) -> RequestInvalid:
+def _invalid(form: RequestForm, *, json: bool = False) -> RequestInvalid:
+    """Field errors by form key; for JSON answers (the API's ``data`` object) by
+    ``data.<key>``, so the API root names the fields as the client sent them."""
+    prefix = "data." if json else ""
     error = RequestInvalid(
         _("Please correct the answers marked below."),
-        {key: [str(m) for m in messages] for key, messages in form.errors.items()},
+        {
+            key if key == NON_FIELD_ERRORS else f"{prefix}{key}": [str(m) for m in messages]
+            for key, messages in form.errors.items()
+        },
     )
     error.form = form
     return error

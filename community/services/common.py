@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from community.models import MemberProfile, ModerationAction, Post, Thread
 from portal import roles
 from portal.models import Channel, InteractionKind
+from portal.services.errors import ServiceError
 from portal.services.interactions import interaction_record
 
 TITLE_MIN, TITLE_MAX = 8, 200
@@ -32,17 +33,10 @@ RATES: dict[str, tuple[int, int]] = {
 }
 
 
-class CommunityError(Exception):
+class CommunityError(ServiceError):
     """The request cannot be carried out (a message for the person who asked)."""
 
     status_code = 422
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class RateLimited(CommunityError):

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_noop
 from insights.models import UNHAPPY_MAX, FollowUp, FollowUpOutcome, Survey, unhappy_q
 from portal import roles
 from portal.models import Channel, InteractionKind
+from portal.services.errors import ServiceError
 from portal.services.interactions import interaction_record
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -68,17 +69,13 @@ CATCH_UP_DAYS = 7
 BATCH = 500
 
 
-class FollowUpError(Exception):
+class FollowUpError(ServiceError):
     """A refusal, for a person: ``status`` is the HTTP status a view answers with."""
 
     def __init__(self, message: str, *, status: int = 400, errors: dict | None = None):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, status=status, fields=errors)
         self.status = status
         self.errors = errors or {}
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def is_unhappy(survey: Survey) -> bool:

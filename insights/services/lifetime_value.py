@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from insights.clv import clv_fit, fit_save
 from insights.models import ClvFit
 from portal import roles
+from portal.services.errors import ServiceError
 
 #: How old the last fit may be before the periodic pass fits again.
 FIT_EVERY = timedelta(days=1)
 
 
-class FitError(ValueError):
+class FitError(ServiceError, ValueError):
     """The fit cannot run (too little data); the message is for a person."""
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 from insights.models import CustomerScore
 from portal import roles
 from portal.models import Customer
+from portal.services.errors import ServiceError
 from tickets.models import Ticket
 from tickets.models.choices import Category, Impact
 from tickets.services.errors import TicketError
@@ -20,7 +21,7 @@ from tickets.services.workflow import ticket_open
 OUTREACH_SUBJECT = gettext_noop("Checking in: can we help?")
 
 
-class OutreachError(ValueError):
+class OutreachError(ServiceError, ValueError):
     """The ticket cannot be opened; the message is for a person."""
 
 

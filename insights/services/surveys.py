@@ -40,6 +40,7 @@ from insights.models import SCALES, FollowUp, Survey, SurveyKind, SurveySettings
 from insights.services.followups import followup_open
 from outages.models import Incident, IncidentAudience
 from portal.models import Channel, Customer, InteractionKind
+from portal.services.errors import ServiceError
 from portal.services.interactions import interaction_record
 from portal.services.notifications import NotificationContent, notify
 
@@ -48,16 +49,15 @@ COMMENT_MAX = 2000
 SPEND_MAX = Decimal("10000000")
 
 
-class SurveyError(Exception):
+class SurveyError(ServiceError):
     """Why a survey link or answer is refused: ``code`` is ``invalid`` (400), ``expired``
-    (410), ``answered`` (409) or ``bad_answer`` (422)."""
+    (410), ``answered`` (409) or ``bad_answer`` (422, ``errors``: field -> message)."""
 
     STATUS = {"invalid": 400, "expired": 410, "answered": 409, "bad_answer": 422}
 
     def __init__(self, code: str, message: str, errors: dict[str, str] | None = None):
-        super().__init__(message)
+        super().__init__(message, status=self.STATUS[code], fields=errors)
         self.code = code
-        self.message = message
         self.errors = errors or {}
 
     @property

@@ -38,23 +38,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import IdempotencyKey
+from portal.services.errors import ServiceError
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]{8,64}$")
 KEY_TTL = timedelta(hours=24)
 EXPIRE_BATCH = 5000
 
 
-class IdempotencyError(Exception):
+class IdempotencyError(ServiceError):
     """A key that cannot be used (a message for the person or client who sent it)."""
 
     status_code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class IdempotencyConflict(IdempotencyError):
