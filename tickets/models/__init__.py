@@ -14,6 +14,7 @@ from tickets.models.conversation import (
     TicketEvent,
 )
 from tickets.models.desk import CannedReply, SavedView
+from tickets.models.inbound import InboundAddress, InboundMessage
 from tickets.models.sla import BusinessCalendar, Holiday, SlaBreach, SlaPolicy
 from tickets.models.tickets import Queue, Tag, Ticket
 
@@ -27,6 +28,8 @@ __all__ = [
     "Category",
     "Holiday",
     "Impact",
+    "InboundAddress",
+    "InboundMessage",
     "Message",
     "Priority",
     "Queue",
