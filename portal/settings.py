@@ -387,6 +387,30 @@ TICKETS_ATTACHMENTS_PER_MESSAGE = env_int("TICKETS_ATTACHMENTS_PER_MESSAGE", 5)
 # the address's "+" tag, so a mail gateway can route the answer back to the ticket).
 TICKETS_REPLY_TO = env_str("TICKETS_REPLY_TO", "support@example.com")
 
+# --- Email channel, inbound (tickets.services.intake; README "Email in") ------------------
+# An unknown sender writing to support: "create" a customer (no login) from the address and
+# open a ticket, or "refuse" the message (kept, state refused).
+EMAIL_INBOUND_UNKNOWN_SENDER = env_str("EMAIL_INBOUND_UNKNOWN_SENDER", "create")
+# A reply to a ticket from someone who may not write on it (not the requester, not a colleague
+# where the organisation shares tickets, a spoofed From): "new" opens a ticket of their own,
+# "refuse" refuses it. Either way it never lands on that ticket.
+EMAIL_INBOUND_FOREIGN_REPLY = env_str("EMAIL_INBOUND_FOREIGN_REPLY", "new")
+# Loop and flood protection: messages beyond this many per sender per minute are ignored.
+EMAIL_INBOUND_FLOOD_PER_MINUTE = env_int("EMAIL_INBOUND_FLOOD_PER_MINUTE", 20)
+# Larger messages are refused by mail_receive (EX_DATAERR) and the webhook (413).
+EMAIL_INBOUND_MAX_BYTES = env_int("EMAIL_INBOUND_MAX_MB", 30) * 1024 * 1024
+# The inbound webhook (/tickets/mail/inbound/): which provider posts to it ("" = off):
+# mailgun, postmark, sendgrid or amazon_ses; verified by ANYMAIL_WEBHOOK_SECRET (basic auth,
+# required) and, for Mailgun, ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY.
+EMAIL_INBOUND_ESP = env_str("EMAIL_INBOUND_ESP", "")
+for _name, _value, _allowed in (
+    ("EMAIL_INBOUND_UNKNOWN_SENDER", EMAIL_INBOUND_UNKNOWN_SENDER, ("create", "refuse")),
+    ("EMAIL_INBOUND_FOREIGN_REPLY", EMAIL_INBOUND_FOREIGN_REPLY, ("new", "refuse")),
+    ("EMAIL_INBOUND_ESP", EMAIL_INBOUND_ESP, ("", "mailgun", "postmark", "sendgrid", "amazon_ses")),
+):
+    if _value not in _allowed:
+        raise ImproperlyConfigured(f"{_name} must be one of {_allowed}, got {_value!r}")
+
 # --- Community ----------------------------------------------------------------------------
 # A new member's posts wait for a moderator until one of them has been approved.
 COMMUNITY_PREMODERATE_FIRST_POSTS = env_bool("COMMUNITY_PREMODERATE_FIRST_POSTS", default=True)
