@@ -10,7 +10,6 @@ from itertools import batched
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from knowledgebase.recontacts import recontacts_record
 from knowledgebase.text import normalise_query
 from portal import roles
 from portal.models import InteractionKind
+from portal.ratelimit import rate_limit
 from portal.services.interactions import interaction_record, visitor_hash
 
 if TYPE_CHECKING:
@@ -35,10 +35,6 @@ FEEDBACK_RATE = (10, 600)  # at most 10 votes per voter per 10 minutes
 BEACON_RATE = (120, 600)
 COMMENT_MAX = 1000
 SECONDS_MAX = 6 * 60 * 60
-
-
-class RateLimited(Exception):
-    """Too many writes from one voter in the window."""
 
 
 def session_key_for(request: HttpRequest) -> str:
@@ -62,17 +58,8 @@ def _voter(user, session_key: str) -> tuple[object | None, str]:
 
 
 def _rate_limit(bucket: str, voter: str, rate: tuple[int, int]) -> None:
-    limit, window = rate
-    key = f"kb:rate:{bucket}:{voter}"
-    if cache.add(key, 1, window):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return
-    if count > limit:
-        raise RateLimited
+    """``RateLimited`` (``portal.ratelimit``) when the voter wrote too often in the window."""
+    rate_limit(f"kb:rate:{bucket}:{voter}", rate=rate)
 
 
 def _voter_key(user, visitor: str) -> str:

@@ -17,6 +17,7 @@ from knowledgebase.models import ArticlePage, CategoryPage, SearchQuery
 from knowledgebase.selectors import help_links, popular_articles
 from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
 from portal.pagecache import csrf_for_signed_in
+from portal.ratelimit import RateLimited
 
 PER_PAGE = 10
 CLICK_SALT = "knowledgebase.search-click"
@@ -129,7 +130,7 @@ def feedback(request, page_id: int):
             helpful=form.cleaned_data["helpful"],
             comment=form.cleaned_data["comment"],
         )
-    except services.RateLimited:
+    except RateLimited:
         return HttpResponse(_("Too many votes; try again in a few minutes."), status=429)
     if request.htmx:
         return _feedback_response(request, article, None, my_feedback=vote, thanked=True)
@@ -178,6 +179,6 @@ def beacon(request):
             seconds=form.cleaned_data.get("seconds"),
             target=target,
         )
-    except services.RateLimited:
+    except RateLimited:
         return HttpResponse(status=429)
     return HttpResponse(status=204)

@@ -416,6 +416,9 @@ for _name, _value, _allowed in (
 COMMUNITY_PREMODERATE_FIRST_POSTS = env_bool("COMMUNITY_PREMODERATE_FIRST_POSTS", default=True)
 # Members who chose the email digest of followed threads get at most one per this many hours.
 COMMUNITY_DIGEST_HOURS = env_int("COMMUNITY_DIGEST_HOURS", 24)
+# Rate limits per member and bucket: (how many, per seconds); agents and moderators are not
+# limited (``community.services.common.rate_limit``, counted by ``portal.ratelimit``).
+COMMUNITY_RATES = {"post": (6, 10 * 60), "vote": (30, 10 * 60), "flag": (10, 60 * 60)}
 
 # --- Insights -----------------------------------------------------------------------------
 # A customer is "lost" (churn) after an explicit cancellation or when they have not ordered

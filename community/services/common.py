@@ -7,30 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from community.models import MemberProfile, ModerationAction, Post, Thread
 from portal import roles
 from portal.models import Channel, InteractionKind
+from portal.ratelimit import rate_limit_hit
 from portal.services.errors import ServiceError
 from portal.services.interactions import interaction_record
 
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MAX = 20_000
 TAGS_MAX = 5
-
-#: (how many, per seconds) per member and bucket; agents and moderators are not limited.
-#: ``settings.COMMUNITY_RATES`` may override any bucket.
-RATES: dict[str, tuple[int, int]] = {
-    "post": (6, 60 * 10),
-    "vote": (30, 60 * 10),
-    "flag": (10, 60 * 60),
-}
 
 
 class CommunityError(ServiceError):
@@ -41,12 +32,6 @@ class CommunityError(ServiceError):
 
 class RateLimited(CommunityError):
     status_code = 429
-
-
-def now_or(now: datetime | None) -> datetime:
-    if now is not None and timezone.is_naive(now):
-        raise ValueError("now must be timezone-aware")
-    return now or timezone.now()
 
 
 def is_moderator(user) -> bool:
@@ -65,39 +50,18 @@ def require_moderator(user) -> None:
 
 
 def rate_limit(bucket: str, user) -> None:
-    """Count one action of ``user`` in ``bucket``; RateLimited beyond the bucket's rate."""
+    """Count one action of ``user`` in ``bucket``; RateLimited beyond the bucket's rate
+    (``settings.COMMUNITY_RATES``: how many, per seconds). Agents and moderators are not
+    limited."""
     if is_moderator(user):
         return
-    limit, window = {**RATES, **getattr(settings, "COMMUNITY_RATES", {})}[bucket]
-    key = f"community:rate:{bucket}:{user.pk}"
-    if cache.add(key, 1, window):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return
-    if count > limit:
+    limit, window = settings.COMMUNITY_RATES[bucket]
+    if not rate_limit_hit(f"community:rate:{bucket}:{user.pk}", limit=limit, window=window):
         minutes = max(1, window // 60)
         raise RateLimited(
             _("Slow down: at most %(n)d of these per %(m)d minutes. Please try again later.")
             % {"n": limit, "m": minutes}
         )
-
-
-def clean_text(value: str, *, field: str, minimum: int = 1, maximum: int) -> str:
-    text = (value or "").replace("\x00", "").strip()
-    if len(text) < minimum:
-        if not text:
-            raise CommunityError(_("The %(field)s cannot be empty.") % {"field": field})
-        raise CommunityError(
-            _("The %(field)s needs at least %(min)d characters.") % {"field": field, "min": minimum}
-        )
-    if len(text) > maximum:
-        raise CommunityError(
-            _("The %(field)s is longer than %(max)d characters.") % {"field": field, "max": maximum}
-        )
-    return text
 
 
 def profile_for(user) -> MemberProfile:

@@ -31,8 +31,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.models import DigestItem, Post, ThreadFollow
-from community.services.common import now_or, post_excerpt
+from community.services.common import post_excerpt
 from portal.models import NotificationDelivery
+from portal.services.helpers import now_or
 from portal.services.notifications import emails_are_suppressed, language_for
 
 TOPIC = "community_digest"

@@ -20,7 +20,6 @@ from community.services.common import (
     lock_post,
     lock_thread,
     log,
-    now_or,
     rate_limit,
     record,
     require_member,
@@ -28,6 +27,7 @@ from community.services.common import (
 )
 from community.services.posting import publish, thread_counters_refresh
 from portal.models import Channel, InteractionKind
+from portal.services.helpers import now_or
 
 A = ModerationAction.Action
 REASON_MAX = 500

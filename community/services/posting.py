@@ -32,11 +32,9 @@ from community.services.common import (
     TITLE_MAX,
     TITLE_MIN,
     CommunityError,
-    clean_text,
     is_moderator,
     lock_thread,
     log,
-    now_or,
     profile_for,
     rate_limit,
     record,
@@ -45,6 +43,7 @@ from community.services.common import (
 from community.services.images import images_check, images_store, with_image_references
 from portal import roles
 from portal.models import InteractionKind, Product
+from portal.services.helpers import clean_text, now_or
 
 
 def _render(body: str) -> tuple[str, list[str]]:
@@ -130,8 +129,10 @@ def thread_ask(
         raise PermissionDenied("This category is not visible to you.")
     if kind not in Thread.Kind.values:
         raise CommunityError(_("Choose a question or a discussion."))
-    title = clean_text(title, field=_("title"), minimum=TITLE_MIN, maximum=TITLE_MAX)
-    body = clean_text(body, field=_("text"), maximum=BODY_MAX)
+    title = clean_text(
+        title, field=_("title"), minimum=TITLE_MIN, maximum=TITLE_MAX, error=CommunityError
+    )
+    body = clean_text(body, field=_("text"), maximum=BODY_MAX, error=CommunityError)
     tag_rows = _tags(tags)
     pictures = images_check(images)
     body = with_image_references(body, pictures)
@@ -203,7 +204,7 @@ def post_answer(
         raise CommunityError(_("This thread was merged into another one; answer there."))
     if thread.is_locked and not is_moderator(author):
         raise CommunityError(_("This thread is locked: no new answers."))
-    body = clean_text(body, field=_("answer"), maximum=BODY_MAX)
+    body = clean_text(body, field=_("answer"), maximum=BODY_MAX, error=CommunityError)
     pictures = images_check(images)
     body = with_image_references(body, pictures)
     rate_limit("post", author)
@@ -248,13 +249,15 @@ def post_edit(
         raise CommunityError(_("This post was deleted."))
     if post.thread.is_locked and not moderator:
         raise CommunityError(_("This thread is locked."))
-    body = clean_text(body, field=_("text"), maximum=BODY_MAX)
+    body = clean_text(body, field=_("text"), maximum=BODY_MAX, error=CommunityError)
     pictures = images_check(images)
     body = with_image_references(body, pictures)
     thread = post.thread
     new_title = None
     if title is not None and post.is_question:
-        new_title = clean_text(title, field=_("title"), minimum=TITLE_MIN, maximum=TITLE_MAX)
+        new_title = clean_text(
+            title, field=_("title"), minimum=TITLE_MIN, maximum=TITLE_MAX, error=CommunityError
+        )
     if body == post.body_markdown and (new_title is None or new_title == thread.title):
         return post
     before = set(mentioned_handles(post.body_markdown))

@@ -19,7 +19,6 @@ from community.services.common import (
     is_moderator,
     lock_thread,
     log,
-    now_or,
     profile_for,
     rate_limit,
     record,
@@ -27,6 +26,7 @@ from community.services.common import (
 )
 from community.services.reputation import reputation_accept_changed, reputation_vote_changed
 from portal.models import InteractionKind
+from portal.services.helpers import now_or
 
 
 @transaction.atomic

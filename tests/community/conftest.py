@@ -17,7 +17,11 @@ from community.services import post_answer, thread_ask
 @pytest.fixture(autouse=True)
 def _forum_settings(settings):
     settings.COMMUNITY_PREMODERATE_FIRST_POSTS = False
-    settings.COMMUNITY_RATES = {"post": (1000, 600), "vote": (1000, 600)}
+    settings.COMMUNITY_RATES = {
+        **settings.COMMUNITY_RATES,
+        "post": (1000, 600),
+        "vote": (1000, 600),
+    }
     cache.clear()
     yield
     cache.clear()

@@ -102,7 +102,7 @@ def test_answer_form_without_js(client_for, question, bob):
 
 
 def test_answer_rate_limited_with_clear_message(client_for, question, bob, settings):
-    settings.COMMUNITY_RATES = {"post": (1, 600)}
+    settings.COMMUNITY_RATES = {**settings.COMMUNITY_RATES, "post": (1, 600)}
     client = client_for(bob)
     client.post(f"/community/t/{question.pk}/answer/", {"body": "one"})
     response = client.post(f"/community/t/{question.pk}/answer/", {"body": "two"})

@@ -34,7 +34,7 @@ def _vote(post, voter, value, barrier, errors):
 
 def test_concurrent_votes_each_count_once(settings):
     settings.COMMUNITY_PREMODERATE_FIRST_POSTS = False
-    settings.COMMUNITY_RATES = {"vote": (1000, 60), "post": (1000, 60)}
+    settings.COMMUNITY_RATES = {**settings.COMMUNITY_RATES, "vote": (1000, 60), "post": (1000, 60)}
     asker = make_user("asker@example.com", full_name="Asker")
     voters = [make_user(f"voter{i}@example.com", full_name=f"Voter {i}") for i in range(VOTERS)]
     category = Category.objects.create(name="Race", slug="race")

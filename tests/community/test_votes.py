@@ -78,7 +78,7 @@ def test_ledger_records_reversals_and_recompute_agrees(question, alice, bob, car
 
 
 def test_vote_rate_limit(question, bob, settings, answer, alice):
-    settings.COMMUNITY_RATES = {"vote": (2, 600)}
+    settings.COMMUNITY_RATES = {**settings.COMMUNITY_RATES, "vote": (2, 600)}
     posts = [answer(alice, question, f"answer {i}") for i in range(3)]
     vote_cast(post=posts[0], voter=bob, value=1)
     vote_cast(post=posts[1], voter=bob, value=1)

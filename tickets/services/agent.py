@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal import roles
 from portal.models import Channel, InteractionKind, Product, User
+from portal.services.helpers import now_or, require_agent
 from tickets.models import (
     Category,
     Impact,
@@ -28,9 +29,7 @@ from tickets.services.common import (
     SLA_FIELDS,
     event,
     lock,
-    now_or,
     record,
-    require_agent,
     touch,
 )
 from tickets.services.errors import TicketConflict, TicketError

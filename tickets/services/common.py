@@ -1,4 +1,8 @@
-"""Helpers every ticket service shares: locking, permission checks, history, the log."""
+"""Helpers every ticket service shares: locking, the visibility check, history, the log.
+
+(The clock ``now_or``, ``clean_text`` and ``require_agent`` are shared by every app:
+``portal.services.helpers``.)
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
-from portal import roles
 from portal.models import Channel, InteractionKind
 from portal.services.interactions import interaction_record
 from tickets.models import Ticket, TicketEvent
@@ -17,20 +19,9 @@ MESSAGE_MAX = 20_000
 SUBJECT_MAX = 200
 
 
-def now_or(now: datetime | None) -> datetime:
-    if now is not None and timezone.is_naive(now):
-        raise ValueError("now must be timezone-aware")
-    return now or timezone.now()
-
-
 def lock(ticket: Ticket) -> Ticket:
     """The ticket's row, locked for the rest of the transaction (PostgreSQL), fresh."""
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
-
-
-def require_agent(user) -> None:
-    if user is None or not roles.is_agent(user):
-        raise PermissionDenied("Only agents may do this.")
 
 
 def require_visible(ticket: Ticket, user) -> None:

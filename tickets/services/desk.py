@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from portal.markdown import escape_markdown
 from portal.models import User
+from portal.services.helpers import require_agent
 from tickets.models import CannedReply, Priority, SavedView, Ticket
 from tickets.services.agent import (
     ticket_assign,
@@ -19,7 +20,6 @@ from tickets.services.agent import (
     ticket_priority_change,
     ticket_tag,
 )
-from tickets.services.common import require_agent
 from tickets.services.errors import TicketError
 from tickets.services.workflow import ticket_status_change
 

@@ -23,9 +23,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from portal.models import InteractionKind
+from portal.services.helpers import now_or
 from tickets.models import ACTIVE_STATUSES, Priority, Status, Ticket, TicketEvent
 from tickets.services import notify
-from tickets.services.common import SLA_FIELDS, event, now_or, record
+from tickets.services.common import SLA_FIELDS, event, record
 from tickets.services.sla import sla_recompute, sla_record_breaches
 from tickets.services.workflow import ticket_close
 

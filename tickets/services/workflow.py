@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal import roles
 from portal.models import Channel, Customer, InteractionKind, Product
+from portal.services.helpers import clean_text, now_or, require_agent
 from tickets.models import (
     DONE_STATUSES,
     TRANSITIONS,
@@ -41,9 +42,7 @@ from tickets.services.common import (
     actor_or_none,
     event,
     lock,
-    now_or,
     record,
-    require_agent,
     require_visible,
     touch,
 )
@@ -57,17 +56,6 @@ from tickets.services.sla import (
     sla_resume,
     sla_start,
 )
-
-
-def _clean_text(value: str, *, field: str, maximum: int) -> str:
-    text = (value or "").replace("\x00", "").strip()
-    if not text:
-        raise TicketError(_("The %(field)s cannot be empty.") % {"field": field})
-    if len(text) > maximum:
-        raise TicketError(
-            _("The %(field)s is longer than %(max)d characters.") % {"field": field, "max": maximum}
-        )
-    return text
 
 
 def queue_for(product: Product | None) -> Queue | None:
@@ -108,8 +96,8 @@ def ticket_open(
     Only agents may set ``priority``; otherwise it follows from impact and category. The queue
     follows from the product unless the caller names one (e.g. a catalogue item's queue)."""
     now = now_or(now)
-    subject = _clean_text(subject, field=_("subject"), maximum=SUBJECT_MAX)
-    body = _clean_text(body, field=_("description"), maximum=MESSAGE_MAX)
+    subject = clean_text(subject, field=_("subject"), maximum=SUBJECT_MAX, error=TicketError)
+    body = clean_text(body, field=_("description"), maximum=MESSAGE_MAX, error=TicketError)
     if category not in Category.values:
         raise TicketError(_("Choose a category."))
     if impact not in Impact.values:
@@ -371,7 +359,7 @@ def ticket_reply(
     move the ticket on (``status_after``: open, waiting, resolved)."""
     require_visible(ticket, author)
     now = now_or(now)
-    body = _clean_text(body, field=_("message"), maximum=MESSAGE_MAX)
+    body = clean_text(body, field=_("message"), maximum=MESSAGE_MAX, error=TicketError)
     files = attachments_check(attachments)
     ticket = lock(ticket)
     if ticket.merged_into_id is not None:
@@ -437,7 +425,7 @@ def ticket_note(
     """An internal note: agents only, never shown to the customer, no status change."""
     require_agent(author)
     now = now_or(now)
-    body = _clean_text(body, field=_("note"), maximum=MESSAGE_MAX)
+    body = clean_text(body, field=_("note"), maximum=MESSAGE_MAX, error=TicketError)
     files = attachments_check(attachments)
     ticket = lock(ticket)
     message = Message.objects.create(
