@@ -10,15 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import roles
 from portal.models import Customer, Purchase, Subscription, User
+from portal.services.helpers import require_agent
 from tickets.models import ACTIVE_STATUSES, TRANSITIONS, Category, Impact, Status, Ticket
 from tickets.services import TicketError, ticket_open, ticket_reply
 
@@ -35,15 +34,10 @@ PROACTIVE_MAX = 200
 VALUE_WINDOW = timedelta(days=365)
 
 
-def _require_agent(user) -> None:
-    if user is None or not roles.is_agent(user):
-        raise PermissionDenied("Only agents may do this.")
-
-
 @transaction.atomic
 def incident_ticket_link(*, incident: Incident, ticket: Ticket, by: User) -> IncidentTicket:
     """Link a ticket to the incident (linking it again changes nothing)."""
-    _require_agent(by)
+    require_agent(by)
     if ticket.merged_into_id is not None:
         raise IncidentError(_("This ticket was merged into another one; link that one."))
     link = IncidentTicket.objects.filter(incident=incident, ticket=ticket).first()
@@ -64,7 +58,7 @@ def incident_ticket_unlink(*, incident: Incident, ticket: Ticket, by: User) -> b
     linking never links it to this incident again. Under the ticket's row lock, like the
     automatic linking, so a pass running meanwhile cannot link it back. Returns whether it
     was linked."""
-    _require_agent(by)
+    require_agent(by)
     Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
     deleted, _rows = IncidentTicket.objects.filter(incident=incident, ticket=ticket).delete()
     if deleted:
@@ -139,7 +133,7 @@ def incident_update_with_tickets(
     the same message goes to every open linked ticket as a public reply. Resolving the
     incident this way also resolves those tickets."""
     if reply_linked:
-        _require_agent(by)
+        require_agent(by)
     update = incident_update_post(incident=incident, status=status, message=message)
     outcome = TicketsOutcome(0, 0)
     if reply_linked:
@@ -182,7 +176,7 @@ def incident_proactive_tickets_open(
 ) -> int:
     """Open a ticket for each of the ``top`` highest-value affected customers who has no
     proactive ticket for this incident yet; returns how many were opened (again: none)."""
-    _require_agent(by)
+    require_agent(by)
     if not 1 <= top <= PROACTIVE_MAX:
         raise IncidentError(_("Choose between 1 and %(max)d customers.") % {"max": PROACTIVE_MAX})
     incident = Incident.objects.select_for_update().get(pk=incident.pk)  # one run at a time

@@ -43,6 +43,7 @@ from catalogue.services.errors import RequestConflict, RequestError, RequestInva
 from catalogue.services.fallback import ticket_for_request
 from portal import roles
 from portal.models import Channel, Customer, InteractionKind, User
+from portal.services.helpers import now_or
 from portal.services.interactions import interaction_record
 
 logger = logging.getLogger(__name__)
@@ -57,12 +58,6 @@ class Waiting:
     RETRY = "retry"
     VERIFICATION = "verification"
     AGENT = "agent"
-
-
-def _now(now: datetime | None) -> datetime:
-    if now is not None and timezone.is_naive(now):
-        raise ValueError("now must be timezone-aware")
-    return now or timezone.now()
 
 
 def _actor(user):
@@ -128,7 +123,7 @@ def request_submit(
     Raises ``RequestInvalid`` (with ``form`` and ``errors``) for answers that do not pass,
     ``RequestConflict`` when the key was used for another item, ``PermissionDenied`` when the
     user may not request the item."""
-    now = _now(now)
+    now = now_or(now)
     customer = getattr(submitted_by, "customer", None)
     if customer is None or roles.is_agent(submitted_by):
         raise PermissionDenied("Only customers submit service requests.")
@@ -272,7 +267,7 @@ def _decision(request: ServiceRequest, actor) -> ServiceRequest:
 def request_approve(
     *, request: ServiceRequest, actor: User, note: str = "", now: datetime | None = None
 ) -> ServiceRequest:
-    now = _now(now)
+    now = now_or(now)
     request = _decision(request, actor)
     request.status = RequestStatus.IN_PROGRESS
     request.decided_by = actor
@@ -290,7 +285,7 @@ def request_approve(
 def request_reject(
     *, request: ServiceRequest, actor: User, reason: str = "", now: datetime | None = None
 ) -> ServiceRequest:
-    now = _now(now)
+    now = now_or(now)
     reason = (reason or "").replace("\x00", "").strip()[:1000]
     request = _decision(request, actor)
     request.status = RequestStatus.REJECTED
@@ -317,7 +312,7 @@ def request_fulfil(
     same request at once; a request that is done, awaiting approval, or waiting for something
     else (a verification, an agent, a scheduled retry when this is not that retry) is left
     alone. Returns the request (None if it no longer exists)."""
-    given, now = now, _now(now)
+    given, now = now, now_or(now)
     request = _lock(request_id)
     if request is None or request.status not in RUNNABLE:
         return request
@@ -456,7 +451,7 @@ def request_complete(
     *, request: ServiceRequest, actor: User, note: str = "", now: datetime | None = None
 ) -> ServiceRequest:
     """An agent fulfilled the request by hand (manual items, failed automations)."""
-    now = _now(now)
+    now = now_or(now)
     if not roles.is_agent(actor):
         raise PermissionDenied("Only agents complete requests by hand.")
     locked = _lock(request.pk)
@@ -473,7 +468,7 @@ def requests_sync_tickets(*, now: datetime | None = None) -> int:
     assignee as the actor. One transaction per request; idempotent. Returns how many."""
     from tickets.models import Status as TicketStatus
 
-    now = _now(now)
+    now = now_or(now)
     ids = list(
         ServiceRequest.objects.filter(
             status__in=(RequestStatus.IN_PROGRESS, RequestStatus.FAILED),
@@ -499,7 +494,7 @@ def requests_sync_tickets(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def request_rerun(*, request: ServiceRequest, actor: User, now: datetime | None = None):
     """Run a failed automation again (admins, from the requests list)."""
-    now = _now(now)
+    now = now_or(now)
     if not roles.is_admin(actor):
         raise PermissionDenied("Only admins re-run automations.")
     locked = _lock(request.pk)
@@ -532,7 +527,7 @@ def request_email_confirm(
 
     from catalogue.automations.account import email_taken
 
-    now = _now(now)
+    now = now_or(now)
     locked = _lock(request.pk)
     if locked is None or locked.customer.user_id != user.pk:
         raise PermissionDenied("Not your request.")
