@@ -16,8 +16,10 @@ class OutagesConfig(AppConfig):
 
         from .panels import register_panel, register_ticket_page_section
         from .services_autolink import ticket_opened_received
+        from .wallet import register as register_wallet
 
         register_panel()
         register_ticket_page_section()
+        register_wallet()
         # Promptness only: the periodic pass (incidents_auto_link) is the guarantee.
         interaction_recorded.connect(ticket_opened_received, dispatch_uid="outages-auto-link")

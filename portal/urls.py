@@ -18,6 +18,7 @@ api.add_router("/", "outages.api.router")  # /status, /incidents
 api.add_router("/", "catalogue.api.router")  # /catalogue, /requests
 api.add_router("/community", "community.api.router")
 api.add_router("/", "insights.api.router")  # /surveys, /metrics
+api.add_router("/loyalty", "loyalty.api.router")
 
 portal_patterns = (
     [
@@ -53,6 +54,7 @@ urlpatterns = [
     path("", include("catalogue.urls")),  # /catalogue/..., /requests/...
     path("community/", include("community.urls")),
     path("", include("insights.urls")),  # /surveys/<token>/
+    path("", include("loyalty.urls")),  # /me/loyalty/..., /r/<code>/
     # Anonymous visitors switch language without a CSRF token, so public pages can be cached.
     path("i18n/setlang/", csrf_for_signed_in(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),

@@ -32,6 +32,8 @@ NOTIFICATION_DEFAULTS: dict[str, bool] = {
     "email_community_mentions": True,
     "web_community_mentions": True,
     "web_surveys": True,
+    "email_loyalty": True,
+    "web_loyalty": True,
     "email_desk_new_tickets": False,
     "web_desk_new_tickets": True,
     "email_desk_customer_replies": True,

@@ -60,6 +60,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("community_digest", _("New answers in community threads I follow"), "all", digest=True),
     Topic("community_mentions", _("Someone mentions me in the community"), "all"),
     Topic("surveys", _("Feedback requests after a ticket or request"), "customer"),
+    Topic("loyalty", _("My loyalty points: points about to expire"), "customer"),
 )
 
 

@@ -1,0 +1,107 @@
+"""Reads for the customer's loyalty page, the API and the /me/ summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from loyalty.models import Account, PointsEntry, Referral, Reward, Tier
+from portal.models import Customer
+
+HISTORY_PER_PAGE = 20
+TIER_WINDOW = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Summary:
+    account: Account
+    balance: int
+    tier: Tier | None
+    next_tier: Tier | None
+    earned_12m: int  # what tiers are measured on
+    to_next: int  # points still to earn for the next tier (0 at the top)
+    progress: int  # percent of the way from this tier's threshold to the next one's
+
+    @property
+    def referral_code(self) -> str:
+        return self.account.referral_code
+
+
+def earned_12m(customer: Customer, now: datetime | None = None) -> int:
+    """Points earned over the trailing 12 months (the tiers' measure)."""
+    since = (now or timezone.now()) - TIER_WINDOW
+    return (
+        PointsEntry.objects.filter(
+            customer=customer, kind=PointsEntry.Kind.EARN, created_at__gte=since
+        ).aggregate(total=Sum("points"))["total"]
+        or 0
+    )
+
+
+def summary(customer: Customer, now: datetime | None = None) -> Summary:
+    from loyalty.services.ledger import account_for
+
+    account = account_for(customer)
+    tier = account.tier
+    earned = earned_12m(customer, now)
+    tiers = Tier.objects.filter(rank__gt=tier.rank if tier else -1).order_by("rank")
+    next_tier = tiers.first()
+    if next_tier is None:
+        return Summary(account, account.balance, tier, None, earned, 0, 100)
+    floor = tier.threshold if tier else 0
+    span = max(next_tier.threshold - floor, 1)
+    progress = max(0, min(100, int((earned - floor) * 100 / span)))
+    return Summary(
+        account,
+        account.balance,
+        tier,
+        next_tier,
+        earned,
+        max(0, next_tier.threshold - earned),
+        progress,
+    )
+
+
+def history_page(customer: Customer, page: object = 1) -> Page:
+    entries = PointsEntry.objects.filter(customer=customer).order_by("-created_at", "-pk")
+    return Paginator(entries, HISTORY_PER_PAGE).get_page(page)
+
+
+@dataclass(frozen=True)
+class RewardOffer:
+    reward: Reward
+    allowed: bool  # tier high enough
+    affordable: bool
+
+    @property
+    def redeemable(self) -> bool:
+        return self.allowed and self.affordable
+
+
+def rewards_for(summary: Summary) -> list[RewardOffer]:
+    rank = summary.tier.rank if summary.tier else -1
+    offers = []
+    for reward in Reward.objects.filter(active=True).select_related("min_tier"):
+        allowed = reward.min_tier is None or rank >= reward.min_tier.rank
+        offers.append(RewardOffer(reward, allowed, summary.balance >= reward.cost))
+    return offers
+
+
+def referral_counts(customer: Customer) -> dict[str, int]:
+    return Referral.objects.filter(referrer=customer).aggregate(
+        invited=Count("pk", filter=~Q(status=Referral.Status.REFUSED)),
+        converted=Count("pk", filter=Q(status=Referral.Status.CONVERTED)),
+    )
+
+
+def badges_for(user) -> list:
+    """The user's badges (helper F's ``portal.badges.badges_of``), newest first."""
+    try:
+        from portal.badges import badges_of
+    except ImportError:  # the badge registry is not there yet
+        return []
+    return list(badges_of(user))
