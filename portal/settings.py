@@ -425,6 +425,12 @@ COMMUNITY_RATES = {"post": (6, 10 * 60), "vote": (30, 10 * 60), "flag": (10, 60 
 # for INSIGHTS_INACTIVITY_DAYS. Surveys: at most one per customer per INSIGHTS_SURVEY_MIN_DAYS,
 # links valid INSIGHTS_SURVEY_EXPIRY_DAYS, NPS every INSIGHTS_NPS_EVERY_DAYS per customer,
 # and the share of triggers that get a survey (percent, per trigger).
+# Loyalty (issue 15): points expire this many days after they were earned (FIFO); the
+# customer is emailed this many days before.
+LOYALTY_POINTS_EXPIRE_DAYS = env_int("LOYALTY_POINTS_EXPIRE_DAYS", 365)
+LOYALTY_EXPIRY_NOTICE_DAYS = env_int("LOYALTY_EXPIRY_NOTICE_DAYS", 30)
+# A customer below their tier keeps it this many days before moving down (0: at once).
+LOYALTY_DOWNGRADE_GRACE_DAYS = env_int("LOYALTY_DOWNGRADE_GRACE_DAYS", 30)
 INSIGHTS_INACTIVITY_DAYS = env_int("INSIGHTS_INACTIVITY_DAYS", 180)
 INSIGHTS_SURVEY_MIN_DAYS = env_int("INSIGHTS_SURVEY_MIN_DAYS", 30)
 INSIGHTS_SURVEY_EXPIRY_DAYS = env_int("INSIGHTS_SURVEY_EXPIRY_DAYS", 14)
