@@ -14,12 +14,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import DateTimeField, IntegerField, Value
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.db.bulk import insert_from_select
 from portal.models import Customer, Product, Subscription, User
 from portal.models.interactions import Channel, InteractionKind
 from portal.services.interactions import interaction_record, interaction_record_bulk
@@ -134,20 +134,9 @@ def _audience_freeze(incident: Incident) -> int:
         )
         .values_list("frozen_incident", "pk", "frozen_at")
     )
-    sql, params = select.query.sql_with_params()
-    connection = connections[router.db_for_write(IncidentAudience)]
-    ops, meta = connection.ops, IncidentAudience._meta
-    columns = ", ".join(
-        ops.quote_name(meta.get_field(name).column) for name in ("incident", "customer", "added_at")
+    return insert_from_select(
+        IncidentAudience, ["incident", "customer", "added_at"], select, ignore_conflicts=True
     )
-    suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], []) or ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
-            f"{ops.quote_name(meta.db_table)} ({columns}) {sql} {suffix}",
-            params,
-        )
-        return max(cursor.rowcount, 0)
 
 
 def _status_changed() -> None:

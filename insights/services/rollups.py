@@ -53,6 +53,7 @@ from insights.models import (
     RollupDay,
     Survey,
 )
+from portal.db.bulk import insert_from_select
 from portal.models import Interaction, InteractionKind, Purchase
 
 #: How many closed days one periodic pass rolls up at most (a fresh install catches up
@@ -213,8 +214,6 @@ def _refresh_last_active(start: datetime, end: datetime) -> None:
     """``CustomerActivity.last_active_day`` and ``CustomerChannelActivity`` of the
     customers with an interaction in [start, end): their latest day with one up to the
     latest rolled-up day (one ``INSERT ... SELECT ... ON CONFLICT`` each)."""
-    from django.db import connection
-
     bound = _rolled_up_to(end)
     active = (
         Interaction.objects.filter(
@@ -228,25 +227,21 @@ def _refresh_last_active(start: datetime, end: datetime) -> None:
     per_channel = earlier.values(who=F("customer_id"), via=F("channel")).annotate(
         day=TruncDate(Max("occurred_at"))
     )
-    activity = CustomerActivity._meta.db_table
-    channels = CustomerChannelActivity._meta.db_table
-    with connection.cursor() as cursor:
-        sql, params = anywhere.query.sql_with_params()
-        # our own table and column names only; every value is a parameter ("WHERE true"
-        # lets SQLite parse ON CONFLICT after a SELECT)
-        cursor.execute(
-            f"INSERT INTO {activity} (customer_id, last_active_day, updated_at) "  # noqa: S608
-            f"SELECT who, day, %s FROM ({sql}) AS latest WHERE true "
-            "ON CONFLICT (customer_id) DO UPDATE SET last_active_day = excluded.last_active_day",
-            [timezone.now(), *params],
-        )
-        sql, params = per_channel.query.sql_with_params()
-        cursor.execute(
-            f"INSERT INTO {channels} (customer_id, channel, last_day) "  # noqa: S608
-            f"SELECT who, via, day FROM ({sql}) AS latest WHERE true "
-            "ON CONFLICT (customer_id, channel) DO UPDATE SET last_day = excluded.last_day",
-            params,
-        )
+    now = Value(timezone.now(), output_field=DateTimeField())
+    insert_from_select(
+        CustomerActivity,
+        ["customer", "last_active_day", "updated_at"],
+        anywhere.annotate(at=now).values_list("who", "day", "at"),
+        unique_fields=["customer"],
+        update_fields=["last_active_day"],
+    )
+    insert_from_select(
+        CustomerChannelActivity,
+        ["customer", "channel", "last_day"],
+        per_channel.values_list("who", "via", "day"),
+        unique_fields=["customer", "channel"],
+        update_fields=["last_day"],
+    )
 
 
 def _rolled_up_to(end: datetime) -> datetime:
@@ -261,8 +256,6 @@ def _refresh_threads(start: datetime, end: datetime) -> None:
     """``CommunityThread`` rows of the threads started or answered in [start, end): the
     day started (and its channel) and the day of the first answer, up to the latest
     rolled-up day (one ``INSERT ... SELECT ... ON CONFLICT``)."""
-    from django.db import connection
-
     K = InteractionKind
     forum = Interaction.objects.filter(kind__in=[K.FORUM_POST, K.FORUM_ANSWER]).exclude(
         target_id=""
@@ -286,17 +279,19 @@ def _refresh_threads(start: datetime, end: datetime) -> None:
         .filter(day__isnull=False)
     )
     sql, params = rows.query.sql_with_params()
-    table, interactions = CommunityThread._meta.db_table, Interaction._meta.db_table
-    with connection.cursor() as cursor:
-        # our own table and column names only; every value is a parameter
-        cursor.execute(
-            f"INSERT INTO {table} (target_type_id, target_id, channel, started_on, "  # noqa: S608
-            "answered_on) SELECT t.tt, t.tid, i.channel, t.day, t.answered "
-            f"FROM ({sql}) AS t JOIN {interactions} AS i ON i.id = t.first WHERE true "
-            "ON CONFLICT (target_type_id, target_id) DO UPDATE SET channel = excluded.channel, "
-            "started_on = excluded.started_on, answered_on = excluded.answered_on",
+    interactions = Interaction._meta.db_table
+    # the channel is the thread's first interaction's: a join on the aggregate's result
+    insert_from_select(
+        CommunityThread,
+        ["target_type_id", "target_id", "channel", "started_on", "answered_on"],
+        (
+            "SELECT t.tt, t.tid, i.channel, t.day, t.answered "  # noqa: S608
+            f"FROM ({sql}) AS t JOIN {interactions} AS i ON i.id = t.first",
             params,
-        )
+        ),
+        unique_fields=["target_type_id", "target_id"],
+        update_fields=["channel", "started_on", "answered_on"],
+    )
 
 
 @transaction.atomic
@@ -373,8 +368,6 @@ def _previous_days_sql(
 
 @transaction.atomic
 def _rollup_range(since: date, until: date) -> None:
-    from django.db import connection
-
     start, _ = day_bounds(since)
     _, end = day_bounds(until)
     started = clock.perf_counter()
@@ -399,18 +392,19 @@ def _rollup_range(since: date, until: date) -> None:
     )
     known = Interaction.objects.filter(customer__isnull=False, occurred_at__lt=end)
     orders = Purchase.objects.orders().filter(ordered_at__lt=end)
-    active = DailyActiveCustomers._meta.db_table
-    buyers = DailyBuyers._meta.db_table
-    with connection.cursor() as cursor:
-        for table, columns, queryset, by_channel, any_channel in (
-            (active, "channel, day, previous_day, customers", known, False, True),
-            (active, "channel, day, previous_day, customers", known, True, False),
-            (buyers, "day, previous_day, customers", orders, False, False),
-        ):
-            sql, params = _previous_days_sql(
+    for model, queryset, by_channel, any_channel in (
+        (DailyActiveCustomers, known, False, True),
+        (DailyActiveCustomers, known, True, False),
+        (DailyBuyers, orders, False, False),
+    ):
+        fields = ["day", "previous_day", "customers"]
+        insert_from_select(
+            model,
+            ["channel", *fields] if model is DailyActiveCustomers else fields,
+            _previous_days_sql(
                 queryset, by_channel=by_channel, since=since, any_channel=any_channel
-            )
-            cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
+            ),
+        )
     purchases = Purchase.objects.filter(ordered_at__gte=start, ordered_at__lt=end)
     DailyPurchases.objects.bulk_create(
         [

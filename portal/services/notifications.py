@@ -32,19 +32,16 @@ most the one message that was being handed to the mail server, and each delivery
 most twice because of crashes. What this cannot cover is the mail protocol itself: a mail
 server that accepts a message but fails before confirming it makes the send look refused, and
 the retry may deliver it again (as with any SMTP client). On PostgreSQL these small commits do
-not wait for the disk (``synchronous_commit = off`` for the batch, see ``_quick_commits``):
-a worker crash loses nothing, while a crash of the database server itself may forget the
-marks of its last second or so, whose emails are then sent again.
+not wait for the disk (``synchronous_commit = off`` for the batch, see
+``portal.db.session.quick_commits``): a worker crash loses nothing, while a crash of the
+database server itself may forget the marks of its last second or so, whose emails are then
+sent again.
 """
 
 from __future__ import annotations
 
-import copy
-import email.policy
 import gc
 import logging
-import re
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -54,10 +51,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone, translation
 
+from portal.db.bulk import datetime_adapter, insert_new
+from portal.db.session import quick_commits
+from portal.mail.prerender import NoticeRenderer
 from portal.models import Notification, NotificationDelivery, User
 
 logger = logging.getLogger(__name__)
@@ -376,54 +376,6 @@ def _wants(preferences: dict, key: str) -> bool:
     return bool(preferences.get(key, NOTIFICATION_DEFAULTS[key]))
 
 
-def insert_new(model, fields: list[str], rows: list[tuple], returning: list[str]) -> list[tuple]:
-    """INSERT rows (values already adapted for the database), skipping any that violate a
-    unique constraint, and return ``returning`` columns of the rows actually inserted: so a
-    retry, a second worker or a re-run learn exactly what is theirs to send.
-
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on PostgreSQL; ``INSERT OR IGNORE ...
-    RETURNING`` on SQLite (>= 3.35): both return only the inserted rows."""
-    from django.db import connections, router
-    from django.db.models.constants import OnConflict
-
-    if not rows:
-        return []
-    connection = connections[router.db_for_write(model)]
-    ops, meta = connection.ops, model._meta
-    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
-        raise NotImplementedError("insert_new needs INSERT ... RETURNING (PostgreSQL, SQLite)")
-    columns = ", ".join(ops.quote_name(meta.get_field(name).column) for name in fields)
-    back = ", ".join(ops.quote_name(meta.get_field(name).column) for name in returning)
-    insert = ops.insert_statement(on_conflict=OnConflict.IGNORE)
-    suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], []) or ""
-    table = ops.quote_name(meta.db_table)
-    result: list[tuple] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from portal.services.interactions import unnest_select
-
-            # A dozen parameters whatever the row count: arrays for what varies per row,
-            # one value for what is the same in all (see ``unnest_select``).
-            select, params = unnest_select(connection, model, fields, rows)
-            cursor.execute(
-                f"{insert} {table} ({columns}) {select} {suffix} RETURNING {back}",
-                params,
-            )
-            return [tuple(row) for row in cursor.fetchall()]
-        placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        limit = min(connection.features.max_query_params or 65535, 65535)
-        per_statement = max(1, limit // len(fields))
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            cursor.execute(
-                f"{insert} {table} ({columns}) "
-                f"VALUES {', '.join([placeholder] * len(chunk))} {suffix} RETURNING {back}",
-                [value for row in chunk for value in row],
-            )
-            result.extend(tuple(row) for row in cursor.fetchall())
-    return result
-
-
 @transaction.atomic
 def notify_bulk(
     *,
@@ -438,10 +390,6 @@ def notify_bulk(
     multi-row INSERTs. ``content(language)`` is called once per language (inside
     ``translation.override``). After commit one ``notifications_deliver_batch`` task sends
     the new emails through one mailer connection."""
-    from django.db import connection
-
-    from portal.services.interactions import datetime_adapter
-
     now = timezone.now()
     at = datetime_adapter(connection)(now)
     messages: dict[str, NotificationContent] = {}
@@ -454,7 +402,7 @@ def notify_bulk(
         return messages[language]
 
     # Rows per language: within one, a notice's title and body are the same in every row
-    # and go to the database once per statement (see ``insert_new``).
+    # and go to the database once per statement (see ``portal.db.bulk.insert_new``).
     web_rows: dict[str, list[tuple]] = defaultdict(list)
     email_rows: dict[str, list[tuple]] = defaultdict(list)
     seen: set[int] = set()
@@ -580,123 +528,6 @@ def _enqueue_batch(ids: list[int]) -> None:
     notifications_deliver_batch.enqueue(ids)
 
 
-#: Addresses the pre-rendered path takes as they are: plain ASCII, no display name, short
-#: enough never to be folded. Anything else is built the normal way.
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,120}\Z")
-
-
-class _NoticeRender:
-    """One email content (subject, body, sender, headers) rendered to MIME bytes once per
-    policy, with placeholders for ``To`` and ``Message-ID``: building and serialising the MIME
-    message (Python's header parsing and folding) is nearly all the cost of an email, and a
-    notice to thousands of customers is the same message in each language."""
-
-    def __init__(self, fields: dict) -> None:
-        token = secrets.token_hex(8)
-        self.to_mark = f"to-{token}@placeholder.invalid"
-        self.id_mark = f"<id-{token}@placeholder.invalid>"
-        headers = {**fields["headers"], "Message-ID": self.id_mark}
-        self.prototype = EmailMessage(**{**fields, "to": [self.to_mark], "headers": headers})
-        self._rendered: dict[int, tuple] = {}
-
-    def render(self, policy) -> tuple:
-        """(MIME message, header bytes, separator and body bytes) for ``policy``."""
-        key = id(policy)
-        if key not in self._rendered:
-            msg = self.prototype.message(policy=policy)
-            data = msg.as_bytes()
-            blank = (policy.linesep * 2).encode()
-            head, sep, rest = data.partition(blank)
-            if self.to_mark.encode() not in head or self.id_mark.encode() not in head:
-                raise ValueError("placeholder headers were folded")  # pragma: no cover
-            self._rendered[key] = (policy, msg, head, sep + rest)
-        return self._rendered[key][1:]
-
-
-class _RenderedCopy:
-    """What ``_NoticeCopy.message()`` returns: behaves as the MIME message for the backends
-    (``as_bytes``, ``as_string``, ``get_charset``, header look-ups), serialised by replacing
-    the placeholders in the rendered bytes."""
-
-    def __init__(self, msg, data: bytes, full: Callable) -> None:
-        self._msg, self._data, self._full = msg, data, full
-
-    def as_bytes(self, unixfrom: bool = False, policy=None) -> bytes:
-        if unixfrom or (policy is not None and policy is not self._msg.policy):
-            return self._full().as_bytes(unixfrom=unixfrom, policy=policy)
-        return self._data
-
-    def __bytes__(self) -> bytes:
-        return self.as_bytes()
-
-    def as_string(self, unixfrom: bool = False, maxheaderlen=None, policy=None) -> str:
-        return self._full().as_string(unixfrom=unixfrom, maxheaderlen=maxheaderlen, policy=policy)
-
-    def __getitem__(self, name: str):
-        return self._full()[name]
-
-    def __getattr__(self, name: str):
-        return getattr(self._msg, name)
-
-
-class _NoticeCopy(EmailMessage):
-    """A normal ``EmailMessage`` for the backends (locmem keeps it, anymail reads its
-    fields), whose MIME form is the shared rendering with this copy's ``To`` and a fresh
-    ``Message-ID`` put in place of the placeholders."""
-
-    def __init__(self, render: _NoticeRender, **fields) -> None:
-        super().__init__(**fields)
-        self._render = render
-
-    def message(self, *, policy=email.policy.default):
-        from django.core.mail.message import make_msgid
-        from django.core.mail.utils import DNS_NAME
-
-        render = self._render
-        msg, head, rest = render.render(policy)
-        message_id = make_msgid(domain=DNS_NAME)
-        head = head.replace(render.to_mark.encode(), self.to[0].encode(), 1).replace(
-            render.id_mark.encode(), message_id.encode(), 1
-        )
-
-        def full():
-            real = super(_NoticeCopy, self).message(policy=policy)
-            del real["Message-ID"]
-            real["Message-ID"] = message_id
-            return real
-
-        return _RenderedCopy(msg, head + rest, full)
-
-    def __deepcopy__(self, memo):  # locmem's outbox: a plain EmailMessage
-        plain = EmailMessage.__new__(EmailMessage)
-        plain.__dict__.update(
-            copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "_render"}, memo)
-        )
-        return plain
-
-
-@contextmanager
-def _quick_commits() -> Iterator[None]:
-    """On PostgreSQL, commits that do not wait for the disk while a batch marks its emails one
-    by one (``synchronous_commit = off`` for this connection, reset afterwards): a commit
-    costs ~0.2 ms instead of a disk flush (~7 ms measured here), which keeps a batch near the
-    mail backend's own speed (bench/outage_fanout.py). A worker crash loses nothing; only a
-    crash of the database server may forget the last second or so of marks."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
-        except DatabaseError:  # the connection is gone: the setting went with it
-            pass
-
-
 def deliveries_send_batch(ids: Iterable[int]) -> int:
     """Send many pending email deliveries through one mailer connection, each claimed,
     handed over and marked sent on its own (one committed statement per email: marking one
@@ -719,31 +550,24 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
     if not rows:
         return 0
     sent = 0
-    renders: dict[tuple, _NoticeRender] = {}
+    renderer = NoticeRenderer()  # one MIME rendering per content, not per email
     mailer = mailers.default
     from_email = settings.DEFAULT_FROM_EMAIL
-    with collector_paused(), _quick_commits(), mailer:
+    with collector_paused(), quick_commits(), mailer:
         handed: int | None = None  # handed to the mail server, not yet marked sent
         for pk, event_key, to, reply_to, subject, body in rows:
             claimed = _hand_over(sent=handed, claim=pk)
             handed = None
             if not claimed:  # another worker has it
                 continue
-            fields = {
-                "subject": subject,
-                "body": body,
-                "from_email": from_email,
-                "to": [to],
-                "reply_to": [reply_to] if reply_to else None,
-                "headers": {"Auto-Submitted": "auto-generated", "X-Portal-Event": event_key},
-            }
-            if _PLAIN_ADDRESS.match(to):
-                key = (event_key, subject, body, reply_to)
-                if key not in renders:
-                    renders[key] = _NoticeRender(fields)
-                message = _NoticeCopy(renders[key], **fields)
-            else:
-                message = EmailMessage(**fields)
+            message = renderer.message(
+                subject=subject,
+                body=body,
+                from_email=from_email,
+                to=[to],
+                reply_to=[reply_to] if reply_to else None,
+                headers={"Auto-Submitted": "auto-generated", "X-Portal-Event": event_key},
+            )
             try:
                 mailer.send_messages([message])
             except Exception as exc:  # the mail server refused this one: retry later

@@ -14,27 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from portal.db.bulk import datetime_adapter, insert_returning_pks, insert_rows, select_in
 from portal.models import Channel, Customer, InteractionKind, Product, Purchase
-from portal.services.interactions import (
-    datetime_adapter,
-    insert_returning_pks,
-    insert_rows,
-    interaction_record_bulk,
-)
+from portal.services.interactions import interaction_record_bulk
 
 MAX_AMOUNT = Decimal("9999999999.99")
 CENT = Decimal("0.01")
 _VALID_CURRENCIES: set[str] = set()  # codes seen valid (an import repeats a handful)
-IN_CHUNK = 5000  # values per ``__in`` lookup: below SQLite's variable limit
 REQUIRED_COLUMNS = ("customer_ref", "ordered_at", "amount")
 OPTIONAL_COLUMNS = ("order_ref", "currency", "product")
 
@@ -196,40 +190,12 @@ def _batches(rows: Iterable[PurchaseRow], size: int) -> Iterator[list[PurchaseRo
         yield batch
 
 
-def _chunks[T](items: list[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _select_in(
-    model: type[Model], select: str, key: str, values: list[str], **equal: Any
-) -> list[tuple[Any, ...]]:
-    """``model.objects.filter(<key>__in=values, **equal).values_list(select, key)`` in raw
-    SQL, chunked: the ORM spends ~1 µs per value building an ``IN`` lookup."""
-    connection = connections[router.db_for_read(model)]
-    quote = connection.ops.quote_name
-    meta = model._meta
-    column = quote(meta.get_field(key).column)
-    conditions = [f"{quote(meta.get_field(name).column)} = %s" for name in equal]
-    found: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        for chunk in _chunks(values):
-            where = " AND ".join([*conditions, f"{column} IN ({', '.join(['%s'] * len(chunk))})"])
-            cursor.execute(
-                f"SELECT {quote(meta.get_field(select).column)}, {column} "  # noqa: S608
-                f"FROM {quote(meta.db_table)} WHERE {where}",
-                [*equal.values(), *chunk],
-            )
-            found.extend(cursor.fetchall())
-    return found
-
-
 def _customer_ids(refs: set[str]) -> tuple[dict[str, int], int]:
-    known = {ref: pk for pk, ref in _select_in(Customer, "id", "customer_ref", sorted(refs))}
+    known = {ref: pk for pk, ref in select_in(Customer, "id", "customer_ref", sorted(refs))}
     missing = sorted(refs - known.keys())
     if missing:
         _customers_create(missing)
-        known.update((ref, pk) for pk, ref in _select_in(Customer, "id", "customer_ref", missing))
+        known.update((ref, pk) for pk, ref in select_in(Customer, "id", "customer_ref", missing))
     return known, len(missing)
 
 
@@ -253,7 +219,7 @@ def _customers_create(refs: list[str]) -> None:
 
 
 def _existing_order_refs(source: str, refs: list[str]) -> set[str]:
-    return {ref for _pk, ref in _select_in(Purchase, "id", "order_ref", refs, source=source)}
+    return {ref for _pk, ref in select_in(Purchase, "id", "order_ref", refs, source=source)}
 
 
 _PURCHASE_FIELDS = (

@@ -1,0 +1,1 @@
+"""Mail plumbing shared by the apps (pre-rendered bulk notices)."""
