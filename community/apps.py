@@ -12,6 +12,8 @@ class CommunityConfig(AppConfig):
     periodic_tasks = ("community.tasks.digests_send_task",)
 
     def ready(self) -> None:
+        from community.badges import register_rules
         from community.search import register_source
 
         register_source()
+        register_rules()

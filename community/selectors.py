@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.utils.translation import gettext_lazy as _
 
 from community.models import Category, MemberProfile, Post, Thread, ThreadFollow, Vote
 from community.services.common import is_moderator
+from portal.badges import badges_of as badges_of_user
 
 SORTS = {
     "activity": ("-is_pinned", "-last_activity_at", "-id"),
@@ -112,38 +110,9 @@ def similar_threads(text: str, user, *, limit: int = 5) -> list[Thread]:
 
 
 # --- profiles and badges ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Badge:
-    key: str
-    label: str
-    description: str
-
-
-BADGES = (
-    (
-        Badge("first-question", _("Curious"), _("Asked a first question")),
-        lambda p: p.question_count >= 1,
-    ),
-    (
-        Badge("first-answer", _("First answer"), _("Answered a first question")),
-        lambda p: p.answer_count >= 1,
-    ),
-    (Badge("helper", _("Helper"), _("Ten answers")), lambda p: p.answer_count >= 10),
-    (
-        Badge("accepted", _("Problem solver"), _("An answer accepted")),
-        lambda p: p.accepted_count >= 1,
-    ),
-    (
-        Badge("accepted-10", _("Accepted x10"), _("Ten accepted answers")),
-        lambda p: p.accepted_count >= 10,
-    ),
-    (Badge("respected", _("Respected"), _("100 reputation")), lambda p: p.reputation >= 100),
-    (Badge("expert", _("Expert"), _("1,000 reputation")), lambda p: p.reputation >= 1000),
-)
-
-
-def badges_of(profile: MemberProfile) -> list[Badge]:
-    return [badge for badge, earned in BADGES if earned(profile)]
+def badges_of(profile: MemberProfile) -> list:
+    """The member's badges (every app's: ``portal.badges``), newest first."""
+    return badges_of_user(profile.user)
 
 
 def member_posts(profile: MemberProfile, user, *, limit: int = 20) -> list[Post]:

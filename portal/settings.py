@@ -40,8 +40,9 @@ INSTALLED_APPS = [
     "outages",
     "catalogue",
     "community",
-    "loyalty",
     "insights",
+    # after insights: its follow-up tickets' SLA resolver is asked before the tiers' one
+    "loyalty",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -138,7 +138,12 @@ def log(
             channel=Channel.COMMUNITY,
             user=actor,
             target=thread or post,
-            metadata={"action": action},
+            # post and author: loyalty takes back what a rejected, hidden or deleted post
+            # earned, and credits an answer promoted to an article
+            metadata={
+                "action": action,
+                **({"post": post.pk, "author": post.author_id} if post is not None else {}),
+            },
             occurred_at=now,
         )
     return entry

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community.badges import badges_refresh
 from community.models import (
     Category,
     MemberProfile,
@@ -106,6 +107,7 @@ def publish(post: Post, *, now: datetime) -> None:
     notify.mentions_notify(post=post, handles=handles)
     if not post.is_question:
         notify.followers_notify(post=post)
+    badges_refresh(post.author)
 
 
 @transaction.atomic

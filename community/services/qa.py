@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.badges import badges_refresh
 from community.models import MemberProfile, Post, Thread, ThreadFollow, ThreadView, Vote
 from community.services.common import (
     CommunityError,
@@ -77,7 +78,10 @@ def vote_cast(*, post: Post, voter, value: int, now: datetime | None = None) -> 
         value=value,
         post=post.pk,
         previous=old,
+        author=post.author_id,  # loyalty: an upvoted answer earns its author points
+        question=post.is_question,
     )
+    badges_refresh(voter, post.author)
     return post
 
 
@@ -115,8 +119,20 @@ def answer_accept(*, thread: Thread, post: Post, user, now: datetime | None = No
         raise CommunityError(_("Choose a published answer of this question."))
     if thread.accepted_answer_id == post.pk:
         return thread
-    _set_accepted(thread, post, now=now)
-    record(InteractionKind.FORUM_ACCEPT, user=user, target=thread, now=now, post=post.pk)
+    old = _set_accepted(thread, post, now=now)
+    # author, asker, previous: loyalty earns the author points (never for one's own answer)
+    # and takes them back from the previously accepted answer's author.
+    record(
+        InteractionKind.FORUM_ACCEPT,
+        user=user,
+        target=thread,
+        now=now,
+        post=post.pk,
+        author=post.author_id,
+        asker=thread.author_id,
+        previous=old.pk if old is not None else None,
+    )
+    badges_refresh(post.author)
     if thread.author_id != user.pk:
         log("accept", actor=user, thread=thread, post=post, now=now)
     return thread
@@ -132,7 +148,17 @@ def answer_unaccept(*, thread: Thread, user, now: datetime | None = None) -> Thr
     if thread.author_id != user.pk and not is_moderator(user):
         raise PermissionDenied("Only the asker or a moderator may change the accepted answer.")
     if thread.accepted_answer_id is not None:
-        _set_accepted(thread, None, now=now)
+        old = _set_accepted(thread, None, now=now)
+        # the accept undone: loyalty takes the answer's points back
+        record(
+            InteractionKind.FORUM_ACCEPT,
+            user=user,
+            target=thread,
+            now=now,
+            post=None,
+            previous=old.pk if old is not None else None,
+            undone=True,
+        )
     return thread
 
 

@@ -21,6 +21,7 @@ from community.services.common import is_moderator
 from community.services.images import ImageRejected
 from community.views.moderation import moderation_context
 from knowledgebase import services as kb
+from portal.badges import badges_by_user
 from portal.clientip import client_ip
 from portal.idempotency import submit_once
 from portal.pagecache import csrf_for_signed_in, mark_cacheable
@@ -29,6 +30,7 @@ from portal.services.idempotency import IdempotencyConflict
 THREADS_PER_PAGE = 20
 ANSWERS_PER_PAGE = 30
 SUGGESTIONS = 5
+AUTHOR_BADGES = 3  # the latest few badges next to an author's name
 #: How long anonymous visitors may be served the forum's public pages from the page cache
 #: (``portal.pagecache``): a new answer reaches them within this time; members see it at once.
 VISITOR_CACHE_SECONDS = 60
@@ -136,9 +138,12 @@ def _thread_context(request, thread: Thread, *, answer_form=None) -> dict:
     )
     answers = list(page.object_list)
     moderator = is_moderator(user)
-    votes = selectors.votes_by(user, [question, *answers] if question else answers)
-    for post in [question, *answers] if question else answers:
+    posts = [question, *answers] if question else answers
+    votes = selectors.votes_by(user, posts)
+    badges = badges_by_user(post.author_id for post in posts)  # one query, next to names
+    for post in posts:
         post.my_vote = votes.get(post.pk, 0)
+        post.author_badges = badges.get(post.author_id, [])[-AUTHOR_BADGES:]
     return {
         "thread": thread,
         "question": question,

@@ -18,6 +18,7 @@ class RuleKey(models.TextChoices):
     SURVEY_COMPLETED = "survey_completed", _("Completed survey")
     REFERRAL_CONVERTED = "referral_converted", _("Converted referral")
     ANNIVERSARY = "anniversary", _("Customer anniversary")
+    ANSWER_UPVOTED = "answer_upvoted", _("Community answer upvoted")
 
 
 class EarnRule(models.Model):
@@ -145,6 +146,9 @@ class Cursor(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     last_interaction_id = models.BigIntegerField(default=0)
+    #: ``[low, high, first seen (ISO time)]`` id ranges missing from the log when the pass
+    #: went past them (a transaction still open then); looked at again for a while.
+    gaps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -31,6 +32,23 @@ _policy_resolvers: list[Callable[[Ticket], SlaPolicy | None]] = []
 def sla_policy_resolver_register(resolver: Callable[[Ticket], SlaPolicy | None]) -> None:
     if resolver not in _policy_resolvers:
         _policy_resolvers.append(resolver)
+
+
+#: Apps that make some customers' targets shorter (loyalty tiers) register a function
+#: ``ticket -> factor | None`` (a Decimal in (0, 1]); the smallest factor applies to both
+#: targets of whatever policy is chosen.
+_target_factors: list[Callable[[Ticket], Decimal | None]] = []
+
+
+def sla_target_factor_register(factor: Callable[[Ticket], Decimal | None]) -> None:
+    if factor not in _target_factors:
+        _target_factors.append(factor)
+
+
+def sla_target_factor(*, ticket: Ticket) -> Decimal:
+    """The factor the ticket's SLA targets are multiplied by (1: as the policy says)."""
+    found = [f for resolver in _target_factors if (f := resolver(ticket)) is not None]
+    return min([Decimal(1), *(f for f in found if f > 0)])
 
 
 def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
@@ -67,20 +85,23 @@ def sla_recompute(*, ticket: Ticket, policy: SlaPolicy | bool | None = True) -> 
     start = ticket.sla_started_at
     paused = timedelta(seconds=ticket.sla_paused_seconds)
     share = policy.at_risk_percent / 100
+    factor = float(sla_target_factor(ticket=ticket)) if _target_factors else 1.0
+    first_response = policy.first_response_minutes * factor
+    resolution = policy.resolution_minutes * factor
 
     def at(minutes: float) -> datetime:
         return add_business_time(start, _minutes(minutes) + paused, schedule)
 
-    ticket.first_response_due_at = at(policy.first_response_minutes)
-    ticket.resolution_due_at = at(policy.resolution_minutes)
+    ticket.first_response_due_at = at(first_response)
+    ticket.resolution_due_at = at(resolution)
     if ticket.status not in ACTIVE_STATUSES or ticket.sla_paused_at is not None:
         ticket.sla_due_at = ticket.sla_warn_at = None
     elif ticket.first_response_at is None:
         ticket.sla_due_at = ticket.first_response_due_at
-        ticket.sla_warn_at = at(policy.first_response_minutes * share)
+        ticket.sla_warn_at = at(first_response * share)
     else:
         ticket.sla_due_at = ticket.resolution_due_at
-        ticket.sla_warn_at = at(policy.resolution_minutes * share)
+        ticket.sla_warn_at = at(resolution * share)
 
 
 def sla_start(*, ticket: Ticket, now: datetime) -> None:
@@ -196,4 +217,6 @@ __all__ = [
     "sla_record_breaches",
     "sla_resume",
     "sla_start",
+    "sla_target_factor",
+    "sla_target_factor_register",
 ]

@@ -46,6 +46,7 @@ from tickets.services.common import (
     require_visible,
     touch,
 )
+from tickets.services.defaults import ticket_default_priority
 from tickets.services.errors import TicketError
 from tickets.services.sla import (
     sla_business_seconds,
@@ -120,7 +121,10 @@ def ticket_open(
         product=product,
         category=category,
         impact=impact,
-        priority=priority or priority_for(impact=impact, category=category),
+        priority=priority
+        or ticket_default_priority(
+            customer=customer, priority=priority_for(impact=impact, category=category)
+        ),
         channel=channel,
         queue=queue or queue_for(product),
         created_at=now,
