@@ -10,11 +10,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,9 +25,8 @@ from insights.reports import EXPORT_FORMATS, table_response
 from insights.services.lifetime_value import clv_fit_request
 from insights.services.outreach import OutreachError, at_risk_ticket_open
 from insights.story import customer_stage, timeline_entries
-from portal import roles
+from portal.decorators import admin_required, agent_required
 from portal.models import Customer, Interaction
-from tickets.views.desk_queue import agent_required
 
 PER_PAGE = 30
 
@@ -89,19 +84,6 @@ def customer_timeline(request, customer_ref: str):
         "query": "",
     }
     return render(request, "insights/desk/timeline.html", context)
-
-
-def admin_required(view):
-    """Signed in (else the login page) and an admin (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not roles.is_admin(request.user):
-            raise PermissionDenied(_("Only admins can run the lifetime value fit."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @admin_required

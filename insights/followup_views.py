@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from insights.models import FollowUp
 from insights.services.followups import FollowUpError, followup_close
-from tickets.views.desk_queue import agent_required
+from portal.decorators import agent_required
 
 
 @agent_required

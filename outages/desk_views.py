@@ -11,11 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets.models import Ticket
-from tickets.views.desk_queue import agent_required
-
-from . import desk_selectors as selectors
-from .desk_forms import (
+from outages import selectors
+from outages.desk_forms import (
     IncidentDeclareForm,
     IncidentFilterForm,
     IncidentResolveForm,
@@ -23,14 +20,18 @@ from .desk_forms import (
     LinkTicketForm,
     ProactiveTicketsForm,
 )
-from .models import Incident, IncidentTicket
-from .services import IncidentError, incident_declare, incident_publish
-from .services_desk import (
+from outages.models import Incident, IncidentTicket
+from outages.services import (
+    IncidentError,
+    incident_declare,
     incident_proactive_tickets_open,
+    incident_publish,
     incident_ticket_link,
     incident_ticket_unlink,
     incident_update_with_tickets,
 )
+from portal.decorators import agent_required
+from tickets.models import Ticket
 
 PER_PAGE = 30
 

@@ -48,6 +48,11 @@ def is_moderator(user: User | AnonymousUser) -> bool:
     return is_admin(user) or MODERATORS in _group_names(user)
 
 
+def can_moderate(user: User | AnonymousUser | None) -> bool:
+    """Community moderation: community moderators and agents (admins are both)."""
+    return user is not None and (is_moderator(user) or is_agent(user))
+
+
 def role_of(user: User | AnonymousUser) -> str:
     """The highest role, for display and access decisions that need a single word."""
     if not user.is_authenticated:

@@ -34,9 +34,8 @@ class RateLimited(CommunityError):
     status_code = 429
 
 
-def is_moderator(user) -> bool:
-    """Community moderators and agents moderate (admins are both)."""
-    return user is not None and (roles.is_moderator(user) or roles.is_agent(user))
+#: Community moderators and agents moderate (admins are both).
+is_moderator = roles.can_moderate
 
 
 def require_member(user) -> None:

@@ -3,11 +3,7 @@ the POST actions on posts, flags and threads."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,21 +13,10 @@ from community import services
 from community.forms import MergeForm, ModerationForm, MoveForm
 from community.models import Category, Flag, ModerationAction, Post, Thread
 from community.services import CommunityError
-from community.services.common import is_moderator
 from knowledgebase.models import CategoryPage
+from portal.decorators import moderator_required
 
 A = ModerationAction.Action
-
-
-def moderator_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_moderator(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @moderator_required

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +15,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import roles
+from portal.decorators import agent_required
 from tickets.desk_forms import BulkForm, DeskFilterForm, SavedViewForm
 from tickets.models import SavedView, Status, Ticket
 from tickets.presenters import sla_state_label
@@ -42,19 +40,6 @@ FILTER_KEYS = (
     "tag",
     "sort",
 )
-
-
-def agent_required(view):
-    """Signed in (else the login page) and an agent or admin (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not roles.is_agent(request.user):
-            raise PermissionDenied(_("The desk is for agents."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from knowledgebase import services as kb
 from knowledgebase.models import ArticlePage
+from portal.decorators import agent_required
 from portal.idempotency import KEY_FIELD, submit_once
 from portal.markdown import escape_markdown
 from portal.services.idempotency import IdempotencyConflict
@@ -30,7 +31,6 @@ from tickets.services import (
     ticket_properties_update,
     ticket_reply,
 )
-from tickets.views.desk_queue import agent_required
 
 ARTICLE_RESULTS = 5
 
