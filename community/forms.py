@@ -12,15 +12,14 @@ from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from community.services.images import IMAGE_EXTENSIONS
 from portal.idempotency import IdempotentFormMixin
 from portal.models import Product
-from tickets.forms import MultipleFileField
+from portal.uploads import MultipleFileField
 
 BODY_HELP = _("Markdown: **bold**, `code`, lists, > quotes, links. Mention someone with @handle.")
 
 
 def images_field() -> MultipleFileField:
     """Optional images (checked by ``community.services.images``, not here)."""
-    field = MultipleFileField(label=_("Images"))
-    field.widget.attrs["accept"] = ",".join(f".{ext}" for ext in IMAGE_EXTENSIONS)
+    field = MultipleFileField(label=_("Images"), extensions=IMAGE_EXTENSIONS)
     limit = filesizeformat(settings.TICKETS_ATTACHMENT_MAX_BYTES)
     field.help_text = _(
         "Screenshots or photos: %(types)s, up to %(count)d files of %(limit)s each. "

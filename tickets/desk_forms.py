@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.idempotency import IdempotentFormMixin
 from portal.models import Organisation, Product
-from tickets.forms import MultipleFileField, attachments_help
+from portal.uploads import MultipleFileField
+from tickets.forms import attachments_help
 from tickets.models import Category, Impact, Priority, Queue, Status, Tag
 from tickets.selectors import DeskParams, agents
 from tickets.services.common import MESSAGE_MAX

@@ -10,30 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.idempotency import IdempotentFormMixin
 from portal.models import Customer, Product, Subscription
+from portal.uploads import ALLOWED_EXTENSIONS, MultipleFileField
 from tickets.models import Category, Impact
-from tickets.services.attachments import ALLOWED_EXTENSIONS
 from tickets.services.common import MESSAGE_MAX, SUBJECT_MAX
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (checked by the attachment service, not here)."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("accept", ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS))
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 def attachments_help() -> str:

@@ -1,7 +1,7 @@
 """Images in posts, with the same checks as ticket attachments.
 
 An upload must be an image by its name (png, jpg, jpeg, gif or webp: no SVG, which can carry
-script) and then pass ``tickets.services.attachments.attachments_check``: not empty, at most
+script) and then pass ``portal.uploads.uploads_check``: not empty, at most
 ``TICKETS_ATTACHMENT_MAX_BYTES``, at most ``TICKETS_ATTACHMENTS_PER_MESSAGE`` at once, and
 the content (magic numbers) must agree with the extension, so a renamed file is refused.
 
@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 from community.models import Post, PostImage, new_image_key
 from community.services.common import CommunityError
 from portal.markdown import escape_markdown
-from tickets.services.attachments import CheckedFile, attachments_check, clean_filename
-from tickets.services.errors import TicketError
+from portal.uploads import CheckedFile, clean_filename, extension_of, uploads_check
 
 IMAGE_EXTENSIONS = ("gif", "jpeg", "jpg", "png", "webp")
 
@@ -53,16 +52,12 @@ def images_check(uploads: Sequence[UploadedFile | None]) -> list[PendingImage]:
     uploads = [upload for upload in uploads or () if upload is not None]
     for upload in uploads:
         name = clean_filename(upload.name or "")
-        extension = name.rpartition(".")[2].lower() if "." in name else ""
-        if extension not in IMAGE_EXTENSIONS:
+        if extension_of(name) not in IMAGE_EXTENSIONS:
             raise ImageRejected(
                 _("“%(name)s”: only images can be added to a post (%(types)s).")
                 % {"name": name or "?", "types": ", ".join(IMAGE_EXTENSIONS)}
             )
-    try:
-        checked = attachments_check(uploads)
-    except TicketError as exc:
-        raise ImageRejected(exc.message) from exc
+    checked = uploads_check(uploads, error=ImageRejected)
     return [PendingImage(checked=item, key=new_image_key()) for item in checked]
 
 

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from portal.uploads import clean_filename
 from tickets.models import Attachment, Ticket
 from tickets.services import TicketError, ticket_reply
-from tickets.services.attachments import clean_filename
 
 from .conftest import PDF, PNG, png, upload
 

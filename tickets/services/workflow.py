@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from portal import roles
 from portal.models import Channel, Customer, InteractionKind, Product
 from portal.services.helpers import clean_text, now_or, require_agent
+from portal.uploads import uploads_check
 from tickets.models import (
     DONE_STATUSES,
     TRANSITIONS,
@@ -34,7 +35,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.services import notify
-from tickets.services.attachments import attachments_check, attachments_store
+from tickets.services.attachments import attachments_store
 from tickets.services.common import (
     MESSAGE_MAX,
     SLA_FIELDS,
@@ -112,7 +113,7 @@ def ticket_open(
         raise PermissionDenied("Only agents set the priority.")
     if priority is not None and priority not in Priority.values:
         raise TicketError(_("Unknown priority."))
-    files = attachments_check(attachments)
+    files = uploads_check(attachments, error=TicketError)
     ticket = Ticket(
         subject=subject,
         customer=customer,
@@ -364,7 +365,7 @@ def ticket_reply(
     require_visible(ticket, author)
     now = now_or(now)
     body = clean_text(body, field=_("message"), maximum=MESSAGE_MAX, error=TicketError)
-    files = attachments_check(attachments)
+    files = uploads_check(attachments, error=TicketError)
     ticket = lock(ticket)
     if ticket.merged_into_id is not None:
         raise TicketError(_("This ticket was merged into another one; reply there."))
@@ -430,7 +431,7 @@ def ticket_note(
     require_agent(author)
     now = now_or(now)
     body = clean_text(body, field=_("note"), maximum=MESSAGE_MAX, error=TicketError)
-    files = attachments_check(attachments)
+    files = uploads_check(attachments, error=TicketError)
     ticket = lock(ticket)
     message = Message.objects.create(
         ticket=ticket,
