@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -28,16 +29,14 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field as PydanticField
 
+from outages import selectors
+from outages.models import Incident
+from outages.services import incident_declare, incident_publish, incident_update_with_tickets
 from portal import roles
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_integration
 from portal.api.schemas import ErrorOut, StrictSchema
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Product
-
-from . import selectors
-from .models import Incident
-from .services import IncidentError, incident_declare, incident_publish
-from .services_desk import incident_update_with_tickets
 
 router = Router(tags=["outages"])
 
@@ -277,7 +276,7 @@ def incident_create(request: HttpRequest, payload: IncidentIn):
     if unknown:
         raise HttpError(422, f"services: unknown service {', '.join(unknown)}.")
     offer = payload.offer
-    try:
+    with transaction.atomic():  # declared and published, or nothing
         incident = incident_declare(
             title=payload.title,
             products=products,
@@ -294,8 +293,6 @@ def incident_create(request: HttpRequest, payload: IncidentIn):
         )
         if payload.publish:
             incident_publish(incident=incident)
-    except IncidentError as exc:
-        raise HttpError(422, str(exc)) from exc
     return Status(201, _written(incident, request))
 
 
@@ -311,16 +308,13 @@ def incident_update_create(request: HttpRequest, incident_id: int, payload: Inci
     incident = get_object_or_404(Incident, pk=incident_id)
     if payload.reply_linked and not roles.is_agent(request.user):
         raise HttpError(422, "reply_linked: only agents reply on tickets.")
-    try:
-        incident_update_with_tickets(
-            incident=incident,
-            status=payload.status,
-            message=payload.message,
-            by=_by(request),
-            reply_linked=payload.reply_linked,
-        )
-    except IncidentError as exc:
-        raise HttpError(422, str(exc)) from exc
+    incident_update_with_tickets(
+        incident=incident,
+        status=payload.status,
+        message=payload.message,
+        by=_by(request),
+        reply_linked=payload.reply_linked,
+    )
     return Status(201, _written(incident, request))
 
 

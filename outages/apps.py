@@ -12,11 +12,10 @@ class OutagesConfig(AppConfig):
     periodic_tasks = ("outages.tasks.incidents_auto_link_task",)
 
     def ready(self) -> None:
+        from outages.panels import register_panel, register_ticket_page_section
+        from outages.services import ticket_opened_received
+        from outages.wallet import register as register_wallet
         from portal.signals import interaction_recorded
-
-        from .panels import register_panel, register_ticket_page_section
-        from .services_autolink import ticket_opened_received
-        from .wallet import register as register_wallet
 
         register_panel()
         register_ticket_page_section()

@@ -3,8 +3,8 @@ customer (``selectors.banner_incidents``: one query at most, cached per user for
 
 from __future__ import annotations
 
-from .models import Incident
-from .selectors import banner_incidents
+from outages.models import Incident
+from outages.selectors import banner_incidents
 
 
 def outage_banner(request) -> dict:

@@ -23,11 +23,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from outages import services
+from outages.models import CompensationOffer, Incident, IncidentUpdate
 from portal.models import Product, Subscription
 from portal.services.notifications import emails_suppressed
-
-from . import services
-from .models import CompensationOffer, Incident, IncidentUpdate
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outages.models import CompensationOffer, Incident
+from outages.services import KEYWORDS_MAX, MESSAGE_MAX, PROACTIVE_MAX, REGION_MAX, TITLE_MAX
 from portal.models import Product, Subscription
 from tickets.services.common import SUBJECT_MAX
-
-from .models import CompensationOffer, Incident
-from .services import KEYWORDS_MAX, MESSAGE_MAX, REGION_MAX, TITLE_MAX
-from .services_desk import PROACTIVE_MAX
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import desk_views as views
+from outages import desk_views as views
 
 app_name = "outages_desk"
 

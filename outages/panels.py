@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from outages.models import Incident, IncidentTicket
+from outages.services import link_suggestions
 from tickets import page_sections
 from tickets.models import ACTIVE_STATUSES
 from tickets.panels import PanelContext, PanelSection, register
-
-from .models import Incident, IncidentTicket
-from .services_desk import link_suggestions
 
 
 def _incidents(panel: PanelContext) -> dict | None:

@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 
+from outages.models import CompensationGrant, Incident, IncidentAudience, IncidentTicket
 from portal.models import NotificationDelivery
-
-from .models import CompensationGrant, Incident, IncidentAudience, IncidentTicket
 
 EVENT_PREFIX = "incident:"
 

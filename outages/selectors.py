@@ -1,5 +1,7 @@
-"""Reads for the public side of outages: the status board (/status/, ``GET /api/v1/status``),
-incidents as a customer sees them, the banner, and the uptime arithmetic.
+"""Reads for outages: the status board (/status/, ``GET /api/v1/status``), incidents as a
+customer sees them, the banner and the uptime arithmetic; who an incident affects; and for the
+agents' incident pages, the filtered list, the audience preview, the delivery progress of the
+notices (per update and channel) and compensation counts.
 
 Everything here reads through ``Incident.objects.visible_to(user)``: customers and anonymous
 visitors only ever see published incidents; agents also see drafts. The board costs a constant
@@ -14,18 +16,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Customer, Product, Subscription
-
-from .models import (
+from outages.models import (
     CompensationGrant,
     CompensationOffer,
     Incident,
@@ -33,6 +34,7 @@ from .models import (
     IncidentUpdate,
     StatusSubscription,
 )
+from portal.models import Customer, NotificationDelivery, Product, Subscription
 
 HISTORY_DAYS = 90
 PAST_INCIDENTS_MAX = 100
@@ -394,3 +396,142 @@ def banner_incidents(user) -> list[dict]:
         )
         cache.set(key, cached, BANNER_TTL)
     return cached
+
+
+# --- who an incident affects, and its notices ---------------------------------------------
+def affected_customers(incident: Incident):
+    """Customers with an active subscription to an affected service (in the region, if any)."""
+    subscriptions = Subscription.objects.active().filter(product__in=incident.products.all())
+    if incident.region:
+        subscriptions = subscriptions.filter(region=incident.region)
+    return Customer.objects.filter(pk__in=subscriptions.values("customer_id"))
+
+
+def notice_event_key(incident: Incident, update: IncidentUpdate) -> str:
+    """The notification event of one update's notice (deliveries are unique per event)."""
+    return f"incident:{incident.pk}:update:{update.pk}"
+
+
+# --- the agents' incident pages -------------------------------------------------------------
+FAILURES_SHOWN = 20
+
+
+def desk_incidents(*, user, q: str = "", status: str = "", impact: str = "", product=None):
+    """Incidents for the desk list: open ones first (newest first), then the resolved."""
+    incidents = Incident.objects.visible_to(user)
+    if q:
+        incidents = incidents.filter(Q(title__icontains=q) | Q(region__icontains=q))
+    if status == "open":
+        incidents = incidents.open()
+    elif status == "resolved":
+        incidents = incidents.filter(status=Incident.Status.RESOLVED)
+    elif status == "draft":
+        incidents = incidents.filter(published_at__isnull=True)
+    if impact:
+        incidents = incidents.filter(impact=impact)
+    if product is not None:
+        incidents = incidents.filter(products=product)
+    return (
+        incidents.annotate(
+            done=Case(
+                When(status=Incident.Status.RESOLVED, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            audience_size=Count("audience", distinct=True),
+        )
+        .prefetch_related("products")
+        .order_by("done", "-starts_at", "-pk")
+    )
+
+
+def audience_preview(incident: Incident) -> int:
+    """How many customers the incident affects now (the query, not the frozen audience)."""
+    return affected_customers(incident).count()
+
+
+@dataclass
+class UpdateProgress:
+    update: IncidentUpdate
+    web: int = 0
+    email_sent: int = 0
+    email_pending: int = 0
+    email_failed: int = 0
+
+
+@dataclass
+class Progress:
+    audience: int
+    updates: list[UpdateProgress]
+    failures: list[NotificationDelivery] = field(default_factory=list)
+
+    @property
+    def web(self) -> int:
+        return sum(u.web for u in self.updates)
+
+    @property
+    def email_sent(self) -> int:
+        return sum(u.email_sent for u in self.updates)
+
+    @property
+    def email_pending(self) -> int:
+        return sum(u.email_pending for u in self.updates)
+
+    @property
+    def email_failed(self) -> int:
+        return sum(u.email_failed for u in self.updates)
+
+
+def delivery_progress(incident: Incident) -> Progress:
+    """The frozen audience and, for each published update, the notices delivered per
+    channel (emails sent, still pending, failed), plus the latest failures."""
+    updates = list(incident.updates.all())
+    rows = {u.pk: UpdateProgress(u) for u in updates}
+    keys = {notice_event_key(incident, u): u.pk for u in updates if u.published_at is not None}
+    deliveries = NotificationDelivery.objects.filter(event_key__in=keys)
+    for key, channel, status, count in (
+        deliveries.order_by().values_list("event_key", "channel", "status").annotate(n=Count("pk"))
+    ):
+        row = rows[keys[key]]
+        if channel == NotificationDelivery.Channel.WEB:
+            row.web += count
+        elif status == NotificationDelivery.Status.SENT:
+            row.email_sent += count
+        elif status == NotificationDelivery.Status.FAILED:
+            row.email_failed += count
+        else:
+            row.email_pending += count
+    failures = list(
+        deliveries.filter(channel=NotificationDelivery.Channel.EMAIL)
+        .exclude(last_error="")
+        .select_related("recipient")
+        .order_by("-created_at", "-pk")[:FAILURES_SHOWN]
+    )
+    return Progress(
+        audience=IncidentAudience.objects.filter(incident=incident).count(),
+        updates=list(rows.values()),
+        failures=failures,
+    )
+
+
+@dataclass(frozen=True)
+class CompensationSummary:
+    granted: int
+    claimed: int
+    redeemed: int
+    cost: Decimal
+
+
+def compensation_summary(incident: Incident) -> CompensationSummary:
+    totals = CompensationGrant.objects.filter(incident=incident).aggregate(
+        granted=Count("pk"),
+        claimed=Count("pk", filter=Q(claimed=True)),
+        redeemed=Count("pk", filter=Q(redeemed_at__isnull=False)),
+        cost=Sum("amount"),
+    )
+    return CompensationSummary(
+        granted=totals["granted"],
+        claimed=totals["claimed"],
+        redeemed=totals["redeemed"],
+        cost=totals["cost"] or Decimal(0),
+    )

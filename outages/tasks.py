@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from .services import notices_send
-from .services_autolink import incidents_auto_link
+from outages.services import incidents_auto_link, notices_send
 
 
 @task(queue_name="urgent")

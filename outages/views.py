@@ -24,20 +24,19 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import roles
-from portal.pagecache import mark_cacheable
-
-from . import selectors
-from .models import StatusSubscription
-from .selectors import status_cache_key
-from .services import CompensationError
-from .services_public import (
+from outages import selectors
+from outages.models import StatusSubscription
+from outages.selectors import status_cache_key
+from outages.services import (
+    CompensationError,
     StatusSubscriptionError,
     compensation_claim,
     notice_view_record,
     status_subscription_add,
     status_subscription_remove,
 )
+from portal import roles
+from portal.pagecache import mark_cacheable
 
 STATUS_CACHE_TTL = 30
 PUBLIC_MAX_AGE = 30

@@ -10,12 +10,11 @@ from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.permissions import register_permission_policy
 
+from outages.models import Incident
+from outages.reports import IncidentReportView
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
 from tickets.wagtail_hooks import AdminOnlyMenuItem
-
-from .models import Incident
-from .reports import IncidentReportView
 
 register_permission_policy(Incident, RolePermissionPolicy(Incident, admin={"view"}, agent={"view"}))
 

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from outages import services
 from outages.models import AutoReason, IncidentTicket, IncidentTicketUnlink
-from outages.services_autolink import (
+from outages.services import (
+    incident_ticket_unlink,
     incidents_auto_link,
+    link_suggestions,
     ticket_auto_link,
     ticket_opened_received,
 )
-from outages.services_desk import incident_ticket_unlink, link_suggestions
 from outages.tasks import incidents_auto_link_task
 from portal.signals import interaction_recorded
 from tests.concurrency import together
@@ -192,7 +193,7 @@ def test_desk_shows_why_and_an_unlink_sticks(incident, subscribed, alice, ada, c
 
 
 def test_unlink_service_remembers_manual_links_too(incident, subscribed, alice, ada):
-    from outages.services_desk import incident_ticket_link
+    from outages.services import incident_ticket_link
 
     ticket = open_ticket(alice, product=subscribed)
     incident_ticket_link(incident=incident, ticket=ticket, by=ada)

@@ -85,7 +85,7 @@ def _incident_with_audience(customers, *, kind: str, amount: str = "10"):
 def test_concurrent_claims_from_the_notice_record_one_claim(alice):
     """The customer double-clicks (or two tabs claim) at once: one grant, one COMPENSATION
     and one COMPENSATION_CLAIMED interaction; every request gets the same grant."""
-    from outages.services_public import compensation_claim
+    from outages.services import compensation_claim
     from portal.models import Interaction, InteractionKind
 
     incident = _incident_with_audience([alice.customer], kind="points", amount="500")

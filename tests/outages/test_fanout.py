@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from outages import services
 from outages.models import CompensationGrant, CompensationOffer, IncidentAudience
+from outages.services import incidents, notices
 from portal.models import (
     Customer,
     Interaction,
@@ -144,7 +145,7 @@ def test_crash_halfway_then_rerun_tells_each_once(
     incident = declare(fibre)
     with django_capture_on_commit_callbacks(execute=False):
         services.incident_publish(incident=incident)
-    real, calls = services._send_batch, {"n": 0}
+    real, calls = notices._send_batch, {"n": 0}
 
     def dies_on_third_batch(*args, **kwargs):
         calls["n"] += 1
@@ -153,12 +154,12 @@ def test_crash_halfway_then_rerun_tells_each_once(
             raise RuntimeError("worker killed")  # after its rows, before its commit
         return told
 
-    monkeypatch.setattr(services, "_send_batch", dies_on_third_batch)
+    monkeypatch.setattr(notices, "_send_batch", dies_on_third_batch)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         services.notices_send(incident_id=incident.pk, batch_size=5)
     assert counts()["notifications"] == 10  # two batches committed, the third rolled back
     assert counts()["outbox"] == 10
-    monkeypatch.setattr(services, "_send_batch", real)
+    monkeypatch.setattr(notices, "_send_batch", real)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.notices_send(incident_id=incident.pk, batch_size=5) == 2
         assert services.notices_send(incident_id=incident.pk, batch_size=5) == 0
@@ -275,7 +276,7 @@ def test_concurrent_fan_outs_tell_each_customer_once():
     make_customers(fibre, CUSTOMERS)
     incident = declare(fibre)
     with transaction.atomic():
-        services._audience_freeze(incident)
+        incidents._audience_freeze(incident)
         incident.published_at = timezone.now()
         incident.save(update_fields=["published_at"])
         incident.updates.update(published_at=incident.published_at)

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection, connections
 
 from outages.models import CompensationGrant, StatusSubscription
-from outages.services_public import compensation_claim
+from outages.services import compensation_claim
 from portal.models import Interaction
 from tests.outages.conftest import make_incident
 

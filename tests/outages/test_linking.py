@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from outages import services
 from outages.models import IncidentTicket
-from outages.services_desk import (
+from outages.services import (
     high_value_customers,
     incident_proactive_tickets_open,
     incident_ticket_link,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from outages import services
 from outages.models import Incident, IncidentAudience, StatusSubscription
+from outages.services import notices
 from portal.models import Interaction, NotificationDelivery, Product, Subscription
 from portal.services import notifications as deliveries
 
@@ -106,7 +107,7 @@ def test_crash_halfway_then_retry_sends_each_once(
     Subscription.objects.filter(customer=bob.customer).update(region="north")
     incident = declare(setup)
     calls = {"n": 0}
-    real = services._send_batch
+    real = notices._send_batch
 
     def crashing(*args, **kwargs):
         calls["n"] += 1
@@ -114,14 +115,14 @@ def test_crash_halfway_then_retry_sends_each_once(
             raise RuntimeError("worker died")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_send_batch", crashing)
+    monkeypatch.setattr(notices, "_send_batch", crashing)
     with django_capture_on_commit_callbacks(execute=False):
         services.incident_publish(incident=incident)
     with pytest.raises(RuntimeError):
         services.notices_send(incident_id=incident.pk, batch_size=1)
     emails = NotificationDelivery.objects.filter(channel="email")
     assert emails.count() == 1
-    monkeypatch.setattr(services, "_send_batch", real)
+    monkeypatch.setattr(notices, "_send_batch", real)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.notices_send(incident_id=incident.pk, batch_size=1) == 1
         assert services.notices_send(incident_id=incident.pk, batch_size=1) == 0

@@ -384,7 +384,7 @@ def test_agents_and_visitors_get_no_follow_buttons(client_for, ada, fibre_svc):
 
 
 def test_subscription_service_refuses_products_and_records_once(alice, fibre_svc):
-    from outages.services_public import (
+    from outages.services import (
         StatusSubscriptionError,
         status_subscription_add,
         status_subscription_remove,

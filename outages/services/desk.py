@@ -16,19 +16,20 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import Customer, Purchase, Subscription, User
-from portal.services.helpers import require_agent
-from tickets.models import ACTIVE_STATUSES, TRANSITIONS, Category, Impact, Status, Ticket
-from tickets.services import TicketError, ticket_open, ticket_reply
-
-from .models import (
+from outages.models import (
     Incident,
     IncidentAudience,
     IncidentTicket,
     IncidentTicketUnlink,
     IncidentUpdate,
 )
-from .services import IncidentError, affected_customers, incident_update_post
+from outages.selectors import affected_customers
+from outages.services.errors import IncidentError
+from outages.services.incidents import incident_update_post
+from portal.models import Customer, Purchase, Subscription, User
+from portal.services.helpers import require_agent
+from tickets.models import ACTIVE_STATUSES, TRANSITIONS, Category, Impact, Status, Ticket
+from tickets.services import TicketError, ticket_open, ticket_reply
 
 PROACTIVE_MAX = 200
 VALUE_WINDOW = timedelta(days=365)

@@ -8,7 +8,7 @@ customer in its frozen audience (``IncidentAudience``) is linked to it when the 
   message (whole words, case-insensitive).
 
 The link records why (``IncidentTicket.auto``, ``reason``, ``reason_detail``). An agent may
-unlink it (``services_desk.incident_ticket_unlink``), which is remembered
+unlink it (``outages.services.desk.incident_ticket_unlink``), which is remembered
 (``IncidentTicketUnlink``): no pass links that ticket to that incident again.
 
 Tickets may not import outages, so new tickets are found in the interaction log
@@ -28,10 +28,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from outages.models import (
+    AutoReason,
+    Incident,
+    IncidentAudience,
+    IncidentTicket,
+    IncidentTicketUnlink,
+)
 from portal.models import Interaction, InteractionKind
 from tickets.models import ACTIVE_STATUSES, Ticket
-
-from .models import AutoReason, Incident, IncidentAudience, IncidentTicket, IncidentTicketUnlink
 
 log = logging.getLogger(__name__)
 
