@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.reports import ReportView
 
 from catalogue.models import RequestStatus, ServiceRequest
+from portal.admin_reports import AdminReportView
 
 PERIODS = (30, 90, 365)
 DEFAULT_DAYS = 90
@@ -150,23 +150,13 @@ def failure_rows(*, days: int = DEFAULT_DAYS, now: datetime | None = None) -> li
     )
 
 
-class _CatalogueReport(ReportView):
+class _CatalogueReport(AdminReportView):
     header_icon = "form"
-    paginate_by = 100
-
-    @property
-    def days(self) -> int:
-        raw = self.request.GET.get("days", "")
-        return int(raw) if raw.isdigit() and int(raw) in PERIODS else DEFAULT_DAYS
+    periods = PERIODS
+    default_days = DEFAULT_DAYS
 
     def get_page_subtitle(self):
         return _("Requests of the last %(days)d days") % {"days": self.days}
-
-    def get_heading(self, queryset, field):
-        for column in self.columns:
-            if column.name == field:
-                return force_str(column.label)
-        return super().get_heading(queryset, field)
 
 
 class CatalogueReportView(_CatalogueReport):

@@ -10,13 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import include, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -41,6 +40,7 @@ from catalogue.models import (
 from catalogue.reports import CatalogueReportView, FailureReasonsView
 from catalogue.services import RequestError, request_complete, request_rerun
 from portal import roles
+from portal.admin_reports import AdminOnlyMenuItem, report_urls
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
 
@@ -340,27 +340,11 @@ def register_catalogue():
 
 @hooks.register("register_admin_urls")
 def register_report_urls():
-    patterns = [
-        path("", CatalogueReportView.as_view(), name="items"),
-        path("results/", CatalogueReportView.as_view(results_only=True), name="items_results"),
-        path("failures/", FailureReasonsView.as_view(), name="failures"),
-        path(
-            "failures/results/",
-            FailureReasonsView.as_view(results_only=True),
-            name="failures_results",
-        ),
-    ]
-    return [
-        path(
-            "reports/catalogue/",
-            include((patterns, "catalogue_reports"), namespace="catalogue_reports"),
-        )
-    ]
-
-
-class AdminOnlyMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        return roles.is_admin(request.user)
+    return report_urls(
+        "reports/catalogue/",
+        "catalogue_reports",
+        [("", "items", CatalogueReportView), ("failures/", "failures", FailureReasonsView)],
+    )
 
 
 @hooks.register("register_reports_menu_item")

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.reports import ReportView
 
 from community.models import Post, ReputationEntry, Thread, Vote
+from portal.admin_reports import AdminReportView
 from portal.models import User
 
 PERIODS = (7, 30, 90, 365)
@@ -203,13 +203,13 @@ def report_rows(report: CommunityReport) -> list[ReportRow]:
     return rows
 
 
-class CommunityReportView(ReportView):
+class CommunityReportView(AdminReportView):
     page_title = _("Community")
     header_icon = "group"
     index_url_name = "community_reports:community"
     index_results_url_name = "community_reports:community_results"
     export_filename = "community-report"
-    paginate_by = 100
+    periods = PERIODS
     columns = [
         Column("section", label=_("Section")),
         Column("measure", label=_("Measure")),
@@ -218,19 +218,8 @@ class CommunityReportView(ReportView):
     ]
     list_export = ["section", "measure", "value", "detail"]
 
-    @property
-    def days(self) -> int:
-        raw = self.request.GET.get("days", "")
-        return int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
-
     def get_page_subtitle(self):
         return _("Last %(days)d days") % {"days": self.days}
 
     def get_queryset(self):
         return report_rows(community_report(days=self.days))
-
-    def get_heading(self, queryset, field):
-        for column in self.columns:
-            if column.name == field:
-                return force_str(column.label)
-        return super().get_heading(queryset, field)

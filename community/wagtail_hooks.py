@@ -3,7 +3,7 @@ moderator action log, a link to the moderation queue, and the community report."
 
 from __future__ import annotations
 
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -12,6 +12,7 @@ from wagtail.permissions import register_permission_policy
 
 from community.models import Category, ModerationAction, Tag
 from community.reports import CommunityReportView
+from portal.admin_reports import AdminOnlyMenuItem, report_urls
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
 
@@ -85,23 +86,9 @@ def register_community():
 
 @hooks.register("register_admin_urls")
 def register_report_urls():
-    patterns = [
-        path("", CommunityReportView.as_view(), name="community"),
-        path("results/", CommunityReportView.as_view(results_only=True), name="community_results"),
-    ]
-    return [
-        path(
-            "reports/community/",
-            include((patterns, "community_reports"), namespace="community_reports"),
-        )
-    ]
-
-
-class AdminOnlyMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        from portal import roles
-
-        return roles.is_admin(request.user)
+    return report_urls(
+        "reports/community/", "community_reports", [("", "community", CommunityReportView)]
+    )
 
 
 @hooks.register("register_reports_menu_item")

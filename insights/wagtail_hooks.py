@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import Menu
 from wagtail.permissions import register_permission_policy
 
 from insights.models import Survey
 from insights.reports import InsightsCustomersView, InsightsOverviewView
+from portal.admin_reports import AdminOnlyMenuItem, AdminOnlySubmenu
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
 
@@ -59,20 +60,6 @@ def register_report_urls():
     ]
     urls = include((patterns, "insights_reports"), namespace="insights_reports")
     return [path("insights/", urls)]
-
-
-class AdminOnlyMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        from portal import roles
-
-        return roles.is_admin(request.user)
-
-
-class AdminOnlySubmenu(SubmenuMenuItem):
-    def is_shown(self, request) -> bool:
-        from portal import roles
-
-        return roles.is_admin(request.user)
 
 
 @hooks.register("register_admin_menu_item")

@@ -33,10 +33,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.utils import timezone
-from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
-from wagtail.admin.views.reports import ReportView
 
 from knowledgebase.models import (
     ArticleFeedback,
@@ -46,6 +44,7 @@ from knowledgebase.models import (
     SearchClick,
     SearchQuery,
 )
+from portal.admin_reports import AdminReportView
 from portal.models import Interaction, InteractionKind
 
 PERIOD_DAYS = 30
@@ -55,16 +54,9 @@ def _since():
     return timezone.now() - timedelta(days=PERIOD_DAYS)
 
 
-class _KBReport(ReportView):
+class _KBReport(AdminReportView):
     header_icon = "doc-full"
     paginate_by = 50
-
-    def get_heading(self, queryset, field):
-        """Spreadsheet headings are the on-screen column labels."""
-        for column in self.columns:
-            if column.name == field:
-                return force_str(column.label)
-        return super().get_heading(queryset, field)
 
 
 def _count_subquery(queryset, field: str = "pk"):

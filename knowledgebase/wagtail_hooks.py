@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from knowledgebase import reports
+from portal.admin_reports import report_urls
 
 REPORTS = [
     ("top_articles", "top-articles/", reports.TopArticlesReport, _("KB: top articles"), "pick"),
@@ -39,19 +40,10 @@ REPORTS = [
 ]
 
 
-def _patterns():
-    patterns = []
-    for name, route, view, _label, _icon in REPORTS:
-        patterns.append(path(route, view.as_view(), name=name))
-        patterns.append(
-            path(f"{route}results/", view.as_view(results_only=True), name=f"{name}_results")
-        )
-    return patterns
-
-
 @hooks.register("register_admin_urls")
 def register_kb_report_urls():
-    return [path("reports/kb/", include((_patterns(), "kb_reports"), namespace="kb_reports"))]
+    views = [(route, name, view) for name, route, view, _label, _icon in REPORTS]
+    return report_urls("reports/kb/", "kb_reports", views)
 
 
 def _menu_item(name: str, label, icon: str, order: int):

@@ -16,9 +16,9 @@ from django.db.models import Count, Q, Sum
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.reports import ReportView
 
 from outages.models import CompensationGrant, Incident, IncidentAudience, IncidentTicket
+from portal.admin_reports import AdminReportView
 from portal.models import NotificationDelivery
 
 EVENT_PREFIX = "incident:"
@@ -102,13 +102,12 @@ def incident_rows() -> list[IncidentRow]:
     return rows
 
 
-class IncidentReportView(ReportView):
+class IncidentReportView(AdminReportView):
     page_title = _("Incidents")
     header_icon = "warning"
     index_url_name = "outages_reports:incidents"
     index_results_url_name = "outages_reports:incidents_results"
     export_filename = "incidents"
-    paginate_by = 100
     columns = [
         Column("title", label=_("Incident")),
         Column("impact", label=_("Impact")),
@@ -145,11 +144,3 @@ class IncidentReportView(ReportView):
 
     def get_queryset(self):
         return incident_rows()
-
-    def get_heading(self, queryset, field):
-        if field in self.export_headings:
-            return force_str(self.export_headings[field])
-        for column in self.columns:
-            if column.name == field:
-                return force_str(column.label)
-        return super().get_heading(queryset, field)

@@ -4,7 +4,7 @@ incident report in the Reports menu (admins)."""
 
 from __future__ import annotations
 
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -12,9 +12,9 @@ from wagtail.permissions import register_permission_policy
 
 from outages.models import Incident
 from outages.reports import IncidentReportView
+from portal.admin_reports import AdminOnlyMenuItem, report_urls
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
-from tickets.wagtail_hooks import AdminOnlyMenuItem
 
 register_permission_policy(Incident, RolePermissionPolicy(Incident, admin={"view"}, agent={"view"}))
 
@@ -59,16 +59,9 @@ def register_incidents():
 
 @hooks.register("register_admin_urls")
 def register_report_urls():
-    patterns = [
-        path("", IncidentReportView.as_view(), name="incidents"),
-        path("results/", IncidentReportView.as_view(results_only=True), name="incidents_results"),
-    ]
-    return [
-        path(
-            "reports/incidents/",
-            include((patterns, "outages_reports"), namespace="outages_reports"),
-        )
-    ]
+    return report_urls(
+        "reports/incidents/", "outages_reports", [("", "incidents", IncidentReportView)]
+    )
 
 
 @hooks.register("register_reports_menu_item")

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.reports import ReportView
 
+from portal.admin_reports import AdminReportView
 from portal.models import Team, User
 from tickets.models import ACTIVE_STATUSES, Message, SlaBreach, Ticket
 
@@ -131,13 +131,13 @@ def performance_rows(*, days: int = 30, now=None) -> list[PerformanceRow]:
     return rows
 
 
-class AgentPerformanceView(ReportView):
+class AgentPerformanceView(AdminReportView):
     page_title = _("Agent performance")
     header_icon = "group"
     index_url_name = "tickets_reports:agents"
     index_results_url_name = "tickets_reports:agents_results"
     export_filename = "agent-performance"
-    paginate_by = 100
+    periods = PERIODS
     columns = [
         Column("name", label=_("Agent or team")),
         Column("kind", label=_("Row")),
@@ -159,19 +159,8 @@ class AgentPerformanceView(ReportView):
         "open_now",
     ]
 
-    @property
-    def days(self) -> int:
-        raw = self.request.GET.get("days", "")
-        return int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
-
     def get_page_subtitle(self):
         return _("Last %(days)d days") % {"days": self.days}
 
     def get_queryset(self):
         return performance_rows(days=self.days)
-
-    def get_heading(self, queryset, field):
-        for column in self.columns:
-            if column.name == field:
-                return force_str(column.label)
-        return super().get_heading(queryset, field)

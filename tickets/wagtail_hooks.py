@@ -5,13 +5,13 @@ Tickets themselves are worked at /desk/, not here."""
 
 from __future__ import annotations
 
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from portal.admin_reports import AdminOnlyMenuItem, report_urls
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
 from tickets.models import BusinessCalendar, CannedReply, Holiday, Queue, SlaPolicy, Tag
@@ -141,23 +141,7 @@ def register_support_desk():
 
 @hooks.register("register_admin_urls")
 def register_report_urls():
-    patterns = [
-        path("", AgentPerformanceView.as_view(), name="agents"),
-        path("results/", AgentPerformanceView.as_view(results_only=True), name="agents_results"),
-    ]
-    return [
-        path(
-            "reports/agents/",
-            include((patterns, "tickets_reports"), namespace="tickets_reports"),
-        )
-    ]
-
-
-class AdminOnlyMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        from portal import roles
-
-        return roles.is_admin(request.user)
+    return report_urls("reports/agents/", "tickets_reports", [("", "agents", AgentPerformanceView)])
 
 
 @hooks.register("register_reports_menu_item")
