@@ -9,6 +9,6 @@ app_name = "loyalty"
 
 urlpatterns = [
     path("me/loyalty/", pages.loyalty_page, name="page"),
-    path("me/loyalty/rewards/<int:pk>/redeem/", pages.reward_redeem_view, name="redeem"),
+    path("me/loyalty/rewards/<id:pk>/redeem/", pages.reward_redeem_view, name="redeem"),
     path("r/<str:code>/", pages.referral_landing, name="referral"),
 ]

@@ -75,7 +75,7 @@ class OutageWallet:
     def redeem(self, code: str, order_ref: str) -> wallet.WalletItem | None:
         with transaction.atomic():
             grant = (
-                CompensationGrant.objects.select_for_update()
+                CompensationGrant.objects.select_for_update(of=("self",))
                 .select_related("incident")
                 .filter(code=code, kind=CompensationOffer.Kind.DISCOUNT)
                 .first()

@@ -72,7 +72,7 @@ class LoyaltyWallet:
     def redeem(self, code: str, order_ref: str) -> wallet.WalletItem | None:
         with transaction.atomic():
             redemption = (
-                Redemption.objects.select_for_update()
+                Redemption.objects.select_for_update(of=("self",))
                 .filter(code=code)
                 .select_related("reward", "account__customer")
                 .first()

@@ -181,7 +181,7 @@ def referral_convert(
     from loyalty.services.ledger import points_earn
 
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .filter(referred=referred, status=Referral.Status.PENDING)
         .select_related("referrer")
         .first()

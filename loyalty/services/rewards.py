@@ -45,7 +45,7 @@ def locked_account(customer: Customer) -> Account:
     from loyalty.services.ledger import account_for
 
     account = account_for(customer)
-    return Account.objects.select_for_update().select_related("tier").get(pk=account.pk)
+    return Account.objects.select_for_update(of=("self",)).select_related("tier").get(pk=account.pk)
 
 
 def rewards_available(customer: Customer | None):
