@@ -15,7 +15,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +23,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from catalogue.models import CatalogueItem, ServiceRequest
-from catalogue.services import RequestError, RequestInvalid, request_submit
+from catalogue.services import request_submit
 from portal import roles
 from portal.api.auth import allow, is_person
 from portal.api.schemas import ErrorItemOut, ErrorOut, StrictSchema
@@ -201,31 +200,14 @@ def request_create(
     item = CatalogueItem.objects.requestable_by(request.user).filter(slug=payload.item).first()
     if item is None:
         raise HttpError(404, _("item: no such service, or not available to you."))
-    try:
-        service_request, created = request_submit(
-            item=item,
-            submitted_by=request.user,
-            data=payload.data,
-            idempotency_key=idempotency_key or uuid.uuid4().hex,
-            json=True,
-            channel=Channel.API,
-        )
-    except RequestInvalid as exc:
-        errors = [
-            {
-                "field": None if key == "__all__" else f"data.{key}",
-                "index": None,
-                "message": message if key == "__all__" else f"data.{key}: {message}",
-            }
-            for key, messages in exc.errors.items()
-            for message in messages
-        ]
-        detail = _("The request is not valid: %(first)s") % {"first": errors[0]["message"]}
-        return Status(422, {"detail": detail, "errors": errors})
-    except RequestError as exc:
-        raise HttpError(exc.status_code, exc.message) from exc
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
+    service_request, created = request_submit(
+        item=item,
+        submitted_by=request.user,
+        data=payload.data,
+        idempotency_key=idempotency_key or uuid.uuid4().hex,
+        json=True,
+        channel=Channel.API,
+    )
     service_request = get_object_or_404(_visible(request), pk=service_request.pk)
     return Status(201 if created else 200, _request_out(service_request, request))
 

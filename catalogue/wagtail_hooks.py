@@ -220,8 +220,8 @@ class RequestViewSet(PortalViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("rerun/<int:pk>/", rerun_view, name="rerun"),
-            path("complete/<int:pk>/", complete_view, name="complete"),
+            path("rerun/<id:pk>/", rerun_view, name="rerun"),
+            path("complete/<id:pk>/", complete_view, name="complete"),
         ]
 
 

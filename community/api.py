@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -24,12 +23,12 @@ from pydantic import Field
 
 from community import selectors, services
 from community.models import Category, Post, Thread
-from community.services import CommunityError
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_person
 from portal.api.schemas import ErrorOut, StrictSchema
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Product
+from portal.services.errors import ServiceError
 
 MEMBERS = gettext_lazy(
     "Sign in with a personal token: integration tokens do not belong to a member."
@@ -202,12 +201,6 @@ def _detail(request, thread: Thread, page: AnswerPage | None = None) -> dict:
     }
 
 
-def _refused(exc: Exception) -> HttpError:
-    if isinstance(exc, CommunityError):
-        return HttpError(exc.status_code, exc.message)
-    return HttpError(403, _("You may not do this."))
-
-
 # --- endpoints ---------------------------------------------------------------------------
 @router.get("/categories", response={200: list[CategoryOut], **ERRORS}, summary="Categories")
 def category_list(request):
@@ -263,22 +256,19 @@ def thread_create(request, payload: ThreadIn):
     """Markdown text only: images can be attached on the pages, not through the API."""
     category = Category.objects.visible_to(request.user).filter(slug=payload.category).first()
     if category is None:
-        raise HttpError(422, _("There is no such category you may post in."))
+        raise ServiceError(fields={"category": _("There is no such category you may post in.")})
     products = list(Product.objects.filter(slug__in=payload.products))
     if len(products) != len(set(payload.products)):
-        raise HttpError(422, _("Unknown product."))
-    try:
-        thread = services.thread_ask(
-            author=request.user,
-            category=category,
-            title=payload.title,
-            body=payload.body,
-            kind=payload.kind,
-            tags=payload.tags,
-            products=products,
-        )
-    except (CommunityError, PermissionDenied) as exc:
-        raise _refused(exc) from exc
+        raise ServiceError(fields={"products": _("Unknown product.")})
+    thread = services.thread_ask(
+        author=request.user,
+        category=category,
+        title=payload.title,
+        body=payload.body,
+        kind=payload.kind,
+        tags=payload.tags,
+        products=products,
+    )
     return Status(201, _detail(request, _thread(request, thread.pk)))
 
 
@@ -293,10 +283,7 @@ def thread_create(request, payload: ThreadIn):
 def answer_create(request, thread_id: int, payload: AnswerIn):
     """Markdown text only: images can be attached on the pages, not through the API."""
     thread = _thread(request, thread_id)
-    try:
-        post = services.post_answer(thread=thread, author=request.user, body=payload.body)
-    except (CommunityError, PermissionDenied) as exc:
-        raise _refused(exc) from exc
+    post = services.post_answer(thread=thread, author=request.user, body=payload.body)
     return Status(201, _post_out(post, thread))
 
 
@@ -305,10 +292,7 @@ def answer_create(request, thread_id: int, payload: AnswerIn):
 )
 def vote(request, post_id: int, payload: VoteIn):
     post = get_object_or_404(Post.objects.visible_to(request.user), pk=post_id)
-    try:
-        post = services.vote_cast(post=post, voter=request.user, value=payload.value)
-    except (CommunityError, PermissionDenied) as exc:
-        raise _refused(exc) from exc
+    post = services.vote_cast(post=post, voter=request.user, value=payload.value)
     return {"post_id": post.pk, "score": post.score, "my_vote": payload.value}
 
 
@@ -320,14 +304,11 @@ def vote(request, post_id: int, payload: VoteIn):
 )
 def accept(request, thread_id: int, payload: AcceptIn):
     thread = _thread(request, thread_id)
-    try:
-        if payload.post_id is None:
-            services.answer_unaccept(thread=thread, user=request.user)
-        else:
-            post = Post.objects.filter(pk=payload.post_id, thread=thread).first()
-            if post is None:
-                raise CommunityError(_("Choose a published answer of this question."))
-            services.answer_accept(thread=thread, post=post, user=request.user)
-    except (CommunityError, PermissionDenied) as exc:
-        raise _refused(exc) from exc
+    if payload.post_id is None:
+        services.answer_unaccept(thread=thread, user=request.user)
+    else:
+        post = Post.objects.filter(pk=payload.post_id, thread=thread).first()
+        if post is None:
+            raise ServiceError(fields={"post_id": _("Choose a published answer of this question.")})
+        services.answer_accept(thread=thread, post=post, user=request.user)
     return _thread_out(_thread(request, thread_id), request)

@@ -26,8 +26,8 @@ from insights.clv import customer_score
 from insights.metrics import Segment, report
 from insights.models import CustomerScore, LoyaltyTier, Survey, SurveyKind
 from insights.money import amount, report_amounts, shop_currency
-from insights.periods import PeriodError, period_from
-from insights.services.surveys import SurveyError, survey_answer, survey_for_token
+from insights.periods import period_from
+from insights.services.surveys import survey_answer, survey_for_token
 from portal import roles
 from portal.api.auth import allow, is_integration
 from portal.api.schemas import ErrorOut, InvalidOut, StrictSchema
@@ -83,10 +83,7 @@ def _jsonable(value):
     url_name="insights_metrics",
 )
 def metrics(request, filters: Query[MetricsQuery]):
-    try:
-        period = period_from(filters.start, filters.end)
-    except PeriodError as exc:
-        return Status(400, {"detail": str(exc)})
+    period = period_from(filters.start, filters.end)
     if filters.organisation and not Organisation.objects.filter(pk=filters.organisation).exists():
         return Status(404, {"detail": "No such organisation."})
     if filters.product and not Product.objects.filter(pk=filters.product).exists():
@@ -209,20 +206,6 @@ class SurveyAnsweredOut(Schema):
     url_name="insights_survey_answer",
 )
 def survey_answer_api(request, token: str, payload: SurveyAnswerIn):
-    try:
-        survey = survey_for_token(token)
-        survey = survey_answer(survey=survey, channel=Channel.API, **payload.model_dump())
-    except SurveyError as error:
-        if error.code == "bad_answer":
-            return Status(
-                422,
-                {
-                    "detail": error.message,
-                    "errors": [
-                        {"field": None if k == "__all__" else k, "message": str(v)}
-                        for k, v in error.errors.items()
-                    ],
-                },
-            )
-        return Status(error.status, {"detail": error.message})
+    survey = survey_for_token(token)
+    survey = survey_answer(survey=survey, channel=Channel.API, **payload.model_dump())
     return {"kind": survey.kind, "score": survey.score, "answered_at": survey.answered_at}

@@ -14,5 +14,5 @@ urlpatterns = [
     path("at-risk/<str:customer_ref>/ticket/", views.at_risk_ticket, name="at_risk_ticket"),
     path("customers/<str:customer_ref>/", views.customer_timeline, name="timeline"),
     path("clv-fit/", views.clv_fit_now, name="clv_fit"),
-    path("followups/<int:pk>/close/", followup_close_view, name="followup_close"),
+    path("followups/<id:pk>/close/", followup_close_view, name="followup_close"),
 ]

@@ -10,8 +10,8 @@ app_name = "outages"
 
 urlpatterns = [
     path("", views.status_page, name="status"),
-    path("incidents/<int:pk>/", views.incident_detail, name="incident"),
-    path("incidents/<int:pk>/claim/", views.incident_claim, name="claim"),
+    path("incidents/<id:pk>/", views.incident_detail, name="incident"),
+    path("incidents/<id:pk>/claim/", views.incident_claim, name="claim"),
     path("services/<slug:slug>/follow/", views.service_follow, name="follow"),
     path("services/<slug:slug>/unfollow/", views.service_unfollow, name="unfollow"),
 ]

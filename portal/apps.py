@@ -35,7 +35,10 @@ class PortalConfig(AppConfig):
         from allauth.account.signals import user_signed_up
         from django.contrib.auth.signals import user_logged_in
 
-        from portal import accounts
+        from portal import accounts, checks  # noqa: F401 (checks: registers the system checks)
+        from portal.converters import register as register_url_converters
+
+        register_url_converters()  # <id:...> in URLs: bounded ids (portal/converters.py)
 
         user_signed_up.connect(accounts.on_user_signed_up, dispatch_uid="portal-signup")
         user_logged_in.connect(accounts.on_user_logged_in, dispatch_uid="portal-login")

@@ -25,7 +25,7 @@ portal_patterns = (
         path("", pages.home, name="home"),
         path("me/", pages.me, name="me"),
         path("me/tokens/", pages.token_create, name="token_create"),
-        path("me/tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
+        path("me/tokens/<id:pk>/revoke/", pages.token_revoke, name="token_revoke"),
         path("me/notifications/", notifications.notification_list, name="notifications"),
         path(
             "me/notifications/settings/",
@@ -34,7 +34,7 @@ portal_patterns = (
         ),
         path("me/notifications/read/", notifications.notifications_read, name="notifications_read"),
         path(
-            "me/notifications/<int:pk>/",
+            "me/notifications/<id:pk>/",
             notifications.notification_open,
             name="notification_open",
         ),

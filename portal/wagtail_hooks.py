@@ -287,7 +287,7 @@ class ApiTokenViewSet(PortalViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("revoke/<int:pk>/", self.delete_view, name="revoke"),
+            path("revoke/<id:pk>/", self.delete_view, name="revoke"),
         ]
 
     def get_common_view_kwargs(self, **kwargs):

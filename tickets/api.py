@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -27,11 +26,11 @@ from portal.api.auth import allow, is_person
 from portal.api.schemas import ErrorOut, StrictSchema
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Channel
+from portal.services.errors import ServiceError
 from tickets.forms import products_for
 from tickets.models import ACTIVE_STATUSES, Attachment, Message, Priority, Queue, Ticket
 from tickets.selectors import SLA_STATES, SORTS, DeskParams, agents, desk_tickets
 from tickets.services import (
-    TicketError,
     ticket_claim,
     ticket_note,
     ticket_open,
@@ -218,10 +217,6 @@ def _detail(request, ticket: Ticket) -> dict:
     }
 
 
-def _http(exc: TicketError) -> HttpError:
-    return HttpError(exc.status_code, exc.message)
-
-
 # --- endpoints ---------------------------------------------------------------------------
 @router.get("", response={200: TicketList, **ERRORS}, summary="List tickets (or the agent queue)")
 def ticket_list(request, filters: Query[ListFilters]):
@@ -233,7 +228,7 @@ def ticket_list(request, filters: Query[ListFilters]):
         if filters.queue:
             queue = Queue.objects.filter(slug=filters.queue).first()
             if queue is None:
-                raise HttpError(422, _("Unknown queue."))
+                raise ServiceError(fields={"queue": _("no such queue.")})
             queue_id = queue.pk
         status = filters.status or "active"
         params = DeskParams(
@@ -274,20 +269,17 @@ def ticket_create(request, payload: TicketIn):
     if payload.product:
         product = products_for(customer).filter(slug=payload.product).first()
         if product is None:
-            raise HttpError(422, _("product: not one of your products or services."))
-    try:
-        ticket = ticket_open(
-            customer=customer,
-            opened_by=request.user,
-            subject=payload.subject,
-            body=payload.description,
-            product=product,
-            category=payload.category,
-            impact=payload.impact,
-            channel=Channel.API,
-        )
-    except TicketError as exc:
-        raise _http(exc) from exc
+            raise ServiceError(fields={"product": _("not one of your products or services.")})
+    ticket = ticket_open(
+        customer=customer,
+        opened_by=request.user,
+        subject=payload.subject,
+        body=payload.description,
+        product=product,
+        category=payload.category,
+        impact=payload.impact,
+        channel=Channel.API,
+    )
     ticket = get_object_or_404(_visible(request), pk=ticket.pk)
     return Status(201, _detail(request, ticket))
 
@@ -309,19 +301,16 @@ def ticket_reply_create(request, ticket_id: int, payload: ReplyIn):
     agent = roles.is_agent(request.user)
     if (payload.internal or payload.status_after) and not agent:
         raise HttpError(403, _("Only agents add internal notes or set the status."))
-    try:
-        if payload.internal:
-            message = ticket_note(ticket=ticket, author=request.user, body=payload.body)
-        else:
-            message = ticket_reply(
-                ticket=ticket,
-                author=request.user,
-                body=payload.body,
-                status_after=payload.status_after,
-                channel=Channel.API,
-            )
-    except TicketError as exc:
-        raise _http(exc) from exc
+    if payload.internal:
+        message = ticket_note(ticket=ticket, author=request.user, body=payload.body)
+    else:
+        message = ticket_reply(
+            ticket=ticket,
+            author=request.user,
+            body=payload.body,
+            status_after=payload.status_after,
+            channel=Channel.API,
+        )
     return Status(201, _message_out(message, request))
 
 
@@ -336,10 +325,7 @@ def _require_agent(request) -> None:
 def ticket_claim_api(request, ticket_id: int):
     _require_agent(request)
     ticket = get_object_or_404(_visible(request), pk=ticket_id)
-    try:
-        ticket_claim(ticket=ticket, agent=request.user, channel=Channel.API)
-    except TicketError as exc:
-        raise _http(exc) from exc
+    ticket_claim(ticket=ticket, agent=request.user, channel=Channel.API)
     return _ticket_out(get_object_or_404(_visible(request), pk=ticket_id), request, timezone.now())
 
 
@@ -358,31 +344,24 @@ def ticket_update_api(request, ticket_id: int, payload: TicketPatch):
         if payload.assignee_id is not None:
             assignee = agents().filter(pk=payload.assignee_id).first()
             if assignee is None:
-                raise HttpError(422, _("assignee_id: not an agent."))
+                raise ServiceError(fields={"assignee_id": _("not an agent.")})
     queue = ticket.queue
     if "queue" in sent:
         queue = None
         if payload.queue is not None:
             queue = Queue.objects.filter(slug=payload.queue).first()
             if queue is None:
-                raise HttpError(422, _("Unknown queue."))
-    try:
-        ticket_properties_update(
-            ticket=ticket,
-            actor=request.user,
-            status=payload.status or ticket.status,
-            priority=Priority.from_key(payload.priority).value
-            if payload.priority
-            else ticket.priority,
-            assignee=assignee,
-            queue=queue,
-            category=payload.category or ticket.category,
-            impact=payload.impact or ticket.impact,
-            product=ticket.product,
-            tags=payload.tags if payload.tags is not None else [t.name for t in ticket.tags.all()],
-        )
-    except TicketError as exc:
-        raise _http(exc) from exc
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
+                raise ServiceError(fields={"queue": _("no such queue.")})
+    ticket_properties_update(
+        ticket=ticket,
+        actor=request.user,
+        status=payload.status or ticket.status,
+        priority=Priority.from_key(payload.priority).value if payload.priority else ticket.priority,
+        assignee=assignee,
+        queue=queue,
+        category=payload.category or ticket.category,
+        impact=payload.impact or ticket.impact,
+        product=ticket.product,
+        tags=payload.tags if payload.tags is not None else [t.name for t in ticket.tags.all()],
+    )
     return _ticket_out(get_object_or_404(_visible(request), pk=ticket_id), request, timezone.now())

@@ -9,7 +9,12 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import JsonResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -158,14 +163,23 @@ def _bad_request(request, exc):
 
 @api.exception_handler(ServiceError)
 def _refused(request, exc: ServiceError):
-    """Every service refusal, translated once: its status, its message, its field errors."""
+    """Every service refusal, translated once: its status, its message, its field errors.
+
+    With field errors the answer has the shape of an invalid request body (``_invalid``):
+    ``errors`` name the field (``None`` for the form as a whole, Django's ``__all__``) and
+    ``detail`` quotes the first of them."""
     body: dict = {"detail": exc.message or _("The request cannot be carried out.")}
-    if exc.fields:
-        body["errors"] = [
-            {"field": field, "index": None, "message": message}
-            for field, messages in exc.fields.items()
-            for message in messages
-        ]
+    errors = [
+        {"field": field, "index": None, "message": f"{field}: {message}" if field else message}
+        for name, messages in exc.fields.items()
+        for field in [None if name in (NON_FIELD_ERRORS, "") else name]
+        for message in messages
+    ]
+    if errors:
+        body["errors"] = errors[:MAX_REPORTED_ERRORS]
+        body["detail"] = _("The request is not valid: %(first)s") % {"first": errors[0]["message"]}
+        if len(errors) > 1:
+            body["detail"] += _(" (and %(count)d more errors)") % {"count": len(errors) - 1}
     return api.create_response(request, body, status=exc.status_code)
 
 

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Router, Status
-from ninja.errors import HttpError
 
 from portal import roles
 from portal.api.auth import (
@@ -31,6 +30,7 @@ from portal.api.schemas import (
 )
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Channel, Customer, Interaction
+from portal.services.errors import ServiceConflict, ServiceError
 from portal.services.interactions import METADATA_MAX_KEYS, interaction_record
 from portal.services.purchases import (
     ProductLookup,
@@ -125,8 +125,8 @@ def purchases_create(request, payload: PurchasesIn):
         except IntegrityError:
             # The same orders were imported concurrently: the retry counts them as duplicates.
             if attempt:
-                raise HttpError(
-                    409, _("The purchases conflict with a concurrent import; retry.")
+                raise ServiceConflict(
+                    _("The purchases conflict with a concurrent import; retry.")
                 ) from None
     return Status(
         201,
@@ -152,22 +152,29 @@ def _interaction_out(interaction: Interaction, customer: Customer) -> dict:
 def _metadata(payload: InteractionIn) -> dict:
     metadata = dict(payload.metadata or {})
     if EXTERNAL_ID_KEY in metadata:
-        raise HttpError(422, _("Send the external id in the external_id field, not in metadata."))
+        raise ServiceError(
+            fields={"metadata": _("send the external id in the external_id field, not here.")}
+        )
     if payload.external_id is not None:
         metadata[EXTERNAL_ID_KEY] = payload.external_id
     if len(metadata) > METADATA_MAX_KEYS:
-        raise HttpError(
-            422,
-            _("metadata may have at most %(max)d keys (external_id counts as one).")
-            % {"max": METADATA_MAX_KEYS},
+        raise ServiceError(
+            fields={
+                "metadata": _("at most %(max)d keys (external_id counts as one).")
+                % {"max": METADATA_MAX_KEYS}
+            }
         )
     try:
         encoded = json.dumps(metadata, allow_nan=False)
     except (TypeError, ValueError):
-        raise HttpError(422, _("metadata must be plain JSON (no NaN or Infinity).")) from None
+        raise ServiceError(
+            fields={"metadata": _("must be plain JSON (no NaN or Infinity).")}
+        ) from None
     if len(encoded.encode()) > METADATA_MAX_BYTES:
-        raise HttpError(
-            422, _("metadata is larger than %(max)d bytes of JSON.") % {"max": METADATA_MAX_BYTES}
+        raise ServiceError(
+            fields={
+                "metadata": _("larger than %(max)d bytes of JSON.") % {"max": METADATA_MAX_BYTES}
+            }
         )
     return metadata
 
@@ -179,9 +186,9 @@ def _occurred_at(payload: InteractionIn):
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at, timezone.get_default_timezone())
     if occurred_at > timezone.now() + FUTURE_TOLERANCE:
-        raise HttpError(422, _("occurred_at is in the future."))
+        raise ServiceError(fields={"occurred_at": _("is in the future.")})
     if occurred_at < EARLIEST:
-        raise HttpError(422, _("occurred_at is before 1970."))
+        raise ServiceError(fields={"occurred_at": _("is before 1970.")})
     return occurred_at
 
 
@@ -209,8 +216,11 @@ def interactions_create(request, payload: InteractionIn):
             Customer.objects.select_for_update().filter(customer_ref=payload.customer_ref).first()
         )
         if customer is None:
-            raise HttpError(
-                422, _("No customer has customer_ref %(ref)r.") % {"ref": payload.customer_ref}
+            raise ServiceError(
+                fields={
+                    "customer_ref": _("no customer has the reference %(ref)r.")
+                    % {"ref": payload.customer_ref}
+                }
             )
         if payload.external_id is not None:
             existing = (

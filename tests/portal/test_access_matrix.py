@@ -6,9 +6,9 @@ the suite."
 
 How it works:
 
-- ``URL_ROWS`` maps each of *our* URL names (namespaces ``portal`` and ``api``, plus
-  ``set_language`` and ``admin_login_redirect`` ...) to one or more probes: a method, a path
-  (built from real objects when the URL has parameters) and the expected outcome per role.
+- ``URL_ROWS`` maps each URL name (namespace included: ``portal:me``, ``set_language`` ...) to
+  one or more probes: a method, a path (built from real objects when the URL has parameters)
+  and the expected outcome per role.
 - ``API_ROWS`` does the same for every operation in the OpenAPI schema (``"METHOD /path"``).
   The API is called with a personal bearer token of the role (its documented auth).
 - ``PREFIX_RULES`` cover third-party URL trees (allauth, the Wagtail admin, documents, page
@@ -17,7 +17,29 @@ How it works:
 
 ``test_every_url_has_a_row`` and ``test_every_api_operation_has_a_row`` walk the real URL
 resolver and OpenAPI schema and fail, naming the URL, when something has no row (or a row
-names something that no longer exists). Adding a URL means adding its row here.
+names something that no longer exists).
+
+Rows live next to their app: ``tests/<app>/matrix_rows.py``
+---------------------------------------------------------
+This file holds the portal's own rows; every ``tests/*/matrix_rows.py`` is found and merged
+automatically (a new app adds that file, nothing here changes). The contract:
+
+- the module defines ``url_rows(m) -> dict[str, list[Probe]]`` (keyed by URL name) and
+  ``api_rows(m) -> dict[str, list[Probe]]`` (keyed by ``"METHOD /api/v1/path"`` as the
+  OpenAPI schema writes it); either may return ``{}``. ``m`` is this module: use ``m.Probe``,
+  ``m.expect``, ``m.signed_in``, ``m.only``, ``m.agents_only``, ``m.admin_only``,
+  ``m.admin_rows``, ``m.viewset``, ``m.Redirect``, ``m.LOGIN``, ``m.CUSTOMERS`` ...
+- a key already defined by another module is an error (no silent overrides).
+- a probe's ``path`` / ``data`` may be a callable of the case's context ``ctx``: ``ctx.role``,
+  ``ctx.user`` (None when anonymous), ``ctx.users[name]`` (alice, amy, bob, ada, mo, root),
+  ``ctx.settings`` (pytest-django's, restored after the case), ``ctx.tmp_path``. Build the
+  objects a path points at inside that callable, through the services, and cache them on the
+  context (``ctx.__dict__.setdefault("_<app>", {})``) so path, data and check share them.
+- ``check(ctx, response)`` asserts more than the status (what was written, what is shown).
+
+Speed: the personas are created once per module, in a transaction rolled back at the end;
+each case runs in its own savepoint (pytest-django's ``db``), so whatever a case builds or a
+request writes is gone before the next case, and cases are independent of their order.
 """
 
 from __future__ import annotations
@@ -26,13 +48,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.models import ApiToken, Interaction, Purchase
-from tests.tickets import matrix as tm
 
 ROLES = ("anonymous", "alice", "amy", "bob", "ada", "mo", "root")
 ROLE_HELP = {
@@ -86,13 +108,12 @@ def only(roles: tuple[str, ...], outcome: Outcome, *, others: Outcome, **per_rol
 
 # --- the per-test context: personas and the objects paths point at --------------------------
 class Ctx:
-    def __init__(self, request: pytest.FixtureRequest, role: str, settings, tmp_path) -> None:
-        self.request = request
+    def __init__(self, users: dict, role: str, settings, tmp_path) -> None:
         self.role = role
         self.settings = settings
         self.tmp_path = tmp_path
-        # Every persona exists in every test, so "other people's objects" are real.
-        self.users = {name: request.getfixturevalue(name) for name in SIGNED_IN}
+        # Every persona exists in every case, so "other people's objects" are real.
+        self.users = users
 
     @property
     def user(self):
@@ -284,7 +305,7 @@ AUDIENCES_SEEN = {
 }
 
 
-def _kb_titles_match_audience(ctx: Ctx, response) -> None:
+def kb_titles_match_audience(ctx: Ctx, response) -> None:
     content = re.sub(r"<[^>]+>", "", response.content.decode())  # search highlights terms
     for audience, article in ctx.kb.items():
         shown = article.title in content
@@ -300,11 +321,11 @@ def _sitemap_public_only(ctx: Ctx, response) -> None:
         assert ctx.kb[audience].url not in xml, f"{audience} article in the sitemap"
 
 
-def _kb_path(audience: str, template: str) -> Callable[[Ctx], str]:
+def kb_path(audience: str, template: str) -> Callable[[Ctx], str]:
     return lambda ctx: template.format(id=ctx.kb[audience].pk)
 
 
-def _after_kb(path: str) -> Callable[[Ctx], str]:
+def after_kb(path: str) -> Callable[[Ctx], str]:
     """A fixed path, requested once the knowledge-base articles exist."""
 
     def build(ctx: Ctx) -> str:
@@ -314,12 +335,22 @@ def _after_kb(path: str) -> Callable[[Ctx], str]:
     return build
 
 
-def _kb_url(audience: str) -> Callable[[Ctx], str]:
+def kb_url(audience: str) -> Callable[[Ctx], str]:
     return lambda ctx: ctx.kb[audience].url
 
 
-def _kb_sees(audience: str, yes: Outcome, no: Outcome) -> dict[str, Outcome]:
+def kb_sees(audience: str, yes: Outcome, no: Outcome) -> dict[str, Outcome]:
     return expect(**{role: yes if audience in AUDIENCES_SEEN[role] else no for role in ROLES})
+
+
+def _notification_path(ctx: Ctx) -> str:
+    """alice's notification (it links to her tickets)."""
+    from portal.models import Notification
+
+    notification = Notification.objects.create(
+        user=ctx.users["alice"], kind="matrix", event_key="matrix", title="Hi", url="/tickets/"
+    )
+    return f"/me/notifications/{notification.pk}/"
 
 
 def _revoke_path(ctx: Ctx) -> str:
@@ -422,46 +453,9 @@ ADMIN_ROWS: dict[str, list[Probe]] = {
             "revoke",
         ),
     ),
-    **{
-        f"{namespace}:{view}": [
-            Probe(
-                "GET",
-                (lambda ns, t: lambda ctx: t.format(pk=tm.admin_object(ctx, ns).pk))(
-                    namespace, template
-                ),
-                admin_only(template.split("{pk}")[0]),
-            )
-        ]
-        for namespace, prefix in tm.ADMIN_VIEWSETS.items()
-        for view, template in viewset(
-            prefix, "index", "index_results", "add", "edit", "delete"
-        ).items()
-    },
-    **admin_rows(
-        "tickets_reports",
-        {"agents": "/admin/reports/agents/", "agents_results": "/admin/reports/agents/results/"},
-    ),
-    **admin_rows(
-        "kb_reports",
-        {
-            f"{name}{suffix}": f"/admin/reports/kb/{route}{'results/' if suffix else ''}"
-            for name, route in [
-                ("top_articles", "top-articles/"),
-                ("feedback", "feedback/"),
-                ("no_results", "no-results/"),
-                ("no_clicks", "no-clicks/"),
-                ("review_due", "review-due/"),
-                ("views_trend", "views-trend/"),
-            ]
-            for suffix in ("", "_results")
-        },
-    ),
 }
 
 # --- our own URLs ---------------------------------------------------------------------------
-TO_DESK = Redirect("/desk/")
-TO_DESK_TICKET = Redirect("/desk/tickets/")
-AGENTS_TO_DESK = {"ada": TO_DESK, "root": TO_DESK}
 
 
 def agents_only(outcome: Outcome, **per_role: Outcome) -> dict[str, Outcome]:
@@ -529,83 +523,11 @@ URL_ROWS: dict[str, list[Probe]] = {
     "sitemap": [
         Probe(
             "GET",
-            _after_kb("/sitemap.xml"),
+            after_kb("/sitemap.xml"),
             expect(200),
             check=_sitemap_public_only,
             note="the same public sitemap for everyone",
         )
-    ],
-    # --- knowledge base ---
-    "knowledgebase:search": [
-        Probe(
-            "GET",
-            _after_kb("/search/?q=matrix"),
-            expect(200),
-            check=_kb_titles_match_audience,
-        ),
-        Probe("POST", "/search/", expect(405)),
-    ],
-    "knowledgebase:search_suggest": [
-        Probe(
-            "GET",
-            _after_kb("/search/suggest/?q=matrix"),
-            expect(200),
-            check=_kb_titles_match_audience,
-        ),
-    ],
-    "knowledgebase:search_click": [
-        Probe(
-            "GET",
-            lambda ctx: f"/search/click/?t={ctx.click_token('public')}",
-            expect(Redirect("/kb/")),
-        ),
-        Probe(
-            "GET",
-            lambda ctx: f"/search/click/?t={ctx.click_token('agents')}",
-            _kb_sees("agents", Redirect("/kb/"), 404),
-            note="no redirect to a hidden article",
-        ),
-        Probe("GET", "/search/click/?t=forged", expect(400)),
-    ],
-    "knowledgebase:feedback": [
-        Probe(
-            "POST",
-            _kb_path("public", "/kb/feedback/{id}/"),
-            expect(Redirect("/kb/")),
-            data={"helpful": "yes"},
-        ),
-        Probe(
-            "POST",
-            _kb_path("customers", "/kb/feedback/{id}/"),
-            _kb_sees("customers", Redirect("/kb/"), 404),
-            data={"helpful": "no"},
-        ),
-        Probe(
-            "POST",
-            _kb_path("agents", "/kb/feedback/{id}/"),
-            _kb_sees("agents", Redirect("/kb/"), 404),
-            data={"helpful": "yes"},
-        ),
-        Probe(
-            "POST", _kb_path("public", "/kb/feedback/{id}/"), expect(400), data={"helpful": "maybe"}
-        ),
-        Probe("GET", _kb_path("public", "/kb/feedback/{id}/"), expect(405)),
-    ],
-    "knowledgebase:beacon": [
-        Probe(
-            "POST",
-            "/kb/beacon/",
-            expect(204),
-            data=lambda ctx: {"article": ctx.kb["public"].pk, "event": "time", "seconds": 30},
-        ),
-        Probe(
-            "POST",
-            "/kb/beacon/",
-            _kb_sees("agents", 204, 400),
-            data=lambda ctx: {"article": ctx.kb["agents"].pk, "event": "time", "seconds": 5},
-            note="a hidden article is an invalid beacon",
-        ),
-        Probe("GET", "/kb/beacon/", expect(405)),
     ],
     # --- notifications ---
     "portal:notifications": [
@@ -628,162 +550,9 @@ URL_ROWS: dict[str, list[Probe]] = {
     "portal:notification_open": [
         Probe(
             "GET",
-            tm.path("/me/notifications/{id}/", tm.alice_notification),
+            _notification_path,
             signed_in(404, alice=Redirect("/tickets/")),
             note="alice's notification: only alice opens it",
-        ),
-    ],
-    # --- tickets (customers) ---
-    "tickets:list": [
-        Probe("GET", "/tickets/", signed_in(200, ada=TO_DESK, root=TO_DESK)),
-        Probe("GET", "/tickets/?state=nonsense&page=x", signed_in(200, ada=TO_DESK, root=TO_DESK)),
-        Probe("POST", "/tickets/", signed_in(405)),
-    ],
-    "tickets:new": [
-        Probe(
-            "GET",
-            "/tickets/new/",
-            only(CUSTOMERS, 200, **AGENTS_TO_DESK, others=403, anonymous=LOGIN),
-        ),
-        Probe(
-            "POST",
-            "/tickets/new/",
-            only(CUSTOMERS, Redirect("/tickets/"), **AGENTS_TO_DESK, others=403, anonymous=LOGIN),
-            data=tm.NEW_TICKET,
-            check=tm.opened,
-        ),
-        Probe(
-            "POST",
-            "/tickets/new/",
-            only(CUSTOMERS, 400, **AGENTS_TO_DESK, others=403, anonymous=LOGIN),
-            data={"subject": ""},
-            note="invalid form",
-        ),
-    ],
-    "tickets:suggest": [
-        Probe("GET", _after_kb("/tickets/new/suggest/?subject=matrix"), signed_in(200))
-    ],
-    "tickets:deflect": [
-        Probe("POST", "/tickets/new/answered/", signed_in(Redirect("/"))),
-        Probe(
-            "POST",
-            "/tickets/new/answered/",
-            _kb_sees("agents", Redirect("/kb/"), 404) | {"anonymous": LOGIN},
-            data=lambda ctx: {"article": ctx.kb["agents"].pk},
-            note="a hidden article is a 404",
-        ),
-        Probe("GET", "/tickets/new/answered/", signed_in(405)),
-    ],
-    "tickets:detail": [
-        Probe(
-            "GET",
-            tm.path("/tickets/{id}/"),
-            signed_in(404, alice=200, amy=200, ada=TO_DESK_TICKET, root=TO_DESK_TICKET),
-            note="amy: Acme shares tickets; bob (Globex) and mo get a 404",
-        ),
-    ],
-    "tickets:reply": [
-        Probe(
-            "POST",
-            tm.path("/tickets/{id}/reply/"),
-            signed_in(404, **{r: Redirect("/tickets/") for r in ("alice", "amy", "ada", "root")}),
-            data={"body": "matrix reply"},
-            check=tm.replied,
-        ),
-        Probe("GET", tm.path("/tickets/{id}/reply/"), signed_in(405)),
-    ],
-    "tickets:close": [
-        Probe(
-            "POST",
-            tm.path("/tickets/{id}/close/"),
-            signed_in(404, **{r: Redirect("/tickets/") for r in ("alice", "amy", "ada", "root")}),
-        ),
-    ],
-    "tickets:reopen": [
-        Probe(
-            "POST",
-            tm.path("/tickets/{id}/reopen/", tm.alice_closed_ticket),
-            signed_in(404, **{r: Redirect("/tickets/") for r in ("alice", "amy", "ada", "root")}),
-        ),
-    ],
-    "tickets:attachment": [
-        Probe(
-            "GET",
-            tm.attachment_path,
-            signed_in(404, alice=200, amy=200, ada=200, root=200),
-        ),
-        Probe(
-            "GET",
-            tm.internal_attachment_path,
-            signed_in(404, ada=200, root=200),
-            note="an internal note's file is for agents only",
-        ),
-    ],
-    # --- the agents' desk ---
-    "desk:index": [
-        Probe("GET", "/desk/", agents_only(200)),
-        Probe("GET", "/desk/?status=zzz&priority=9&sla=x&queue=y&page=z", agents_only(200)),
-        Probe("POST", "/desk/", agents_only(405)),
-    ],
-    "desk:bulk": [
-        Probe(
-            "POST",
-            tm.path_of(lambda ctx: "/desk/bulk/", tm.alice_ticket),
-            agents_only(Redirect("/desk/")),
-            data=lambda ctx: {
-                "tickets": [tm.alice_ticket(ctx).pk],
-                "action": "tag",
-                "value": "matrix",
-            },
-            check=tm.tagged,
-        ),
-        Probe("GET", "/desk/bulk/", agents_only(405)),
-    ],
-    "desk:view_save": [
-        Probe(
-            "POST",
-            "/desk/views/",
-            agents_only(Redirect("/desk/?sla=breached")),
-            data={"name": "Matrix view", "query": "sla=breached"},
-        ),
-    ],
-    "desk:view_delete": [
-        Probe(
-            "POST",
-            tm.path("/desk/views/{id}/delete/", tm.ada_view),
-            agents_only(Redirect("/desk/"), root=404),
-            note="ada's private view: root cannot see it, customers cannot reach the desk",
-        ),
-    ],
-    "desk:ticket": [Probe("GET", tm.path("/desk/tickets/{id}/"), agents_only(200))],
-    "desk:claim": [
-        Probe("POST", tm.path("/desk/tickets/{id}/claim/"), agents_only(TO_DESK_TICKET)),
-        Probe("GET", tm.path("/desk/tickets/{id}/claim/"), agents_only(405)),
-    ],
-    "desk:compose": [
-        Probe(
-            "POST",
-            tm.path("/desk/tickets/{id}/compose/"),
-            agents_only(TO_DESK_TICKET),
-            data={"kind": "note", "body": "matrix note", "action": "send"},
-        ),
-        Probe(
-            "POST",
-            tm.path("/desk/tickets/{id}/compose/"),
-            agents_only(400),
-            data={"kind": "reply", "body": "", "action": "send"},
-            note="an empty message",
-        ),
-    ],
-    "desk:properties": [
-        Probe("POST", tm.path("/desk/tickets/{id}/properties/"), agents_only(400), data={}),
-    ],
-    "desk:merge": [
-        Probe(
-            "POST",
-            tm.path("/desk/tickets/{id}/merge/"),
-            agents_only(400),
-            data={"target": "nonsense"},
         ),
     ],
     "api:openapi-json": [Probe("GET", "/api/v1/openapi.json", expect(200), check=_schema_lists_me)],
@@ -828,102 +597,16 @@ API_ROWS: dict[str, list[Probe]] = {
             note="an unknown kind is refused",
         ),
     ],
-    # --- tickets ---
-    "GET /api/v1/tickets": [
-        Probe(
-            "GET",
-            tm.path_of(lambda ctx: "/api/v1/tickets", tm.alice_ticket),
-            signed_in(200, anonymous=401),
-            check=tm.api_sees_tickets,
-        ),
-        Probe("GET", "/api/v1/tickets?limit=0", signed_in(422, anonymous=401)),
-    ],
-    "POST /api/v1/tickets": [
-        Probe(
-            "POST",
-            "/api/v1/tickets",
-            only(CUSTOMERS, 201, others=403, anonymous=401),
-            data=tm.API_TICKET,
-            check=tm.api_opened,
-        ),
-        Probe(
-            "POST",
-            "/api/v1/tickets",
-            signed_in(422, anonymous=401),
-            data={**tm.API_TICKET, "priority": "urgent"},
-            note="a staff-only field is refused",
-        ),
-    ],
-    "GET /api/v1/tickets/{ticket_id}": [
-        Probe(
-            "GET",
-            tm.path("/api/v1/tickets/{id}"),
-            signed_in(404, alice=200, amy=200, ada=200, root=200, anonymous=401),
-        )
-    ],
-    "PATCH /api/v1/tickets/{ticket_id}": [
-        Probe(
-            "PATCH",
-            tm.path("/api/v1/tickets/{id}"),
-            only(("ada", "root"), 200, others=403, anonymous=401),
-            data={"priority": "high"},
-        )
-    ],
-    "POST /api/v1/tickets/{ticket_id}/replies": [
-        Probe(
-            "POST",
-            tm.path("/api/v1/tickets/{id}/replies"),
-            signed_in(404, alice=201, amy=201, ada=201, root=201, anonymous=401),
-            data={"body": "matrix reply"},
-        )
-    ],
-    "POST /api/v1/tickets/{ticket_id}/claim": [
-        Probe(
-            "POST",
-            tm.path("/api/v1/tickets/{id}/claim"),
-            only(("ada", "root"), 200, others=403, anonymous=401),
-        )
-    ],
-    "GET /api/v1/kb/articles": [
-        Probe(
-            "GET",
-            _after_kb("/api/v1/kb/articles?q=matrix"),
-            expect(200),
-            check=_kb_titles_match_audience,
-        ),
-        Probe("GET", "/api/v1/kb/articles?limit=0", expect(422)),
-    ],
-    "GET /api/v1/kb/articles/{article_id}": [
-        Probe("GET", _kb_path("public", "/api/v1/kb/articles/{id}"), expect(200)),
-        Probe(
-            "GET",
-            _kb_path("customers", "/api/v1/kb/articles/{id}"),
-            _kb_sees("customers", 200, 404),
-        ),
-        Probe("GET", _kb_path("agents", "/api/v1/kb/articles/{id}"), _kb_sees("agents", 200, 404)),
-    ],
-    "GET /api/v1/kb/suggest": [
-        Probe(
-            "GET",
-            _after_kb("/api/v1/kb/suggest?text=matrix+card"),
-            expect(200),
-            check=_kb_titles_match_audience,
-        ),
-        Probe("GET", "/api/v1/kb/suggest?limit=50", expect(422)),
-    ],
 }
 
-# --- rows contributed by feature apps --------------------------------------------------------
-# A feature app keeps its rows beside its tests, in ``tests/<app>/matrix_rows.py``, with
-# ``url_rows(m)`` and ``api_rows(m)`` that receive this module (for ``Probe``, ``expect``,
-# ``signed_in`` ...) and return dicts shaped like ``URL_ROWS`` and ``API_ROWS``.
-MATRIX_ROW_MODULES = (
-    "tests.knowledgebase.matrix_rows",
-    "tests.outages.matrix_rows",
-    "tests.catalogue.matrix_rows",
-    "tests.community.matrix_rows",
-    "tests.insights.matrix_rows",
-)
+
+# --- rows kept next to their apps: tests/<app>/matrix_rows.py (see the module docstring) -------
+def row_modules() -> list[str]:
+    """Every ``tests/<app>/matrix_rows.py``, as dotted module names."""
+    tests_dir = Path(__file__).resolve().parents[1]
+    return sorted(
+        f"tests.{found.parent.name}.matrix_rows" for found in tests_dir.glob("*/matrix_rows.py")
+    )
 
 
 def _merge_app_rows() -> None:
@@ -931,13 +614,8 @@ def _merge_app_rows() -> None:
     import sys
 
     this = sys.modules[__name__]
-    for dotted in MATRIX_ROW_MODULES:
-        try:
-            module = importlib.import_module(dotted)
-        except ModuleNotFoundError as error:
-            if not dotted.startswith(error.name or "-"):
-                raise
-            continue  # that app has no URLs yet; test_every_url_has_a_row still guards it
+    for dotted in row_modules():
+        module = importlib.import_module(dotted)
         for target, rows in ((URL_ROWS, module.url_rows(this)), (API_ROWS, module.api_rows(this))):
             clash = set(target) & set(rows)
             if clash:
@@ -1010,14 +688,14 @@ PREFIX_RULES: list[PrefixRule] = [
         probes=[
             Probe("GET", "/no-such-page/", expect(404)),
             Probe("GET", "/kb/", expect(200)),
-            Probe("GET", _kb_url("public"), expect(200)),
+            Probe("GET", kb_url("public"), expect(200)),
             Probe(
                 "GET",
-                _kb_url("customers"),
-                _kb_sees("customers", 200, 404) | {"anonymous": LOGIN},
+                kb_url("customers"),
+                kb_sees("customers", 200, 404) | {"anonymous": LOGIN},
                 note="customer articles ask anonymous visitors to sign in",
             ),
-            Probe("GET", _kb_url("agents"), _kb_sees("agents", 200, 404)),
+            Probe("GET", kb_url("agents"), kb_sees("agents", 200, 404)),
         ],
     ),
     PrefixRule(
@@ -1084,8 +762,8 @@ def test_every_url_has_a_row():
             continue
         missing.append(str(route))
     assert not missing, (
-        "URLs without an access-matrix row (add them to URL_ROWS in "
-        "tests/portal/test_access_matrix.py):\n  " + "\n  ".join(missing)
+        "URLs without an access-matrix row (add them to url_rows() in "
+        "tests/<app>/matrix_rows.py):\n  " + "\n  ".join(missing)
     )
     stale = sorted(set(URL_ROWS) - seen_names)
     assert not stale, f"access-matrix rows for URLs that no longer exist: {stale}"
@@ -1095,8 +773,8 @@ def test_every_api_operation_has_a_row():
     operations = openapi_operations()
     missing = sorted(operations - set(API_ROWS))
     assert not missing, (
-        "API operations without an access-matrix row (add them to API_ROWS in "
-        "tests/portal/test_access_matrix.py): " + ", ".join(missing)
+        "API operations without an access-matrix row (add them to api_rows() in "
+        "tests/<app>/matrix_rows.py): " + ", ".join(missing)
     )
     stale = sorted(set(API_ROWS) - operations)
     assert not stale, f"access-matrix rows for API operations that no longer exist: {stale}"
@@ -1114,7 +792,7 @@ def test_the_walk_sees_our_urls_and_rejects_a_new_one():
     """The coverage check itself can fail: a view of ours under a third-party prefix is not
     covered by that prefix's rule, and an unknown name is not in the table."""
     routes = {route.name: route for route in iter_routes()}
-    assert routes["portal:token_revoke"].route == "me/tokens/<int:pk>/revoke/"
+    assert routes["portal:token_revoke"].route == "me/tokens/<id:pk>/revoke/"
     assert routes["api:me"].route == "api/v1/me"
     sneaky = Route("admin/reports/secret/", "reports:secret", "insights.views")
     assert not any(rule.covers(sneaky.route, sneaky.name, sneaky.module) for rule in PREFIX_RULES)
@@ -1153,10 +831,33 @@ def _request(ctx: Ctx, kind: str, probe: Probe, client):
     return path, method(path, data=data or {})
 
 
+@pytest.fixture(scope="module")
+def personas(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
+    """The personas, created once for the module in a transaction that is rolled back at the
+    end (what Django's TestCase.setUpTestData does). Each case's ``db`` opens a savepoint
+    inside it, so a case never sees what an earlier one wrote."""
+    from django.db import transaction
+
+    from tests.conftest import build_personas
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield {name: user.pk for name, user in build_personas().items()}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def ctx_users(personas, db) -> dict:
+    """Fresh instances of the module's personas for one case (one query)."""
+    from portal.models import User
+
+    by_pk = User.objects.in_bulk(personas.values())
+    return {name: by_pk[pk] for name, pk in personas.items()}
+
+
 @pytest.mark.django_db  # static: a fixture-only request would not set up the test database
 @pytest.mark.parametrize(("kind", "probe", "role"), list(_cases()))
-def test_access(kind, probe: Probe, role, request, client, settings, tmp_path):
-    ctx = Ctx(request, role, settings, tmp_path)
+def test_access(kind, probe: Probe, role, ctx_users, client, settings, tmp_path):
+    ctx = Ctx(ctx_users, role, settings, tmp_path)
     path, response = _request(ctx, kind, probe, client)
     wanted = probe.expected[role]
     location = response.get("Location", "")
