@@ -26,6 +26,8 @@ class KnowledgebaseConfig(AppConfig):
     name = "knowledgebase"
     verbose_name = _("Knowledge base")
     periodic_tasks = ("knowledgebase.tasks.kb_tick_task",)
+    demo_seed = "knowledgebase.demo.seed"
+    demo_label = "knowledge-base articles created"  # seed_demo prints "<label>: <count>"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

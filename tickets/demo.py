@@ -1,4 +1,4 @@
-"""Demo tickets for ``manage.py seed_demo`` (called from ``portal.demo.seed``).
+"""Demo tickets for ``manage.py seed_demo`` (``TicketsConfig.demo_seed``).
 
 The desk set-up (calendars with holidays, SLA policies, queues, tags, canned replies) is
 get-or-created by name. Tickets are planned from ``random.Random(2026)`` before the database
@@ -477,3 +477,12 @@ def seed_tickets(*, now: datetime) -> TicketSeedReport:
             tick = sla_tick(now=now)
             report.breached, report.auto_closed = tick.breached, tick.auto_closed
     return report
+
+
+def seed(*, now: datetime) -> str:
+    """``TicketsConfig.demo_seed``: what ``seed_demo`` prints after "tickets created:"."""
+    report = seed_tickets(now=now)
+    return (
+        f"{report.created} (SLA breaches recorded: {report.breached}, "
+        f"auto-closed: {report.auto_closed})"
+    )

@@ -50,10 +50,9 @@ class SeedReport:
     subscriptions_created: int = 0
     purchases: ImportResult = field(default_factory=ImportResult)
     interactions_created: int = 0
-    articles_created: int = 0
-    tickets: Any = None  # tickets.demo.TicketSeedReport
     # Feature apps that declare ``demo_seed = "<module>.<function>"`` on their AppConfig:
-    # app label -> one line describing what their seeder created.
+    # their ``demo_label`` (default: the app label) -> one line describing what their seeder
+    # created, printed as "<label>: <summary>".
     apps: dict[str, str] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, password
 
@@ -376,24 +375,21 @@ def seed_demo() -> SeedReport:
     report.purchases = purchases_import(rows=rows, source=PURCHASE_SOURCE, channel=Channel.SHOP)
     with transaction.atomic():
         seed_interactions(report, interactions)
-    from knowledgebase.management.commands.seed_kb import seed_kb
-    from tickets.demo import seed_tickets
-
-    report.articles_created = seed_kb()
-
-    report.tickets = seed_tickets(now=now)
     seed_feature_apps(report, now=now)
     return report
 
 
 def seed_feature_apps(report: SeedReport, *, now: datetime) -> None:
     """Run each installed app's seeder (``AppConfig.demo_seed``, a dotted path to a function
-    ``seed(*, now) -> str`` returning a one-line summary), in ``INSTALLED_APPS`` order. Every
-    seeder must be idempotent like the rest of ``seed_demo``."""
+    ``seed(*, now) -> str`` returning a one-line summary), in ``INSTALLED_APPS`` order (so the
+    knowledge base and tickets come before the apps above them). Every seeder must be
+    idempotent like the rest of ``seed_demo``. ``AppConfig.demo_label`` names the summary
+    (default: the app label)."""
     from django.apps import apps
     from django.utils.module_loading import import_string
 
     for config in apps.get_app_configs():
         dotted = getattr(config, "demo_seed", None)
         if dotted:
-            report.apps[config.label] = import_string(dotted)(now=now)
+            label = getattr(config, "demo_label", config.label)
+            report.apps[label] = import_string(dotted)(now=now)

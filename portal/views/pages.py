@@ -13,7 +13,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from knowledgebase.selectors import popular_articles
 from portal.forms import ProfileForm, TokenCreateForm
 from portal.models import ApiToken, Interaction, Notification, Purchase, Subscription
 from portal.pagecache import mark_cacheable
@@ -27,13 +26,11 @@ HOME_CACHE_SECONDS = 60
 @require_GET
 def home(request):
     user = request.user
-    popular = popular_articles(user=user, limit=6)
     if not user.is_authenticated:
-        response = render(request, "portal/home.html", {"popular_articles": popular})
+        response = render(request, "portal/home.html")
         return mark_cacheable(response, HOME_CACHE_SECONDS)
     customer = getattr(user, "customer", None)
     context = {
-        "popular_articles": popular,
         "customer": customer,
         "subscriptions": (
             Subscription.objects.visible_to(user)

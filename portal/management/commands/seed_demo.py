@@ -27,13 +27,6 @@ class Command(BaseCommand):
             f"(already there: {purchases.duplicates}), "
             f"interactions created: {report.interactions_created}"
         )
-        self.stdout.write(f"knowledge-base articles created: {report.articles_created}")
-        if report.tickets is not None:
-            self.stdout.write(
-                f"tickets created: {report.tickets.created} "
-                f"(SLA breaches recorded: {report.tickets.breached}, "
-                f"auto-closed: {report.tickets.auto_closed})"
-            )
         for label, summary in report.apps.items():
             self.stdout.write(f"{label}: {summary}")
         self.stdout.write("")
