@@ -1,7 +1,18 @@
-"""The production cache: Django's Redis cache that survives a Redis outage.
+"""The two caches: Redis in production, the database when there is no Redis.
 
-Every use of the cache on the request path (the visitor page cache, rate limits of allauth and
-of our own services, the counters and fragments the pages keep) goes through this backend, so
+Both are shared by every process (web workers, task workers, ``tick``): MFA codes used once,
+rate limits, the page cache and the dashboard warmed by a worker live there, so a per-process
+cache (``LocMemCache``) is only for the tests, and ``check --deploy`` refuses it (portal/checks.py).
+
+``SharedDatabaseCache`` (the embedded default, no ``REDIS_URL``) is Django's database cache in
+the portal's own database (table ``portal_cache``, created by portal's migration 0011, so
+``migrate`` is enough) with two operations made safe between processes: ``incr`` is one locked
+read-modify-write that keeps the entry's expiry (Django's resets it to the default timeout, which
+would shorten a rate limit's window), and ``add`` over an expired entry cannot succeed twice.
+
+``ResilientRedisCache`` (``REDIS_URL`` set) is Django's Redis cache that survives a Redis
+outage. Every use of the cache on the request path (the visitor page cache, rate limits of
+allauth and of our own services, the counters and fragments the pages keep) goes through it, so
 a Redis outage is handled once, here, and never turns into a 500:
 
 - an operation that fails with a Redis error (refused, reset, timed out, loading, out of
@@ -24,19 +35,88 @@ so a Redis that hangs costs at most one timeout per ``RETRY_SECONDS`` and proces
 
 from __future__ import annotations
 
+import base64
 import logging
+import pickle
 import threading
 import time
 from functools import partial
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import connections, models, router, transaction
+from django.utils.timezone import now as tz_now
 
 logger = logging.getLogger("portal.cache")
 
 RETRY_SECONDS = 5.0
 FALLBACK_MAX_SECONDS = 60
+
+#: The embedded cache's table (settings.CACHES without REDIS_URL; created by a migration).
+DATABASE_CACHE_TABLE = "portal_cache"
+
+
+class SharedDatabaseCache(DatabaseCache):
+    """Django's ``DatabaseCache`` whose ``incr`` and ``add`` hold between processes."""
+
+    def _sql(self, write: bool):
+        model = self.cache_model_class
+        alias = router.db_for_write(model) if write else router.db_for_read(model)
+        connection = connections[alias]
+        return alias, connection, connection.ops.quote_name(self._table), connection.ops.quote_name
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        # Django's add overwrites an expired entry with an UPDATE, which two processes can both
+        # do; deleting it first leaves the INSERT, which the primary key lets only one win.
+        _alias, connection, table, qn = self._sql(write=True)
+        expired_before = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {qn('cache_key')} = %s AND {qn('expires')} < %s",  # noqa: S608
+                [self.make_and_validate_key(key, version=version), expired_before],
+            )
+        return super().add(key, value, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        alias, connection, table, qn = self._sql(write=True)
+        cache_key = self.make_and_validate_key(key, version=version)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            # SQLite: the transaction is IMMEDIATE (settings), i.e. it holds the write lock.
+            cursor.execute(
+                f"SELECT {qn('value')}, {qn('expires')} FROM {table} "  # noqa: S608
+                f"WHERE {qn('cache_key')} = %s{lock}",
+                [cache_key],
+            )
+            row = cursor.fetchone()
+            value = self._decode(connection, row[0]) if row else None
+            if row is None or self._expired(connection, row[1]):
+                raise ValueError(f"Key '{key}' not found")
+            value += delta
+            cursor.execute(
+                f"UPDATE {table} SET {qn('value')} = %s WHERE {qn('cache_key')} = %s",  # noqa: S608
+                [self._encode(value), cache_key],
+            )
+        return value
+
+    def _encode(self, value) -> str:
+        return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+
+    @staticmethod
+    def _decode(connection, raw):
+        raw = connection.ops.process_clob(raw)
+        return pickle.loads(base64.b64decode(raw.encode(), validate=True))  # noqa: S301
+
+    @staticmethod
+    def _expired(connection, expires) -> bool:
+        expression = models.Expression(output_field=models.DateTimeField())
+        for converter in connection.ops.get_db_converters(
+            expression
+        ) + expression.get_db_converters(connection):
+            expires = converter(expires, expression, connection)
+        return expires < tz_now()
 
 
 class _Circuit:

@@ -1,6 +1,6 @@
 """The one settings module, configured from environment variables.
 
-Defaults run the embedded set-up (SQLite, local-memory cache, console email, database task
+Defaults run the embedded set-up (SQLite, database cache, console email, database task
 queue). Production switches are environment variables, documented in README.md.
 """
 
@@ -158,8 +158,22 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-else:
+elif TESTING:
+    # The tests' cache is per process (fast, counted queries stay exact); a test proves the
+    # embedded default below is shared (tests/portal/test_shared_cache.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # Embedded default: the database cache in the portal's database (table made by portal's
+    # migration 0011), shared by web and task workers like Redis: MFA codes used once, rate
+    # limits and warmed dashboards must not be per process (check --deploy refuses that).
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache_backend.SharedDatabaseCache",
+            "LOCATION": "portal_cache",
+            # Culling drops entries at random beyond this (rate limits, used MFA codes too).
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100_000)},
+        }
+    }
 
 # Full-page cache of public pages for anonymous visitors (portal.pagecache); off in tests.
 PORTAL_VISITOR_CACHE = env_bool("PORTAL_VISITOR_CACHE", default=not TESTING)
