@@ -27,6 +27,7 @@ from portal.api.schemas import ErrorOut, StrictSchema
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Channel
 from portal.services.errors import ServiceError
+from portal.services.helpers import require_agent
 from tickets.forms import products_for
 from tickets.models import ACTIVE_STATUSES, Attachment, Message, Priority, Queue, Ticket
 from tickets.selectors import SLA_STATES, SORTS, DeskParams, agents, desk_tickets
@@ -314,16 +315,11 @@ def ticket_reply_create(request, ticket_id: int, payload: ReplyIn):
     return Status(201, _message_out(message, request))
 
 
-def _require_agent(request) -> None:
-    if not roles.is_agent(request.user):
-        raise HttpError(403, _("Only agents may do this."))
-
-
 @router.post(
     "/{ticket_id}/claim", response={200: TicketOut, **ERRORS}, summary="Claim a ticket (agents)"
 )
 def ticket_claim_api(request, ticket_id: int):
-    _require_agent(request)
+    require_agent(request.user)
     ticket = get_object_or_404(_visible(request), pk=ticket_id)
     ticket_claim(ticket=ticket, agent=request.user, channel=Channel.API)
     return _ticket_out(get_object_or_404(_visible(request), pk=ticket_id), request, timezone.now())
@@ -335,7 +331,7 @@ def ticket_claim_api(request, ticket_id: int):
     summary="Update status, priority, assignee, queue, category, impact or tags (agents)",
 )
 def ticket_update_api(request, ticket_id: int, payload: TicketPatch):
-    _require_agent(request)
+    require_agent(request.user)
     ticket = get_object_or_404(_visible(request), pk=ticket_id)
     sent = payload.model_fields_set
     assignee = ticket.assignee
