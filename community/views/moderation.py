@@ -96,64 +96,139 @@ def flag_action(request, pk: int):
     return redirect("community:moderation")
 
 
+def _thread(pk: int) -> Thread:
+    return get_object_or_404(Thread, pk=pk)
+
+
+def _reason(request) -> str:
+    return request.POST.get("reason", "")[:500]
+
+
+def _refused(request, exc: CommunityError, thread: Thread):
+    return _fail(request, exc.message, thread.get_absolute_url(), status=exc.status_code)
+
+
+THREAD_STATES = (A.HIDE, A.UNHIDE, A.LOCK, A.UNLOCK, A.PIN, A.UNPIN)
+
+
 @moderator_required
 @require_POST
 def thread_action(request, pk: int):
-    thread = get_object_or_404(Thread, pk=pk)
+    """Pin, lock or hide a thread (``action``), or undo that."""
+    thread = _thread(pk)
     action = request.POST.get("action", "")
-    reason = request.POST.get("reason", "")[:500]
-    user = request.user
     try:
-        if action in (A.HIDE, A.UNHIDE, A.LOCK, A.UNLOCK, A.PIN, A.UNPIN):
-            services.thread_moderate(thread=thread, moderator=user, action=action, reason=reason)
-        elif action in (A.DELETE, A.RESTORE):
-            services.thread_delete(
-                thread=thread, actor=user, reason=reason, restore=action == A.RESTORE
-            )
-        elif action == A.MOVE:
-            form = MoveForm(request.POST)
-            if not form.is_valid():
-                raise CommunityError(_("Choose a category to move the thread to."))
-            services.thread_move(
-                thread=thread, moderator=user, category=form.cleaned_data["category"], reason=reason
-            )
-        elif action == A.MERGE:
-            form = MergeForm(request.POST)
-            if not form.is_valid():
-                raise CommunityError(_("Give the number of the thread to merge into."))
-            into = Thread.objects.filter(pk=form.cleaned_data["into"]).first()
-            if into is None:
-                raise CommunityError(_("There is no thread with that number."))
-            services.thread_merge(thread=thread, into=into, moderator=user, reason=reason)
-        elif action == A.TO_TICKET:
-            ticket = services.thread_to_ticket(thread=thread, moderator=user)
-            messages.success(
-                request, _("Ticket %(number)s is open for the asker.") % {"number": ticket.number}
-            )
-            return redirect(thread)
-        elif action == A.TO_ARTICLE:
-            parent = None
-            parent_id = request.POST.get("parent", "")
-            if parent_id:
-                parent = CategoryPage.objects.filter(
-                    pk=parent_id if parent_id.isdigit() else 0
-                ).first()
-                if parent is None:
-                    raise CommunityError(_("Choose a knowledge-base category."))
-            article = services.answer_promote(thread=thread, moderator=user, parent=parent)
-            messages.success(
-                request,
-                _("A draft article “%(title)s” is waiting for the editors.")
-                % {"title": article.title},
-            )
-            return redirect(thread)
-        else:
+        if action not in THREAD_STATES:
             raise CommunityError(_("Unknown moderation action."))
+        services.thread_moderate(
+            thread=thread, moderator=request.user, action=action, reason=_reason(request)
+        )
     except CommunityError as exc:
-        return _fail(request, exc.message, thread.get_absolute_url(), status=exc.status_code)
+        return _refused(request, exc, thread)
     messages.success(request, _("Done."))
-    if action == A.DELETE:
-        return redirect("community:moderation")
+    return redirect(thread)
+
+
+@moderator_required
+@require_POST
+def thread_delete(request, pk: int):
+    thread = _thread(pk)
+    try:
+        services.thread_delete(thread=thread, actor=request.user, reason=_reason(request))
+    except CommunityError as exc:
+        return _refused(request, exc, thread)
+    messages.success(request, _("Done."))
+    return redirect("community:moderation")
+
+
+@moderator_required
+@require_POST
+def thread_restore(request, pk: int):
+    thread = _thread(pk)
+    try:
+        services.thread_delete(
+            thread=thread, actor=request.user, reason=_reason(request), restore=True
+        )
+    except CommunityError as exc:
+        return _refused(request, exc, thread)
+    messages.success(request, _("Done."))
+    return redirect(thread)
+
+
+@moderator_required
+@require_POST
+def thread_move(request, pk: int):
+    thread = _thread(pk)
+    form = MoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CommunityError(_("Choose a category to move the thread to."))
+        services.thread_move(
+            thread=thread,
+            moderator=request.user,
+            category=form.cleaned_data["category"],
+            reason=_reason(request),
+        )
+    except CommunityError as exc:
+        return _refused(request, exc, thread)
+    messages.success(request, _("Done."))
+    return redirect(thread)
+
+
+@moderator_required
+@require_POST
+def thread_merge(request, pk: int):
+    thread = _thread(pk)
+    form = MergeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CommunityError(_("Give the number of the thread to merge into."))
+        into = Thread.objects.filter(pk=form.cleaned_data["into"]).first()
+        if into is None:
+            raise CommunityError(_("There is no thread with that number."))
+        services.thread_merge(
+            thread=thread, into=into, moderator=request.user, reason=_reason(request)
+        )
+    except CommunityError as exc:
+        return _refused(request, exc, thread)
+    messages.success(request, _("Done."))
+    return redirect(thread)
+
+
+@moderator_required
+@require_POST
+def thread_to_ticket(request, pk: int):
+    thread = _thread(pk)
+    try:
+        ticket = services.thread_to_ticket(thread=thread, moderator=request.user)
+    except CommunityError as exc:
+        return _refused(request, exc, thread)
+    messages.success(
+        request, _("Ticket %(number)s is open for the asker.") % {"number": ticket.number}
+    )
+    return redirect(thread)
+
+
+@moderator_required
+@require_POST
+def thread_to_article(request, pk: int):
+    thread = _thread(pk)
+    parent_id = request.POST.get("parent", "")
+    try:
+        parent = None
+        if parent_id:
+            parent = CategoryPage.objects.filter(
+                pk=parent_id if parent_id.isdigit() and len(parent_id) < 12 else 0
+            ).first()
+            if parent is None:
+                raise CommunityError(_("Choose a knowledge-base category."))
+        article = services.answer_promote(thread=thread, moderator=request.user, parent=parent)
+    except CommunityError as exc:
+        return _refused(request, exc, thread)
+    messages.success(
+        request,
+        _("A draft article “%(title)s” is waiting for the editors.") % {"title": article.title},
+    )
     return redirect(thread)
 
 

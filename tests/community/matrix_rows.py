@@ -264,6 +264,54 @@ def url_rows(m) -> dict:
                 data={"action": "explode"},
             ),
         ],
+        "community:moderate_thread_delete": [
+            P(
+                "POST",
+                path("/community/moderation/t/{thread}/delete/"),
+                only(MODS, R("/community/moderation/"), **mods_only),
+            ),
+        ],
+        "community:moderate_thread_restore": [
+            P(
+                "POST",
+                path("/community/moderation/t/{thread}/restore/"),
+                only(MODS, to_thread, **mods_only),
+                note="not deleted: nothing to restore, back to the thread",
+            ),
+        ],
+        "community:moderate_thread_move": [
+            P(
+                "POST",
+                path("/community/moderation/t/{thread}/move/"),
+                only(MODS, 422, **mods_only),
+                data={"category": "0"},
+                note="no such category",
+            ),
+        ],
+        "community:moderate_thread_merge": [
+            P(
+                "POST",
+                path("/community/moderation/t/{thread}/merge/"),
+                only(MODS, 422, **mods_only),
+                data={"into": "999999999"},
+                note="no such thread",
+            ),
+        ],
+        "community:moderate_thread_ticket": [
+            P(
+                "POST",
+                path("/community/moderation/t/{thread}/ticket/"),
+                only(MODS, to_thread, **mods_only),
+            ),
+        ],
+        "community:moderate_thread_article": [
+            P(
+                "POST",
+                path("/community/moderation/t/{thread}/article/"),
+                only(MODS, 422, **mods_only),
+                note="no accepted answer to promote",
+            ),
+        ],
     }
 
 

@@ -206,15 +206,10 @@ def test_queue_pages_for_moderators_only(client_for, question, alice, bob, mo, a
         == 422
     )
     assert (
-        client.post(
-            f"/community/moderation/t/{question.pk}/", {"action": "merge", "into": "999999"}
-        ).status_code
+        client.post(f"/community/moderation/t/{question.pk}/merge/", {"into": "999999"}).status_code
         == 422
     )
-    assert (
-        client.post(f"/community/moderation/t/{question.pk}/", {"action": "to_ticket"}).status_code
-        == 302
-    )
+    assert client.post(f"/community/moderation/t/{question.pk}/ticket/").status_code == 302
     log = client.get("/community/moderation/log/")
     assert log.status_code == 200 and "Converted into a ticket" in log.content.decode()
     assert (
@@ -239,3 +234,31 @@ def test_approve_from_the_queue(client_for, general, alice, mo, settings, ask):
     assert not thread.is_pending
     again = client_for(mo).post(f"/community/moderation/posts/{post.pk}/", {"action": "approve"})
     assert again.status_code == 422
+
+
+def test_each_thread_action_has_its_own_url(client_for, mo, alice, general, ask, question):
+    """The moderator tools post to one URL per action (move, merge, delete, restore), each
+    redirecting where its result is seen; the pin/lock/hide form names its state."""
+    from community.models import Category
+
+    client = client_for(mo)
+    base = f"/community/moderation/t/{question.pk}"
+    page = client.get(question.get_absolute_url()).content.decode()
+    for action in ("delete", "move", "merge", "ticket"):
+        assert f'"{base}/{action}/"' in page
+    elsewhere = Category.objects.create(name="Elsewhere", slug="elsewhere")
+    assert client.post(f"{base}/move/", {"category": elsewhere.pk}).status_code == 302
+    assert Thread.objects.get(pk=question.pk).category == elsewhere
+    assert client.post(f"{base}/move/", {"category": "x"}).status_code == 422
+    assert client.post(f"{base}/", {"action": "pin"}).status_code == 302
+    assert client.post(f"{base}/", {"action": "delete"}).status_code == 422  # not a state
+    deleted = client.post(f"{base}/delete/")
+    assert deleted.status_code == 302 and deleted["Location"] == "/community/moderation/"
+    assert Thread.objects.get(pk=question.pk).is_deleted
+    assert client.post(f"{base}/restore/").status_code == 302
+    assert not Thread.objects.get(pk=question.pk).is_deleted
+    target = ask(alice, general, title="The same router question, again")
+    assert client.post(f"{base}/merge/", {"into": target.pk}).status_code == 302
+    assert actions()[-5:] == ["move", "pin", "delete", "restore", "merge"]
+    assert client.post(f"{base}/article/").status_code == 422  # no accepted answer
+    assert client_for(alice).post(f"{base}/restore/").status_code == 403

@@ -237,13 +237,29 @@ def test_ticket_page_query_count_is_constant(client_for, ada, alice, open_ticket
 def test_composer_inserts_canned_reply_without_javascript(client_for, ada, alice, open_ticket):
     ticket = open_ticket(alice)
     canned = CannedReply.objects.create(title="Greeting", body="Hello {{ customer.first_name }}!")
-    response = client_for(ada).post(
-        reverse("desk:compose", args=[ticket.pk]),
-        {"kind": "reply", "body": "Draft", "canned": canned.pk, "action": "insert_canned"},
-    )
+    client = client_for(ada)
+    page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
+    url = reverse("desk:compose_canned", args=[ticket.pk])
+    assert f'formaction="{url}#composer"' in page  # the "Insert" button posts the draft here
+    response = client.post(url, {"kind": "reply", "body": "Draft", "canned": canned.pk})
     assert response.status_code == 200
     assert response.context["composer"]["body"].value() == "Draft\n\nHello Alice!"
+    assert client.post(url, {"kind": "reply", "body": "Draft"}).status_code == 400  # none chosen
     assert ticket.messages.count() == 1  # nothing sent
+
+
+def test_enter_in_the_article_search_searches(client_for, ada, alice, open_ticket):
+    """Enter in the search box submits the form's first button ("Insert" of the canned
+    replies, none chosen): the articles are searched, nothing is inserted or sent."""
+    ticket = open_ticket(alice)
+    response = client_for(ada).post(
+        reverse("desk:compose_canned", args=[ticket.pk]),
+        {"kind": "reply", "body": "Draft", "canned": "", "article_q": "router"},
+    )
+    assert response.status_code == 200
+    assert response.context["composer"]["body"].value() == "Draft"
+    assert response.context["article_q"] == "router"
+    assert ticket.messages.count() == 1
 
 
 @pytest.fixture
@@ -256,7 +272,10 @@ def test_composer_links_an_article_and_records_it(client_for, ada, alice, open_t
     ticket = open_ticket(alice)
     client = client_for(ada)
     url = reverse("desk:compose", args=[ticket.pk])
-    response = client.post(url, {"kind": "reply", "body": "See:", "article": article.pk})
+    response = client.post(
+        reverse("desk:compose_article", args=[ticket.pk]),
+        {"kind": "reply", "body": "See:", "article": article.pk},
+    )
     composer = response.context["composer"]
     assert f"[Reset your router](http://testserver{article.url})" in composer["body"].value()
     assert composer["linked_articles"].value() == str(article.pk)
@@ -266,7 +285,6 @@ def test_composer_links_an_article_and_records_it(client_for, ada, alice, open_t
             "kind": "reply",
             "body": composer["body"].value(),
             "linked_articles": str(article.pk),
-            "action": "send",
         },
     )
     link = TicketArticleLink.objects.get()
@@ -279,23 +297,22 @@ def test_composer_refuses_articles_the_customer_cannot_read(
     internal = make_article(article.get_parent(), "Fraud playbook", audience="agents")
     ticket = open_ticket(alice)
     response = client_for(ada).post(
-        reverse("desk:compose", args=[ticket.pk]), {"kind": "reply", "article": internal.pk}
+        reverse("desk:compose_article", args=[ticket.pk]), {"kind": "reply", "article": internal.pk}
     )
     assert response.status_code == 400
+    assert ticket.messages.count() == 1
 
 
 def test_composer_sends_reply_or_note(client_for, ada, alice, open_ticket):
     ticket = open_ticket(alice)
     client = client_for(ada)
     url = reverse("desk:compose", args=[ticket.pk])
-    client.post(
-        url, {"kind": "reply", "body": "Fixed", "status_after": "resolved", "action": "send"}
-    )
-    client.post(url, {"kind": "note", "body": "for us", "action": "send"})
+    client.post(url, {"kind": "reply", "body": "Fixed", "status_after": "resolved"})
+    client.post(url, {"kind": "note", "body": "for us"})
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
     assert list(ticket.messages.values_list("internal", flat=True)) == [False, False, True]
-    assert client.post(url, {"kind": "reply", "body": " ", "action": "send"}).status_code == 400
+    assert client.post(url, {"kind": "reply", "body": " "}).status_code == 400
     assert client.post(url, {"kind": "shout", "body": "x"}).status_code == 400
 
 

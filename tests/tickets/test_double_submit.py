@@ -99,8 +99,7 @@ def test_the_desk_composer_sends_once(client_for, alice, ada):
     client = client_for(ada)
     key = form_key(client.get(reverse("desk:ticket", args=[ticket.pk])))
     url = reverse("desk:compose", args=[ticket.pk])
-    data = {"kind": "reply", "body": "Restart it, please.", "action": "send",
-            "idempotency_key": key}  # fmt: skip
+    data = {"kind": "reply", "body": "Restart it, please.", "idempotency_key": key}
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302
     assert ticket.messages.filter(body="Restart it, please.").count() == 1
@@ -111,9 +110,8 @@ def test_the_composer_keeps_its_key_while_inserting_text(client_for, alice, ada)
     client = client_for(ada)
     key = form_key(client.get(reverse("desk:ticket", args=[ticket.pk])))
     searched = client.post(
-        reverse("desk:compose", args=[ticket.pk]),
-        {"kind": "reply", "body": "Hi", "action": "search_articles", "article_q": "router",
-         "idempotency_key": key},
+        reverse("desk:compose_search", args=[ticket.pk]),
+        {"kind": "reply", "body": "Hi", "article_q": "router", "idempotency_key": key},
     )  # fmt: skip
     assert searched.status_code == 200
     assert form_key(searched) == key

@@ -127,54 +127,88 @@ def _append(body: str, text: str) -> str:
     return f"{body.rstrip()}\n\n{text}".strip() if body.strip() else text
 
 
+def _composer(request) -> tuple[list[CannedReply], ComposerForm]:
+    """The posted draft (every composer button posts the whole form)."""
+    canned = list(CannedReply.objects.visible_to(request.user))
+    return canned, ComposerForm(request.POST, request.FILES, canned_replies=canned)
+
+
 @agent_required
 @require_POST
-def desk_compose(request, pk: int):
+def desk_compose_canned(request, pk: int):
+    """The "Insert" button: the chosen canned reply, rendered for this ticket, appended to the
+    draft."""
     ticket = _ticket(request, pk)
-    canned = list(CannedReply.objects.visible_to(request.user))
-    form = ComposerForm(request.POST, request.FILES, canned_replies=canned)
-    action = request.POST.get("action") or (
-        "insert_article" if "article" in request.POST else "send"
-    )
-    if (
-        action == "insert_canned"
-        and not request.POST.get("canned")
-        and request.POST.get("article_q")
-    ):
-        action = "search_articles"  # Enter in the article search submits the first button
+    canned, form = _composer(request)
+    if not request.POST.get("canned") and request.POST.get("article_q"):
+        # Enter in the article search box submits the form's first button, this one.
+        return _searched(request, ticket, canned, form)
     if not form.is_valid():
         return _page(request, ticket, composer=form, status=400)
     data = form.cleaned_data
-    if action == "insert_canned":
-        reply = next((r for r in canned if str(r.pk) == data["canned"]), None)
-        if reply is None:
-            form.add_error("canned", _("Choose a canned reply."))
-            return _page(request, ticket, composer=form, status=400)
-        text = canned_reply_render(reply=reply, ticket=ticket, agent=request.user)
-        return _page(
-            request, ticket, composer=_composer_with(form, canned, body=_append(data["body"], text))
-        )
-    if action == "search_articles":
-        return _page(request, ticket, composer=_composer_with(form, canned))
-    if action == "insert_article":
-        article_id = request.POST.get("article", "")
-        article = (
-            ArticlePage.objects.visible_to(_reader(ticket))
-            .filter(pk=int(article_id) if article_id.isdigit() and len(article_id) < 12 else 0)
-            .first()
-        )
-        if article is None:
-            form.add_error(None, _("That article is not visible to this customer."))
-            return _page(request, ticket, composer=form, status=400)
-        link = f"[{escape_markdown(article.title)}]({request.build_absolute_uri(article.url)})"
-        linked = ",".join(str(i) for i in dict.fromkeys([*form.article_ids(), article.pk]))
-        return _page(
-            request,
-            ticket,
-            composer=_composer_with(
-                form, canned, body=_append(data["body"], link), linked_articles=linked
-            ),
-        )
+    reply = next((r for r in canned if str(r.pk) == data["canned"]), None)
+    if reply is None:
+        form.add_error("canned", _("Choose a canned reply."))
+        return _page(request, ticket, composer=form, status=400)
+    text = canned_reply_render(reply=reply, ticket=ticket, agent=request.user)
+    return _page(
+        request, ticket, composer=_composer_with(form, canned, body=_append(data["body"], text))
+    )
+
+
+@agent_required
+@require_POST
+def desk_compose_search(request, pk: int):
+    """The "Find" button: the page again with the articles matching the search, the draft kept."""
+    canned, form = _composer(request)
+    return _searched(request, _ticket(request, pk), canned, form)
+
+
+def _searched(request, ticket: Ticket, canned: list[CannedReply], form: ComposerForm):
+    if not form.is_valid():
+        return _page(request, ticket, composer=form, status=400)
+    return _page(request, ticket, composer=_composer_with(form, canned))
+
+
+@agent_required
+@require_POST
+def desk_compose_article(request, pk: int):
+    """An article's "Insert link" button: a link to an article the customer can read,
+    appended to the draft and remembered (``linked_articles``) for the reply's record."""
+    ticket = _ticket(request, pk)
+    canned, form = _composer(request)
+    if not form.is_valid():
+        return _page(request, ticket, composer=form, status=400)
+    data = form.cleaned_data
+    article_id = request.POST.get("article", "")
+    article = (
+        ArticlePage.objects.visible_to(_reader(ticket))
+        .filter(pk=int(article_id) if article_id.isdigit() and len(article_id) < 12 else 0)
+        .first()
+    )
+    if article is None:
+        form.add_error(None, _("That article is not visible to this customer."))
+        return _page(request, ticket, composer=form, status=400)
+    link = f"[{escape_markdown(article.title)}]({request.build_absolute_uri(article.url)})"
+    linked = ",".join(str(i) for i in dict.fromkeys([*form.article_ids(), article.pk]))
+    return _page(
+        request,
+        ticket,
+        composer=_composer_with(
+            form, canned, body=_append(data["body"], link), linked_articles=linked
+        ),
+    )
+
+
+@agent_required
+@require_POST
+def desk_compose(request, pk: int):
+    """The "Send" button: the draft as a reply to the customer or an internal note, once."""
+    ticket = _ticket(request, pk)
+    _canned, form = _composer(request)
+    if not form.is_valid():
+        return _page(request, ticket, composer=form, status=400)
+    data = form.cleaned_data
     if not data["body"]:
         form.add_error("body", _("Write a message."))
         return _page(request, ticket, composer=form, status=400)
