@@ -11,6 +11,8 @@ class LoyaltyConfig(AppConfig):
     periodic_tasks = (
         "loyalty.tasks.loyalty_earning_task",
         "loyalty.tasks.loyalty_daily_task",
+        "loyalty.tasks.loyalty_referrals_task",
+        "loyalty.tasks.loyalty_expiry_task",
     )
 
     def ready(self) -> None:

@@ -45,3 +45,27 @@ def loyalty_daily_task() -> dict[str, int]:
     if _due("daily:badges"):
         result["badges awarded"] = badges_pass()
     return result
+
+
+# --- helper G's passes: referral conversions, expiry ------------------------------------------
+@task(queue_name="default")
+def loyalty_referrals_task() -> dict[str, int]:
+    """Referrals converted by first purchases, caught up from the interaction log. Safe to
+    run twice, or twice at once: the cursor row is locked and a referral converts once."""
+    from loyalty.services.referrals import referrals_convert_pass
+
+    return {"referrals converted": referrals_convert_pass()}
+
+
+@task(queue_name="default")
+def loyalty_expiry_task() -> dict[str, int]:
+    """Once a day: points past their date expire (FIFO) and customers whose points expire
+    soon are told. Safe to run twice: expiry rows are unique per customer and day, notices
+    per customer and date."""
+    from loyalty.services.expiry import expiry_notices_pass, points_expire_pass
+
+    result: dict[str, int] = {}
+    if _due("daily:expiry"):
+        result["customers with expired points"] = points_expire_pass()
+        result["expiry notices"] = expiry_notices_pass()
+    return result
