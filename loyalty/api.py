@@ -42,7 +42,7 @@ class TierOut(Schema):
     benefits: str
 
 
-class MeOut(Schema):
+class LoyaltyMeOut(Schema):
     balance: int
     tier: TierOut | None
     next_tier: TierOut | None
@@ -159,7 +159,7 @@ def _item(item: WalletItem) -> dict:
     }
 
 
-@router.get("/me", response={200: MeOut, **ERRORS}, summary="My points, tier and progress")
+@router.get("/me", response={200: LoyaltyMeOut, **ERRORS}, summary="My points, tier and progress")
 def me(request):
     summary = selectors.summary(_customer(request))
     return {
