@@ -1,7 +1,9 @@
 """What a tier is worth elsewhere in the product, through the seams of lower floors:
 
-- SLA: a tier's own policy (``Tier.sla_policy``) is chosen for its customers' tickets of
-  that policy's priority or lower (a more urgent ticket keeps the faster general policy),
+- SLA: a tier's own policy (``Tier.sla_policy``; usually an inactive one, so that it is never
+  chosen by priority for everyone, like insights' follow-up policy) is chosen for its
+  customers' tickets of that policy's priority or lower (a more urgent ticket keeps the
+  general policy of its priority),
   and ``Tier.sla_factor`` shortens the targets of whatever policy applies
   (``tickets.services.sla``'s resolver and target-factor registries);
 - priority: a new ticket's default priority is raised by ``Tier.priority_boost`` steps
@@ -41,7 +43,7 @@ def tier_sla_policy(ticket):
     priority or lower; None otherwise (the usual choice applies)."""
     tier = _tier_of_customer_id(ticket.customer_id)
     policy = tier.sla_policy if tier else None
-    if policy is None or not policy.is_active or ticket.priority > policy.priority:
+    if policy is None or ticket.priority > policy.priority:
         return None
     return policy
 
@@ -125,7 +127,10 @@ def panel_context(panel) -> dict | None:
     if customer is None:
         return None
     account = Account.objects.filter(customer=customer).select_related("tier").first()
-    tier = account.tier if account else None
+    if account is not None:
+        tier = account.tier
+    else:  # no points yet: the entry tier every account starts in
+        tier = Tier.objects.filter(threshold=0).order_by("rank").first()
     return {
         "account": account,
         "tier": tier,

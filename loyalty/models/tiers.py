@@ -40,7 +40,10 @@ class Tier(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("A policy for this tier's tickets; empty: the usual policy (with the factor)."),
+        help_text=_(
+            "A policy for this tier's tickets of its priority or lower (make it inactive so it "
+            "is not chosen by priority for everyone); empty: the usual policy, with the factor."
+        ),
     )
     benefits = models.TextField(_("benefits"), blank=True, help_text=_("Shown to customers."))
     colour = models.CharField(_("colour"), max_length=7, default="#8a6d3b")

@@ -374,8 +374,9 @@ def interaction_handle(event: Event) -> None:
         )
 
 
-def _events(queryset) -> list[Event]:
-    return [Event(*row) for row in queryset.order_by("pk").values_list(*FIELDS)]
+def _events(queryset, *, limit: int | None = None) -> list[Event]:
+    rows = queryset.order_by("pk").values_list(*FIELDS)
+    return [Event(*row) for row in (rows[:limit] if limit else rows)]
 
 
 #: The highest interaction id this process has seen processed (the listener skips below it).
@@ -418,7 +419,9 @@ def interactions_process(*, batch: int = BATCH, max_batches: int = 50) -> int:
             cursor, _created = Cursor.objects.select_for_update().get_or_create(name=CURSOR)
             if _round == 0 and cursor.gaps:
                 _revisit_gaps(cursor, now)
-            events = _events(Interaction.objects.filter(pk__gt=cursor.last_interaction_id)[:batch])
+            events = _events(
+                Interaction.objects.filter(pk__gt=cursor.last_interaction_id), limit=batch
+            )
             for event in events:
                 if event.kind in HANDLERS:
                     interaction_handle(event)
