@@ -141,7 +141,7 @@ class VisitorPageCacheMiddleware:
         return response
 
     def _key(self, request: HttpRequest) -> str | None:
-        if not getattr(settings, "PORTAL_VISITOR_CACHE", False):
+        if not settings.PORTAL_VISITOR_CACHE:
             return None
         query = request.META.get("QUERY_STRING", "")
         if request.method != "GET" or (query and not PAGE_ONLY.fullmatch(query)):

@@ -42,7 +42,7 @@ EXCERPT = 200
 
 
 def _interval() -> timedelta:
-    return timedelta(hours=getattr(settings, "COMMUNITY_DIGEST_HOURS", 24))
+    return timedelta(hours=settings.COMMUNITY_DIGEST_HOURS)
 
 
 def wants_digest_email(user) -> bool:

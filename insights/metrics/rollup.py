@@ -51,7 +51,7 @@ FLAGS = (
 
 
 def enabled() -> bool:
-    return getattr(settings, "INSIGHTS_ROLLUPS", True)
+    return settings.INSIGHTS_ROLLUPS
 
 
 def split(period: Period) -> tuple[Period | None, Period | None]:
