@@ -42,12 +42,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -123,6 +125,25 @@ def language_for(user: User) -> str:
 
 def _absolute(url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def delivery_message_id(pk: int, event_key: str) -> str:
+    """The Message-ID of email delivery ``pk``: stable (a retried send has the same one) and
+    naming its event (``ticket:12:message:40`` -> ``<ticket.12.message.40.d345@example.com>``),
+    so that a reply's In-Reply-To/References lead the intake service
+    (``tickets.services.intake``) back to the ticket; the delivery row is the record of it."""
+    local = re.sub(r"[^A-Za-z0-9-]+", ".", event_key).strip(".")[:100] or "notice"
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<{local}.d{pk}@{domain}>"
+
+
+def _batch_headers(pk: int, event_key: str) -> dict[str, str]:
+    headers = {"Auto-Submitted": "auto-generated", "X-Portal-Event": event_key}
+    if event_key.startswith("ticket:"):
+        # Ticket mails carry their stable Message-ID (replies thread back to the ticket);
+        # other notices keep a fresh one so that thousands of copies share one rendering.
+        headers["Message-ID"] = delivery_message_id(pk, event_key)
+    return headers
 
 
 def _create(model, **fields):
@@ -294,7 +315,11 @@ def delivery_send(pk: int) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.to_address],
             reply_to=[delivery.reply_to] if delivery.reply_to else None,
-            headers={"Auto-Submitted": "auto-generated", "X-Portal-Event": delivery.event_key},
+            headers={
+                "Auto-Submitted": "auto-generated",
+                "X-Portal-Event": delivery.event_key,
+                "Message-ID": delivery_message_id(pk, delivery.event_key),
+            },
         ).send()
     except Exception as exc:  # the mail server refused: record and retry later
         _refused(pk, exc)
@@ -566,7 +591,7 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
                 from_email=from_email,
                 to=[to],
                 reply_to=[reply_to] if reply_to else None,
-                headers={"Auto-Submitted": "auto-generated", "X-Portal-Event": event_key},
+                headers=_batch_headers(pk, event_key),
             )
             try:
                 mailer.send_messages([message])

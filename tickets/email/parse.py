@@ -219,9 +219,7 @@ def parse_message(raw: bytes, *, envelope_sender: str | None = None) -> ParsedMa
         text=text,
         reply=strip_reply(text),
         html_only=html_only,
-        automatic=automatic_kind(
-            message, sender=from_address, envelope_sender=envelope_sender
-        ),
+        automatic=automatic_kind(message, sender=from_address, envelope_sender=envelope_sender),
         attachments=parts,
         headers=message,
     )

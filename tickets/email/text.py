@@ -49,12 +49,18 @@ _BLANKS = re.compile(r"\n{3,}")
 
 def html_to_text(html: str) -> str:
     """Sanitised HTML as Markdown-structured text (no images, no unsafe links)."""
-    clean = nh3.clean(html or "", tags=nh3.ALLOWED_TAGS - {"img"}, link_rel=None)
+    clean = nh3.clean(
+        html or "",
+        tags=nh3.ALLOWED_TAGS - {"img"},
+        clean_content_tags={"script", "style", "title"},
+        link_rel=None,
+    )
     converter = html2text.HTML2Text()
     converter.body_width = 0  # no hard wrapping
     converter.ignore_images = True
     converter.ignore_emphasis = False
     converter.unicode_snob = True
+    converter.ignore_tables = True  # layout tables: their cells read as paragraphs
     text = converter.handle(clean)
     lines = [line.rstrip() for line in text.splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
@@ -89,6 +95,12 @@ def strip_reply(text: str) -> str:
             cut = index
             break
     kept = lines[:cut]
+    # a bottom-posted quote with no header: the trailing run of ">" lines
+    end = len(kept)
+    while end > 0 and (kept[end - 1].lstrip().startswith(">") or not kept[end - 1].strip()):
+        end -= 1
+    if any(line.strip() for line in kept[:end]):
+        kept = kept[:end]
     # a signature: from the last "-- " delimiter on; mobile footers at the end
     for index in range(len(kept) - 1, -1, -1):
         if _SIGNATURE.match(kept[index]):
@@ -96,11 +108,5 @@ def strip_reply(text: str) -> str:
             break
     while kept and (not kept[-1].strip() or _MOBILE.match(kept[-1])):
         kept.pop()
-    # a bottom-posted quote with no header: the trailing run of ">" lines
-    end = len(kept)
-    while end > 0 and (kept[end - 1].lstrip().startswith(">") or not kept[end - 1].strip()):
-        end -= 1
-    if any(line.strip() for line in kept[:end]):
-        kept = kept[:end]
     result = "\n".join(line.rstrip() for line in kept).strip()
     return result or (text or "").strip()

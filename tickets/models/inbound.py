@@ -81,7 +81,7 @@ class InboundMessage(models.Model):
         ERROR = "error", _("Error")
 
     dedup_key = models.CharField(max_length=255, unique=True, editable=False)
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
     raw = models.FileField(_("original message"), upload_to=inbound_raw_path, max_length=200)
     size = models.PositiveBigIntegerField(_("size"), default=0)
     source = models.CharField(
@@ -89,6 +89,14 @@ class InboundMessage(models.Model):
     )
     from_address = models.CharField(_("from"), max_length=320, blank=True, db_index=True)
     to_address = models.CharField(_("to"), max_length=320, blank=True)
+    # What the mail server said (a pipe's or provider's envelope), kept for retries.
+    envelope_to = models.CharField(_("envelope recipient"), max_length=320, blank=True)
+    envelope_from = models.CharField(
+        _("envelope sender"),
+        max_length=320,
+        blank=True,
+        help_text=_("<> for a null sender (bounces); empty when not given."),
+    )
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)

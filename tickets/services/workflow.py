@@ -91,12 +91,15 @@ def ticket_open(
     attachments: Sequence[UploadedFile] = (),
     channel: str = Channel.WEB,
     queue: Queue | None = None,
+    sender: Customer | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Open a ticket for ``customer`` (by the customer, or by an agent on their behalf).
 
     Only agents may set ``priority``; otherwise it follows from impact and category. The queue
-    follows from the product unless the caller names one (e.g. a catalogue item's queue)."""
+    follows from the product unless the caller names one (e.g. a catalogue item's queue).
+    ``sender``: an email from this customer, whose address the intake service checked
+    (``tickets.services.intake``); ``opened_by`` is their login, or None when they have none."""
     now = now_or(now)
     subject = clean_text(subject, field=_("subject"), maximum=SUBJECT_MAX, error=TicketError)
     body = clean_text(body, field=_("description"), maximum=MESSAGE_MAX, error=TicketError)
@@ -105,7 +108,10 @@ def ticket_open(
     if impact not in Impact.values:
         raise TicketError(_("Choose who is affected."))
     by_agent = opened_by is not None and roles.is_agent(opened_by)
-    if not by_agent:
+    if sender is not None:
+        if sender.pk != customer.pk or by_agent:
+            raise PermissionDenied("An email opens a ticket for its sender only.")
+    elif not by_agent:
         own = getattr(opened_by, "customer", None) if opened_by is not None else None
         if own is None or own.pk != customer.pk:
             raise PermissionDenied("Customers open tickets for themselves only.")
@@ -275,7 +281,7 @@ def _reopen(ticket: Ticket, actor, now: datetime, channel: str, *, quiet: bool =
         now=now,
         channel=channel,
         times=ticket.reopened_count,
-        by_agent=roles.is_agent(actor),
+        by_agent=actor is not None and roles.is_agent(actor),
     )
     touch(ticket, now, "reopened_count", *STATUS_FIELDS)
     if not quiet:
@@ -288,7 +294,7 @@ def _may_reopen(ticket: Ticket, actor, now: datetime) -> None:
         raise TicketError(_("This ticket was merged into another one."))
     if ticket.status not in DONE_STATUSES:
         raise TicketError(_("Only resolved or closed tickets can be reopened."))
-    if roles.is_agent(actor):
+    if actor is not None and roles.is_agent(actor):
         return
     deadline = ticket.reopen_deadline()
     if deadline is None or now > deadline:
@@ -357,19 +363,25 @@ def ticket_reply(
     status_after: str | None = None,
     articles: Sequence = (),
     channel: str = Channel.WEB,
+    sender: Customer | None = None,
     now: datetime | None = None,
 ) -> Message:
     """A public reply. From the customer it reopens a resolved ticket within the window and
     ends "waiting on customer"; from an agent it is the first response (if it is) and may
-    move the ticket on (``status_after``: open, waiting, resolved)."""
-    require_visible(ticket, author)
+    move the ticket on (``status_after``: open, waiting, resolved). ``sender``: an email from
+    this customer, who the intake service checked may write on the ticket (the requester or a
+    colleague); ``author`` is their login, or None when they have none."""
+    if sender is None:
+        require_visible(ticket, author)
+    elif author is not None and roles.is_agent(author):
+        raise PermissionDenied("An agent's email is the agent's reply.")
     now = now_or(now)
     body = clean_text(body, field=_("message"), maximum=MESSAGE_MAX, error=TicketError)
     files = uploads_check(attachments, error=TicketError)
     ticket = lock(ticket)
     if ticket.merged_into_id is not None:
         raise TicketError(_("This ticket was merged into another one; reply there."))
-    by_agent = roles.is_agent(author)
+    by_agent = author is not None and roles.is_agent(author)
     metadata: dict = {"by": "agent" if by_agent else "customer"}
     if by_agent:
         if status_after is not None and status_after not in Status.values:

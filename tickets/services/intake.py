@@ -1,0 +1,650 @@
+"""The email channel's one way in: ``mail_intake`` takes one RFC 5322 message (bytes) and
+decides what it is. ``mail_receive`` (an MTA pipe), ``mail_fetch`` (IMAP) and the inbound
+webhook (email service providers through django-anymail) all call it.
+
+**Kept, exactly once.** The message is first stored whole (``InboundMessage.raw``) under a
+unique key, its Message-ID (or a SHA-256 of the bytes when it has none), and that row is
+committed before anything else happens: the same message delivered twice is one row and is
+processed once; a message whose processing fails (unreadable MIME, a bug) stays ``failed``
+with the error, and an admin retries it (``inbound_retry``, Wagtail admin > Support desk >
+Inbound emails). A database that is down raises (``mail_receive`` exits EX_TEMPFAIL, the
+webhook answers 5xx) so the sender's mail server delivers it again later. This function is
+therefore not one transaction: storing and processing are two (processing is atomic).
+
+**What a message is** (processing, in this order):
+
+1. our own notification coming back (our Message-ID, ``X-Portal-Event``, from one of our
+   addresses), an auto-reply or a bounce: ignored and recorded;
+2. more than ``EMAIL_INBOUND_FLOOD_PER_MINUTE`` messages from its sender in the last minute:
+   ignored (loop and flood protection);
+3. a reply to a ticket, found by the plus address (``support+T-123@``), else by
+   ``In-Reply-To``/``References`` against the Message-IDs of the notifications we sent
+   (``portal.services.notifications.delivery_message_id``) and of messages we took in, else
+   by ``[T-123]`` in the subject. A merged ticket's reply goes to the ticket it was merged
+   into; a reply to a ticket that can no longer be reopened opens a new one;
+4. from an agent: a public reply on that ticket, an internal note when the first line is
+   ``#note``; an agent's mail that is no reply is refused;
+5. from the requester, or a colleague where the organisation shares tickets: a customer reply
+   (``ticket_reply``: reopens, ends "waiting on customer", the SLA clock as for the portal);
+   from anyone else (another customer, a spoofed From, a failed DMARC check by our mail
+   server): never that ticket; a new ticket of their own or refused
+   (``EMAIL_INBOUND_FOREIGN_REPLY``);
+6. otherwise a new ticket (``ticket_open``) in the queue of the address it was sent to
+   (``InboundAddress``; else the default queue), from a known customer, or from an unknown
+   sender for whom a customer (no login) is created, or refused
+   (``EMAIL_INBOUND_UNKNOWN_SENDER``).
+
+The body is the reply without quoted history and signature (``tickets.email.text``); files go
+through the web form's checks (``portal.uploads``): refused ones are listed at the end of
+the message for the agent, and the sender gets one explanation email for all of them. Every
+accepted message is an interaction on the email channel (the ticket services record it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import policy
+from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses, parseaddr
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal import roles
+from portal.models import Channel, Customer, NotificationDelivery, User
+from portal.services.errors import ServiceError
+from portal.uploads import upload_check
+from tickets.email import MailPart, ParsedMail, dedup_key, parse_message
+from tickets.models import DONE_STATUSES, InboundAddress, InboundMessage, Queue, Ticket
+from tickets.services.common import MESSAGE_MAX, SUBJECT_MAX
+from tickets.services.errors import TicketError
+from tickets.services.workflow import ticket_note, ticket_open, ticket_reply
+
+logger = logging.getLogger(__name__)
+
+State = InboundMessage.State
+Reason = InboundMessage.Reason
+
+_PLUS = re.compile(r"^(?P<local>[^+@\s]+)\+T-(?P<number>\d{1,18})@(?P<domain>[^@\s]+)$", re.I)
+_SUBJECT_NUMBER = re.compile(r"\[T-(\d{1,18})\]", re.I)
+_OUR_ID = re.compile(
+    r"^ticket\.(?P<ticket>\d{1,18})\.[^@]*\.d(?P<delivery>\d{1,18})@(?P<domain>.+)$"
+)
+_NOTE = re.compile(r"^\s*#note\b[ \t]*", re.I)
+_DMARC_FAIL = re.compile(r"\bdmarc\s*=\s*fail\b", re.I)
+MERGE_HOPS = 10
+
+
+class IntakeError(ServiceError):
+    """The message cannot be taken in at all (empty, too large): nothing is stored."""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    inbound: InboundMessage
+    duplicate: bool  # delivered before: nothing new happened
+
+    @property
+    def state(self) -> str:
+        return self.inbound.state
+
+
+@dataclass
+class _Outcome:
+    state: str
+    reason: str
+    detail: str = ""
+    ticket: Ticket | None = None
+    message: object | None = None
+    refused: list[dict] | None = None  # attachments not accepted: name and reason
+
+
+# --- storing ---------------------------------------------------------------------------------
+def _header(headers, name: str) -> str:
+    value = headers.get(name)
+    if value is None:
+        return ""
+    try:
+        return " ".join(str(make_header(decode_header(str(value)))).split())
+    except Exception:  # undecodable encoded words: the raw text
+        return " ".join(str(value).split())
+
+
+def _summary(raw: bytes) -> tuple[str, str, str]:
+    """(from address, first To address, subject) from the header block, cheaply; "" for
+    what cannot be read (the full parse happens when processing)."""
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    except Exception:
+        return "", "", ""
+    sender = parseaddr(_header(headers, "From"))[1].lower()
+    to = [address for _name, address in getaddresses([_header(headers, "To")]) if "@" in address]
+    return (
+        sender if "@" in sender else "",
+        (to[0].lower() if to else ""),
+        _header(headers, "Subject"),
+    )
+
+
+def _store(
+    raw: bytes, *, envelope_to: str, envelope_from: str | None, source: str, now: datetime
+) -> tuple[InboundMessage, bool]:
+    """The message's row (new and committed, or the one already there) and whether it is new."""
+    key, message_id = dedup_key(raw)
+    existing = InboundMessage.objects.filter(dedup_key=key).first()
+    if existing is not None:
+        return existing, False
+    sender, to, subject = _summary(raw)
+    inbound = InboundMessage(
+        dedup_key=key,
+        message_id=message_id[:255],
+        size=len(raw),
+        source=source[:40],
+        from_address=sender[:320],
+        to_address=(envelope_to or to)[:320],
+        envelope_to=(envelope_to or "")[:320],
+        envelope_from=(envelope_from or "<>")[:320] if envelope_from is not None else "",
+        subject=subject[:300],
+        received_at=now,
+    )
+    inbound.raw.save("message.eml", ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            inbound.save()
+    except IntegrityError:  # the same message, stored by a concurrent delivery
+        inbound.raw.delete(save=False)
+        return InboundMessage.objects.get(dedup_key=key), False
+    return inbound, True
+
+
+# --- the way in --------------------------------------------------------------------------------
+def mail_intake(
+    *,
+    raw: bytes,
+    envelope_to: str | None = None,
+    envelope_from: str | None = None,
+    source: str = "pipe",
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Take in one message (see the module's documentation). ``envelope_to``: the address the
+    mail server delivered it to (an MTA's ``$recipient``, a provider's envelope), which wins
+    over the headers for the plus address and the queue; ``envelope_from``: the envelope
+    sender when known ("" is the null sender of bounces). Raises ``IntakeError`` for an empty
+    or too large message, a database error when the message could not be stored."""
+    if now is not None and timezone.is_naive(now):
+        raise ValueError("now must be timezone-aware")
+    now = now or timezone.now()
+    if not raw or not raw.strip():
+        raise IntakeError(_("The message is empty."), status=400)
+    if len(raw) > settings.EMAIL_INBOUND_MAX_BYTES:
+        raise IntakeError(_("The message is too large."), status=413)
+    inbound, created = _store(
+        raw,
+        envelope_to=(envelope_to or "").strip().lower(),
+        envelope_from=envelope_from.strip().lower() if envelope_from is not None else None,
+        source=source,
+        now=now,
+    )
+    if not created and inbound.state != State.RECEIVED:
+        return IntakeResult(inbound=inbound, duplicate=True)
+    # new, or stored by a delivery that stopped before processing it: process (once)
+    return IntakeResult(inbound=_process(inbound.pk, now=now), duplicate=not created)
+
+
+def inbound_retry(*, inbound: InboundMessage, actor, now: datetime | None = None) -> InboundMessage:
+    """Process a failed (or never processed) message again: admins, from the admin."""
+    if actor is None or not roles.is_admin(actor):
+        raise PermissionDenied("Only admins retry inbound email.")
+    inbound.refresh_from_db()
+    if not inbound.retryable:
+        raise ServiceError(_("Only failed messages can be retried."), status=409)
+    return _process(inbound.pk, now=now or timezone.now(), retry=True)
+
+
+def _envelope_sender(inbound: InboundMessage) -> str | None:
+    """ "" for the null sender, None when the mail server did not say."""
+    if inbound.envelope_from == "<>":
+        return ""
+    return inbound.envelope_from or None
+
+
+def _process(pk: int, *, now: datetime, retry: bool = False) -> InboundMessage:
+    try:
+        with transaction.atomic():
+            inbound = InboundMessage.objects.select_for_update().get(pk=pk)
+            if inbound.state != State.RECEIVED and not (retry and inbound.retryable):
+                return inbound  # processed meanwhile by another delivery
+            with inbound.raw.open("rb") as handle:
+                raw = handle.read()
+            parsed = parse_message(raw, envelope_sender=_envelope_sender(inbound))
+            outcome = _decide(inbound, parsed, now)
+            inbound.state = outcome.state
+            inbound.reason = outcome.reason
+            inbound.detail = outcome.detail[:2000]
+            inbound.ticket = outcome.ticket
+            inbound.ticket_message = outcome.message
+            inbound.refused_files = outcome.refused or []
+            inbound.error = ""
+            inbound.attempts += 1
+            inbound.processed_at = now
+            inbound.save(
+                update_fields=[
+                    "state",
+                    "reason",
+                    "detail",
+                    "ticket",
+                    "ticket_message",
+                    "error",
+                    "attempts",
+                    "processed_at",
+                    "refused_files",
+                ]
+            )
+            return inbound
+    except (OperationalError, InterfaceError):
+        raise  # the database is unavailable: the mail server retries
+    except Exception as exc:
+        logger.warning("inbound email %s failed: %s", pk, exc, exc_info=True)
+        InboundMessage.objects.filter(pk=pk).update(
+            state=State.FAILED,
+            reason=Reason.ERROR,
+            error=f"{exc.__class__.__name__}: {exc}"[:4000],
+            attempts=F("attempts") + 1,
+            processed_at=now,
+        )
+        return InboundMessage.objects.get(pk=pk)
+
+
+# --- deciding -----------------------------------------------------------------------------------
+def _base(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    return f"{local.partition('+')[0]}@{domain}".lower()
+
+
+def _our_addresses() -> set[str]:
+    ours = {
+        settings.TICKETS_REPLY_TO.lower(),
+        parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(),
+        parseaddr(settings.SERVER_EMAIL)[1].lower(),
+    }
+    ours |= set(InboundAddress.objects.values_list("address", flat=True))
+    return {address for address in ours if "@" in address}
+
+
+def _is_our_message_id(message_id: str) -> bool:
+    from portal.services.notifications import delivery_message_id
+
+    match = _OUR_ID.match(message_id)
+    if match is None:
+        return False
+    delivery = NotificationDelivery.objects.filter(pk=int(match["delivery"])).first()
+    return (
+        delivery is not None
+        and delivery_message_id(delivery.pk, delivery.event_key) == f"<{message_id}>"
+    )
+
+
+def _own_message(parsed: ParsedMail, ours: set[str]) -> bool:
+    if parsed.header("X-Portal-Event"):
+        return True
+    if parsed.from_address and _base(parsed.from_address) in ours:
+        return True
+    return bool(parsed.message_id) and _is_our_message_id(parsed.message_id)
+
+
+def _flooding(inbound: InboundMessage, now: datetime) -> bool:
+    if not inbound.from_address:
+        return False
+    recent = InboundMessage.objects.filter(
+        from_address=inbound.from_address,
+        received_at__gt=now - timedelta(minutes=1),
+        received_at__lte=now,
+    ).exclude(pk=inbound.pk)
+    return recent.count() >= settings.EMAIL_INBOUND_FLOOD_PER_MINUTE
+
+
+def _recipients(inbound: InboundMessage, parsed: ParsedMail) -> list[str]:
+    found = [inbound.envelope_to] if inbound.envelope_to else []
+    return found + [address for address in parsed.to if address not in found]
+
+
+def _ticket_by_plus(addresses: list[str], ours: set[str]) -> Ticket | None:
+    for address in addresses:
+        match = _PLUS.match(address)
+        if match and f"{match['local']}@{match['domain']}".lower() in ours:
+            ticket = Ticket.objects.filter(pk=int(match["number"])).first()
+            if ticket is not None:
+                return ticket
+    return None
+
+
+def _ticket_by_thread(parsed: ParsedMail) -> Ticket | None:
+    ids = [*reversed(parsed.in_reply_to), *reversed(parsed.references)]
+    for message_id in ids:
+        match = _OUR_ID.match(message_id)
+        if match and _is_our_message_id(message_id):
+            ticket = Ticket.objects.filter(pk=int(match["ticket"])).first()
+            if ticket is not None:
+                return ticket
+    if ids:  # a reply to a message we took in (a colleague answering the customer's mail)
+        earlier = (
+            InboundMessage.objects.filter(message_id__in=ids[:50], ticket__isnull=False)
+            .select_related("ticket")
+            .order_by("-received_at")
+            .first()
+        )
+        if earlier is not None:
+            return earlier.ticket
+    return None
+
+
+def _ticket_by_subject(parsed: ParsedMail) -> Ticket | None:
+    match = _SUBJECT_NUMBER.search(parsed.subject)
+    return Ticket.objects.filter(pk=int(match[1])).first() if match else None
+
+
+def _followed(ticket: Ticket | None) -> Ticket | None:
+    """A merged ticket's replies go to the ticket it was merged into."""
+    hops = 0
+    while ticket is not None and ticket.merged_into_id is not None and hops < MERGE_HOPS:
+        ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first() or ticket
+        hops += 1
+    return ticket
+
+
+def _may_write(customer: Customer, ticket: Ticket) -> bool:
+    if ticket.customer_id == customer.pk:
+        return True
+    organisation = customer.organisation
+    return (
+        organisation is not None
+        and organisation.share_tickets
+        and ticket.organisation_id == organisation.pk
+    )
+
+
+def _dmarc_failed(parsed: ParsedMail) -> bool:
+    """Our mail server's verdict (the topmost Authentication-Results header) says the From
+    domain's DMARC check failed: the From address is not to be believed."""
+    if parsed.headers is None:
+        return False
+    results = parsed.headers.get_all("Authentication-Results") or []
+    return bool(results) and bool(_DMARC_FAIL.search(str(results[0])))
+
+
+def _queue(addresses: list[str]) -> Queue | None:
+    bases = [_base(address) for address in addresses]
+    routes = {
+        route.address: route.queue
+        for route in InboundAddress.objects.filter(
+            address__in=bases, is_active=True
+        ).select_related("queue")
+    }
+    for base in bases:
+        if base in routes:
+            return routes[base]
+    return None
+
+
+def _new_customer(parsed: ParsedMail) -> Customer:
+    return Customer.objects.create(
+        customer_ref=f"email-{secrets.token_hex(6)}",
+        email=parsed.from_address[:254],
+        name=parsed.from_name[:200],
+    )
+
+
+@dataclass
+class _Files:
+    accepted: list[SimpleUploadedFile]
+    refused: list[dict]
+
+
+def _files(parts: list[MailPart]) -> _Files:
+    accepted: list[SimpleUploadedFile] = []
+    refused: list[dict] = []
+    most = settings.TICKETS_ATTACHMENTS_PER_MESSAGE
+    for part in parts:
+        upload = SimpleUploadedFile(part.filename, part.data, content_type=part.content_type)
+        try:
+            checked = upload_check(upload, error=TicketError)
+        except TicketError as exc:
+            refused.append({"name": part.filename[:150], "reason": str(exc)})
+            continue
+        if len(accepted) >= most:
+            refused.append(
+                {
+                    "name": checked.name,
+                    "reason": _("Attach at most %(count)d files to one message.") % {"count": most},
+                }
+            )
+            continue
+        accepted.append(upload)
+    return _Files(accepted=accepted, refused=refused)
+
+
+def _body(text: str, files: _Files) -> str:
+    body = text.strip()
+    if not body:
+        body = _("(No text: see the attachments.)") if files.accepted else _("(No text.)")
+    if files.refused:
+        listed = "\n".join(f"- {item['name']}: {item['reason']}" for item in files.refused)
+        body = f"{body}\n\n---\n{_('Attachments not accepted:')}\n{listed}"
+    if len(body) > MESSAGE_MAX:
+        note = _("[Shortened; the full message is kept with the inbound email.]")
+        body = f"{body[: MESSAGE_MAX - len(note) - 2]}\n\n{note}"
+    return body
+
+
+def _subject(parsed: ParsedMail) -> str:
+    subject = " ".join(parsed.subject.split())[:SUBJECT_MAX]
+    return subject or _("(no subject)")
+
+
+def _explain_refused(parsed: ParsedMail, files: _Files, ticket: Ticket, language: str) -> None:
+    """One email to the sender naming every refused file (after commit)."""
+    if not files.refused or not parsed.from_address:
+        return
+    from tickets.services.notify import reply_address
+
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = _("[%(number)s] Some attachments were not accepted") % {"number": ticket.number}
+        body = "\n".join(
+            [
+                _("We received your message on %(number)s, but not these files:")
+                % {"number": ticket.number},
+                "",
+                *(f"- {item['name']}: {item['reason']}" for item in files.refused),
+                "",
+                _("Your message itself was added to the ticket."),
+            ]
+        )
+    headers = {"Auto-Submitted": "auto-replied"}
+    if parsed.message_id:
+        headers["In-Reply-To"] = headers["References"] = f"<{parsed.message_id}>"
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[parsed.from_address],
+        reply_to=[reply_address(ticket)],
+        headers=headers,
+    )
+
+    def send() -> None:
+        try:
+            message.send()
+        except Exception:  # the explanation is a courtesy: the message itself is in
+            logger.warning("could not send the refused-attachments email", exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def _decide(inbound: InboundMessage, parsed: ParsedMail, now: datetime) -> _Outcome:
+    ours = _our_addresses()
+    if _own_message(parsed, ours):
+        return _Outcome(State.IGNORED, Reason.OWN_MESSAGE)
+    if parsed.automatic:
+        return _Outcome(State.IGNORED, parsed.automatic)
+    if not parsed.from_address:
+        return _Outcome(State.REFUSED, Reason.NO_SENDER)
+    if _flooding(inbound, now):
+        return _Outcome(State.IGNORED, Reason.FLOOD)
+    addresses = _recipients(inbound, parsed)
+    ticket = _followed(
+        _ticket_by_plus(addresses, ours) or _ticket_by_thread(parsed) or _ticket_by_subject(parsed)
+    )
+    user = User.objects.filter(email__iexact=parsed.from_address).first()
+    if user is not None and not user.is_active:
+        return _Outcome(State.REFUSED, Reason.NOT_ALLOWED, _("The account is deactivated."))
+    spoofed = _dmarc_failed(parsed)
+    if user is not None and roles.is_agent(user):
+        if spoofed:
+            return _Outcome(State.REFUSED, Reason.NOT_ALLOWED, "DMARC failed")
+        if ticket is None:
+            return _Outcome(State.REFUSED, Reason.AGENT_NEW)
+        return _agent_writes(ticket, user, parsed, now)
+    customer = getattr(user, "customer", None) if user is not None else None
+    if customer is None:
+        customer = (
+            Customer.objects.filter(user__isnull=True, email__iexact=parsed.from_address)
+            .order_by("pk")
+            .first()
+        )
+    detail = ""
+    if ticket is not None:
+        if spoofed:
+            return _Outcome(
+                State.REFUSED, Reason.NOT_ALLOWED, _("Sender authentication (DMARC) failed.")
+            )
+        if customer is not None and _may_write(customer, ticket):
+            deadline = ticket.reopen_deadline() if ticket.status in DONE_STATUSES else None
+            if ticket.status not in DONE_STATUSES or (deadline is not None and now <= deadline):
+                return _customer_replies(ticket, customer, user, parsed, now)
+            detail = _("Follow-up to %(number)s, which can no longer be reopened.") % {
+                "number": ticket.number
+            }
+        else:
+            if settings.EMAIL_INBOUND_FOREIGN_REPLY == "refuse":
+                return _Outcome(
+                    State.REFUSED,
+                    Reason.NOT_ALLOWED,
+                    _("The sender may not write on %(number)s.") % {"number": ticket.number},
+                )
+            detail = _("Sent as a reply to %(number)s, on which the sender may not write.") % {
+                "number": ticket.number
+            }
+    elif spoofed:
+        return _Outcome(State.REFUSED, Reason.NOT_ALLOWED, "DMARC failed")
+    if customer is None:
+        if settings.EMAIL_INBOUND_UNKNOWN_SENDER == "refuse":
+            return _Outcome(State.REFUSED, Reason.UNKNOWN_SENDER)
+        customer = _new_customer(parsed)
+    return _customer_opens(customer, user, parsed, addresses, now, detail)
+
+
+def _refused_by_rules(exc: Exception) -> _Outcome:
+    return _Outcome(State.REFUSED, Reason.INVALID, str(exc))
+
+
+def _agent_writes(ticket: Ticket, agent: User, parsed: ParsedMail, now: datetime) -> _Outcome:
+    files = _files(parsed.attachments)
+    text = parsed.reply
+    note = _NOTE.match(text)
+    if note:
+        text = text[note.end() :].lstrip("\n")
+    body = _body(text, files)
+    try:
+        with transaction.atomic():
+            if note:
+                message = ticket_note(
+                    ticket=ticket, author=agent, body=body, attachments=files.accepted, now=now
+                )
+            else:
+                message = ticket_reply(
+                    ticket=ticket,
+                    author=agent,
+                    body=body,
+                    attachments=files.accepted,
+                    channel=Channel.EMAIL,
+                    now=now,
+                )
+    except (TicketError, PermissionDenied) as exc:
+        return _refused_by_rules(exc)
+    _explain_refused(parsed, files, ticket, "")
+    reason = Reason.AGENT_NOTE if note else Reason.AGENT_REPLY
+    outcome = _Outcome(State.ACCEPTED, reason, ticket=ticket, message=message)
+    _note_refused(outcome, files)
+    return outcome
+
+
+def _note_refused(outcome: _Outcome, files: _Files) -> None:
+    outcome.refused = files.refused
+    if files.refused and not outcome.detail:
+        outcome.detail = _("%(count)d attachments not accepted.") % {"count": len(files.refused)}
+
+
+def _customer_replies(
+    ticket: Ticket, customer: Customer, user: User | None, parsed: ParsedMail, now: datetime
+) -> _Outcome:
+    files = _files(parsed.attachments)
+    try:
+        with transaction.atomic():
+            message = ticket_reply(
+                ticket=ticket,
+                author=user,
+                sender=customer,
+                body=_body(parsed.reply, files),
+                attachments=files.accepted,
+                channel=Channel.EMAIL,
+                now=now,
+            )
+    except (TicketError, PermissionDenied) as exc:
+        return _refused_by_rules(exc)
+    _explain_refused(parsed, files, ticket, customer.language)
+    outcome = _Outcome(State.ACCEPTED, Reason.REPLY, ticket=ticket, message=message)
+    _note_refused(outcome, files)
+    return outcome
+
+
+def _customer_opens(
+    customer: Customer,
+    user: User | None,
+    parsed: ParsedMail,
+    addresses: list[str],
+    now: datetime,
+    detail: str,
+) -> _Outcome:
+    files = _files(parsed.attachments)
+    try:
+        with transaction.atomic():
+            ticket = ticket_open(
+                customer=customer,
+                subject=_subject(parsed),
+                body=_body(parsed.reply, files),
+                opened_by=user,
+                sender=customer,
+                attachments=files.accepted,
+                channel=Channel.EMAIL,
+                queue=_queue(addresses),
+                now=now,
+            )
+    except (TicketError, PermissionDenied) as exc:
+        return _refused_by_rules(exc)
+    _explain_refused(parsed, files, ticket, customer.language)
+    message = ticket.messages.order_by("pk").first()
+    outcome = _Outcome(State.ACCEPTED, Reason.NEW_TICKET, detail, ticket=ticket, message=message)
+    _note_refused(outcome, files)
+    return outcome
