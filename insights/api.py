@@ -24,7 +24,7 @@ from pydantic import Field
 
 from insights.clv import customer_score
 from insights.metrics import Segment, report
-from insights.models import CustomerScore, LoyaltyTier, Survey, SurveyKind
+from insights.models import CustomerScore, Survey, SurveyKind, ValueBand
 from insights.money import amount, report_amounts, shop_currency
 from insights.periods import period_from
 from insights.services.surveys import survey_answer, survey_for_token
@@ -56,7 +56,9 @@ class MetricsQuery(Schema):
     product: int | None = None
     cohort: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     channel: Channel | None = None
-    tier: LoyaltyTier | None = Field(None, description="Derived loyalty tier (last CLV fit).")
+    value_band: ValueBand | None = Field(
+        None, description="Value band: quantile of the predicted value (last CLV fit)."
+    )
 
 
 def _jsonable(value):
@@ -93,7 +95,7 @@ def metrics(request, filters: Query[MetricsQuery]):
         product=filters.product,
         cohort=date.fromisoformat(f"{filters.cohort}-01") if filters.cohort else None,
         channel=filters.channel,
-        tier=filters.tier,
+        value_band=filters.value_band,
     )
     data = report_amounts(report(period, segment))
     return {"period": {"start": period.start, "end": period.end}, **_jsonable(data)}
@@ -134,7 +136,7 @@ class CustomerScoresOut(Schema):
     predicted_value_12m: float | None = Field(
         description=f"Discounted value of the next 12 months' purchases in `currency`; {MONEY}."
     )
-    tier: str | None = Field(None, description="Derived loyalty tier of the last CLV fit.")
+    value_band: str | None = Field(None, description="Value band of the last CLV fit.")
     at_risk: bool = Field(False, description="On the last fit's valuable-at-risk list.")
 
 
@@ -177,7 +179,7 @@ def customer_scores(request, customer_ref: str):
         "churn_risk": score.churn_risk if score else None,
         "expected_purchases_12m": score.expected_purchases if score else None,
         "predicted_value_12m": amount(score.predicted_value, currency) if score else None,
-        "tier": stored.tier if stored else None,
+        "value_band": stored.value_band if stored else None,
         "at_risk": bool(stored and stored.at_risk),
     }
 

@@ -375,10 +375,10 @@ def _finite(value: float) -> float | None:
     return value if np.isfinite(value) else None
 
 
-#: Derived loyalty tiers (there is no loyalty programme model): by the quantile of the
-#: predicted 12-month value among the customers of the fit, best first: the top 5% are
-#: platinum, the next 15% gold, the next 30% silver, the rest bronze.
-TIERS = (("platinum", 0.95), ("gold", 0.80), ("silver", 0.50), ("bronze", 0.0))
+#: Value bands (an analytics segment; the loyalty programme's tiers are another thing): by
+#: the quantile of the predicted 12-month value among the customers of the fit, best first:
+#: the top 5% are "top", the next 15% "high", the next 30% "middle", the rest "low".
+VALUE_BANDS = (("top", 0.95), ("high", 0.80), ("middle", 0.50), ("low", 0.0))
 #: "Valuable customer at risk": probability of still being active below AT_RISK_P_ALIVE,
 #: and a value *if still active* (predicted value / probability alive: what keeping them
 #: is worth) in the top AT_RISK_VALUE_SHARE of the fit's customers. (The predicted value
@@ -389,16 +389,16 @@ AT_RISK_P_ALIVE = 0.5
 
 def score_table(fit: Fit, data: RFM) -> dict[str, np.ndarray]:
     """Every customer's p_alive, expected purchases and predicted value over
-    ``HORIZON_DAYS`` (vectorised), the derived tier and the at-risk flag."""
+    ``HORIZON_DAYS`` (vectorised), the value band and the at-risk flag."""
     horizon = HORIZON_DAYS / UNITS[fit.unit]
     p_alive = fit.bgnbd.p_alive(data.x, data.t_x, data.T)
     expected = fit.bgnbd.expected_purchases(horizon, data.x, data.t_x, data.T)
     value = np.nan_to_num(predicted_clv(fit.bgnbd, fit.gamma_gamma, data, unit=fit.unit))
     ranks = np.argsort(np.argsort(value, kind="stable"), kind="stable")
     quantile = ranks / max(len(value) - 1, 1)
-    tiers = np.full(len(value), TIERS[-1][0], dtype=object)
-    for name, floor in reversed(TIERS[:-1]):
-        tiers[quantile >= floor] = name
+    bands = np.full(len(value), VALUE_BANDS[-1][0], dtype=object)
+    for name, floor in reversed(VALUE_BANDS[:-1]):
+        bands[quantile >= floor] = name
     if_alive = value / np.maximum(p_alive, 1e-6)
     worth = np.argsort(np.argsort(if_alive, kind="stable"), kind="stable") / max(len(value) - 1, 1)
     at_risk = (worth >= 1 - AT_RISK_VALUE_SHARE) & (p_alive < AT_RISK_P_ALIVE)
@@ -406,7 +406,7 @@ def score_table(fit: Fit, data: RFM) -> dict[str, np.ndarray]:
         "p_alive": p_alive,
         "expected_purchases": expected,
         "predicted_value": value,
-        "tier": tiers,
+        "value_band": bands,
         "at_risk": at_risk,
     }
 
@@ -448,7 +448,7 @@ def fit_save(fit: Fit, data: RFM | None = None):
                         expected_purchases=float(table["expected_purchases"][i]),
                         predicted_value=float(table["predicted_value"][i]),
                         transactions=int(data.x[i]) + 1,
-                        tier=table["tier"][i],
+                        value_band=table["value_band"][i],
                         at_risk=bool(table["at_risk"][i]),
                     )
                     for i, customer in enumerate(data.customer_ids)

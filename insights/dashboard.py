@@ -414,7 +414,7 @@ def customers_table(key: str, title: str, customers) -> Table:
                 customer.name,
                 customer.email,
                 customer.organisation.name if customer.organisation_id else "",
-                score.get_tier_display() if score else "",
+                score.get_value_band_display() if score else "",
                 score.predicted_value if score else None,
                 score.p_alive if score else None,
             ]
@@ -427,7 +427,7 @@ def customers_table(key: str, title: str, customers) -> Table:
             str(_("Name")),
             str(_("Email")),
             str(_("Organisation")),
-            str(_("Loyalty tier")),
+            str(_("Value band")),
             str(_("Predicted value, next 12 months")),
             str(_("Probability still active")),
         ],

@@ -381,14 +381,14 @@ class CommunityThread(models.Model):
         return f"{self.target_type_id}:{self.target_id} {self.started_on} -> {self.answered_on}"
 
 
-class LoyaltyTier(models.TextChoices):
-    """Derived tiers (there is no loyalty programme model yet): the quantile of the
-    customer's predicted 12-month value in the last ``clv_fit`` (``insights.clv.TIERS``)."""
+class ValueBand(models.TextChoices):
+    """An analytics segment (not the loyalty programme's tiers): the quantile of the
+    customer's predicted 12-month value in the last ``clv_fit`` (``insights.clv.VALUE_BANDS``)."""
 
-    PLATINUM = "platinum", _("Platinum")
-    GOLD = "gold", _("Gold")
-    SILVER = "silver", _("Silver")
-    BRONZE = "bronze", _("Bronze")
+    TOP = "top", _("Top 5%")
+    HIGH = "high", _("High (next 15%)")
+    MIDDLE = "middle", _("Middle (next 30%)")
+    LOW = "low", _("Low (bottom half)")
 
 
 class CustomerScoreQuerySet(models.QuerySet):
@@ -399,7 +399,7 @@ class CustomerScoreQuerySet(models.QuerySet):
 class CustomerScore(models.Model):
     """One customer's scores from the latest ``clv_fit`` (replaced on every stored fit):
     probability alive, expected purchases and discounted predicted value over 12 months,
-    the derived loyalty tier and the "valuable customer at risk" flag (``insights.clv``)."""
+    the value band and the "valuable customer at risk" flag (``insights.clv``)."""
 
     customer = models.OneToOneField(
         Customer,
@@ -413,7 +413,7 @@ class CustomerScore(models.Model):
     expected_purchases = models.FloatField(_("expected purchases (12 months)"))
     predicted_value = models.FloatField(_("predicted value (12 months)"))
     transactions = models.PositiveIntegerField(_("purchase days"))
-    tier = models.CharField(_("loyalty tier"), max_length=8, choices=LoyaltyTier.choices)
+    value_band = models.CharField(_("value band"), max_length=8, choices=ValueBand.choices)
     at_risk = models.BooleanField(_("valuable customer at risk"), default=False)
 
     objects = CustomerScoreQuerySet.as_manager()
@@ -423,7 +423,7 @@ class CustomerScore(models.Model):
         verbose_name_plural = _("customer scores")
         indexes = [
             models.Index(fields=["at_risk", "-predicted_value"], name="score_at_risk_value"),
-            models.Index(fields=["tier"], name="score_tier"),
+            models.Index(fields=["value_band"], name="score_value_band"),
         ]
 
     def __str__(self) -> str:

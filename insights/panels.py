@@ -1,6 +1,6 @@
 """The insights section of the desk's customer panel: lifetime value so far and predicted,
 churn risk (1 - probability alive, from the latest ``clv_fit``), the "valuable customer at
-risk" flag and derived loyalty tier of the last fit, the customer's last survey scores and a
+risk" flag and value band of the last fit, the customer's last survey scores and a
 link to their timeline. Registered from ``InsightsConfig.ready()`` (tickets does not import us)."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from insights.exports import cohorts_with_partial, money_columns
 from insights.metrics import Segment, shared_queries
 from insights.metrics.drilldown import DRILLDOWNS, TILE_LINKS, customers_behind
 from insights.metrics.lifecycle import STAGES
-from insights.models import LoyaltyTier
+from insights.models import ValueBand
 from insights.overview import overview_charts
 from insights.periods import PeriodError, default_period, period_from
 from portal import roles
@@ -49,10 +49,10 @@ class InsightsFilterForm(forms.Form):
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
-    tier = forms.ChoiceField(
-        label=_("Loyalty tier"),
+    value_band = forms.ChoiceField(
+        label=_("Value band"),
         required=False,
-        choices=[("", _("All tiers")), *LoyaltyTier.choices],
+        choices=[("", _("All value bands")), *ValueBand.choices],
         help_text=_("Derived from the predicted value of the last lifetime value fit."),
     )
     channel = forms.ChoiceField(
@@ -73,7 +73,7 @@ class InsightsFilterForm(forms.Form):
             product=data["product"].pk if data.get("product") else None,
             cohort=data.get("cohort"),
             channel=data.get("channel") or None,
-            tier=data.get("tier") or None,
+            value_band=data.get("value_band") or None,
         )
         return data
 

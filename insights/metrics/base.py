@@ -83,9 +83,9 @@ class Segment:
     - ``cohort``: customers whose first order fell in that month (``date`` of the 1st).
     - ``channel``: interaction-based metrics (engagement, service metrics) count only that
       channel; customer and purchase metrics are not channel-specific and ignore it.
-    - ``tier``: the derived loyalty tier from the last ``clv_fit`` (``LoyaltyTier``: the
-      quantile of the predicted value; there is no loyalty programme model to read one from);
-      customers not scored by the fit are in no tier.
+    - ``value_band``: the value band from the last ``clv_fit`` (``ValueBand``: the quantile
+      of the predicted value; an analytics segment, not the loyalty programme's tier);
+      customers not scored by the fit are in no band.
     - ``customers``: an explicit customer queryset (the incident-impact groups use it).
 
     **Identity.** A segment is a key of the shared aggregates (``shared``), so two segments
@@ -100,7 +100,7 @@ class Segment:
     organisation: int | None = None
     cohort: date | None = None
     channel: str | None = None
-    tier: str | None = None
+    value_band: str | None = None
     customers: QuerySet | None = None
 
     def __eq__(self, other: object) -> bool:
@@ -118,7 +118,7 @@ class Segment:
             self.organisation,
             self.cohort,
             self.channel,
-            self.tier,
+            self.value_band,
             None if self.customers is None else id(self.customers),
         )
 
@@ -128,7 +128,7 @@ class Segment:
             self.product
             or self.organisation
             or self.cohort
-            or self.tier
+            or self.value_band
             or self.customers is not None
         )
 
@@ -154,8 +154,8 @@ class Segment:
                 .values("customer")
             )
             q &= Q(**{f"{pk}__in": first_orders})
-        if self.tier:
-            q &= Q(**{f"{prefix}insights_score__tier": self.tier})
+        if self.value_band:
+            q &= Q(**{f"{prefix}insights_score__value_band": self.value_band})
         if self.customers is not None:
             q &= Q(**{f"{pk}__in": self.customers.values("pk")})
         return q

@@ -1,6 +1,6 @@
 """The customers behind a number (admin drill-down), the stored per-customer scores of the
-last fit (derived tiers, the "valuable customers at risk" list on the admin and the desk,
-proactive tickets), the tier segment and the customer timeline."""
+last fit (value bands, the "valuable customers at risk" list on the admin and the desk,
+proactive tickets), the value band segment and the customer timeline."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from insights.clv import AT_RISK_P_ALIVE, TIERS, clv_fit, fit_save
+from insights.clv import AT_RISK_P_ALIVE, VALUE_BANDS, clv_fit, fit_save
 from insights.metrics import METRICS, Period, Segment
 from insights.metrics.drilldown import DRILLDOWNS, customers_behind
-from insights.models import CustomerScore, LoyaltyTier, SurveyKind
+from insights.models import CustomerScore, SurveyKind, ValueBand
 from portal.models import Interaction, InteractionKind
 from tests.insights.conftest import answer, at, buy, customer
 from tickets.models import Ticket
@@ -88,7 +88,7 @@ def test_drilldown_refuses_bad_input(client_for, root, ada, base):
     assert client_for(ada).get(URL + "?list=churned").status_code in (302, 403)
 
 
-# --- stored scores, tiers, the at-risk list -------------------------------------------------
+# --- stored scores, value bands, the at-risk list -------------------------------------------------
 def _history(n: int = 40):
     """Customers who bought often and long ago (likely lost) or steadily until now."""
     now = timezone.now()
@@ -113,15 +113,15 @@ def fitted():
     return people
 
 
-def test_the_fit_stores_every_customers_scores_tier_and_risk(fitted):
+def test_the_fit_stores_every_customers_scores_band_and_risk(fitted):
     scores = CustomerScore.objects.all()
     assert scores.count() == len(fitted)
     values = np.array(sorted(s.predicted_value for s in scores))
-    platinum = scores.filter(tier=LoyaltyTier.PLATINUM)
-    assert platinum.count() == 2  # the top 5% of 40
-    cut = values[int(np.ceil(TIERS[0][1] * (len(values) - 1)))]
-    assert all(s.predicted_value >= cut for s in platinum)
-    assert scores.filter(tier=LoyaltyTier.BRONZE).count() == 20  # the bottom half
+    top = scores.filter(value_band=ValueBand.TOP)
+    assert top.count() == 2  # the top 5% of 40
+    cut = values[int(np.ceil(VALUE_BANDS[0][1] * (len(values) - 1)))]
+    assert all(s.predicted_value >= cut for s in top)
+    assert scores.filter(value_band=ValueBand.LOW).count() == 20  # the bottom half
     at_risk = CustomerScore.objects.at_risk()
     assert at_risk.exists()
     assert all(s.p_alive < AT_RISK_P_ALIVE for s in at_risk)
@@ -136,23 +136,23 @@ def test_the_fit_stores_every_customers_scores_tier_and_risk(fitted):
     assert CustomerScore.objects.count() == len(fitted)
 
 
-def test_tier_segment(fitted):
+def test_value_band_segment(fitted):
     today = timezone.localdate()
     year = Period(today - timedelta(days=729), today)
-    gold = Segment(tier=LoyaltyTier.GOLD)
-    members = set(CustomerScore.objects.filter(tier="gold").values_list("customer", flat=True))
-    assert set(gold.customers_qs().values_list("pk", flat=True)) == members
-    frequency = METRICS["purchase_frequency"](year, gold)
-    orders = sum(c.purchases.orders().count() for c in gold.customers_qs())
+    high = Segment(value_band=ValueBand.HIGH)
+    members = set(CustomerScore.objects.filter(value_band="high").values_list("customer", flat=True))
+    assert set(high.customers_qs().values_list("pk", flat=True)) == members
+    frequency = METRICS["purchase_frequency"](year, high)
+    orders = sum(c.purchases.orders().count() for c in high.customers_qs())
     assert frequency == pytest.approx(orders / len(members))
 
 
-def test_tier_filter_in_the_api_and_the_report(client_for, root, fitted):
-    response = client_for(root).get("/api/v1/metrics?tier=gold")
+def test_value_band_filter_in_the_api_and_the_report(client_for, root, fitted):
+    response = client_for(root).get("/api/v1/metrics?value_band=high")
     assert response.status_code == 200
-    assert client_for(root).get("/api/v1/metrics?tier=diamond").status_code == 422
-    assert client_for(root).get("/admin/insights/?tier=gold").status_code == 200
-    assert client_for(root).get("/admin/insights/?tier=diamond").status_code == 400
+    assert client_for(root).get("/api/v1/metrics?value_band=diamond").status_code == 422
+    assert client_for(root).get("/admin/insights/?value_band=high").status_code == 200
+    assert client_for(root).get("/admin/insights/?value_band=diamond").status_code == 400
 
 
 def test_desk_at_risk_list_and_export(client_for, ada, alice, fitted):
@@ -196,7 +196,7 @@ def test_panel_flags_a_customer_at_risk(client_for, ada, fitted):
     client_for(ada).post(f"/desk/insights/at-risk/{first.customer_ref}/ticket/")
     ticket = Ticket.objects.get(customer=first)
     body = client_for(ada).get(ticket.get_desk_url()).content.decode()
-    assert "Valuable customer at risk" in body and "Loyalty tier" in body
+    assert "Valuable customer at risk" in body and "Value band" in body
     assert f"/desk/insights/customers/{first.customer_ref}/" in body
 
 
@@ -223,7 +223,7 @@ def test_the_fit_command_stores_the_scores():
     assert CustomerScore.objects.count() == len(people)
 
 
-def test_api_scores_carry_the_tier_and_the_flag(client_for, root, fitted):
+def test_api_scores_carry_the_value_band_and_the_flag(client_for, root, fitted):
     first = CustomerScore.objects.at_risk().first()
     data = client_for(root).get(f"/api/v1/customers/{first.customer.customer_ref}/scores").json()
-    assert data["at_risk"] is True and data["tier"] == first.tier
+    assert data["at_risk"] is True and data["value_band"] == first.value_band

@@ -372,7 +372,7 @@ def test_later_apps_can_add_panel_sections(client_for, ada, alice, open_ticket, 
     ]
     panels.register(
         panels.PanelSection(
-            key="loyalty",
+            key="example",  # not "loyalty": the real loyalty app registers that key
             title="Loyalty",
             template="loyalty/panel.html",
             context=lambda panel: {"tier": f"Gold for {panel.customer.customer_ref}"},
@@ -388,9 +388,9 @@ def test_later_apps_can_add_panel_sections(client_for, ada, alice, open_ticket, 
         assert "Tier: Gold for C-ALICE" in html
         assert "Hidden" not in html
         keys = [section.key for section in panels.registered()]
-        assert keys.index("loyalty") > keys.index("other_tickets")
+        assert keys.index("example") > keys.index("other_tickets")
     finally:
-        panels.unregister("loyalty")
+        panels.unregister("example")
         panels.unregister(hidden.key)
 
 

@@ -1,7 +1,7 @@
 """``manage.py clv_fit --json [--as-of D] [--unit day|week]``: fit BG/NBD and Gamma-Gamma on
 the purchases up to the as-of date (default today) and print the parameters (r, alpha, a,
 b; p, q, gamma), the log-likelihoods and the data size. The fit and every customer's scores
-from it (probability alive, predicted value, derived tier, "valuable at risk") are stored:
+from it (probability alive, predicted value, value band, "valuable at risk") are stored:
 the desk's customer panel and the at-risk list read them (``--no-save`` to only print)."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from insights.metrics import METRICS, Segment, report
-from insights.models import LoyaltyTier
+from insights.models import ValueBand
 from insights.money import report_amounts
 from insights.periods import PeriodError, period_from
 from portal.models import Channel
@@ -40,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--product", type=int, help="Only this product or service (id).")
         parser.add_argument("--channel", help="Interaction metrics of this channel only.")
         parser.add_argument(
-            "--tier", choices=LoyaltyTier.values, help="Only this derived loyalty tier."
+            "--value-band",
+            choices=ValueBand.values,
+            help="Only this value band (quantile of the predicted value, last clv_fit).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -56,7 +58,7 @@ class Command(BaseCommand):
             organisation=options["organisation"],
             product=options["product"],
             channel=options["channel"],
-            tier=options["tier"],
+            value_band=options["value_band"],
         )
         data = report(period, segment)
         if options["json"]:
