@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
+from django.db import models
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -105,3 +106,84 @@ def badges_for(user) -> list:
     except ImportError:  # the badge registry is not there yet
         return []
     return list(badges_of(user))
+
+
+# --- the programme's figures (admin report, insights metrics) ------------------------------
+def programme_figures(
+    start: datetime, end: datetime, *, customers=None
+) -> dict[str, float | int | None]:
+    """Programme totals for ``[start, end)``: members (accounts with any ledger row by
+    ``end``), points issued (earned, adjusted up), redeemed, expired, outstanding at ``end``
+    (the liability: every balance), redemption rate (redeemed / issued), referral
+    conversion rate (referrals made in the period that converted). ``customers``: an optional
+    customer queryset (an insights segment)."""
+    entries = PointsEntry.objects.all()
+    referrals = Referral.objects.exclude(status=Referral.Status.REFUSED)
+    if customers is not None:
+        entries = entries.filter(customer__in=customers)
+        referrals = referrals.filter(referred__in=customers)
+    upto = entries.filter(created_at__lt=end)
+    period = upto.filter(created_at__gte=start)
+    sums = period.aggregate(
+        issued=Sum("points", filter=Q(points__gt=0, kind__in=["earn", "adjust"])),
+        redeemed=Sum("points", filter=Q(kind="redeem")),
+        expired=Sum("points", filter=Q(kind="expire")),
+        reversed=Sum("points", filter=Q(kind="reverse") | Q(kind="adjust", points__lt=0)),
+    )
+    issued = sums["issued"] or 0
+    redeemed = -(sums["redeemed"] or 0)
+    made = referrals.filter(created_at__gte=start, created_at__lt=end)
+    counts = made.aggregate(
+        made=Count("pk"), converted=Count("pk", filter=Q(status=Referral.Status.CONVERTED))
+    )
+    return {
+        "loyalty_members": upto.values("customer").distinct().count(),
+        "points_issued": issued,
+        "points_redeemed": redeemed,
+        "points_expired": -(sums["expired"] or 0),
+        "points_reversed": -(sums["reversed"] or 0),
+        "points_outstanding": upto.aggregate(total=Sum("points"))["total"] or 0,
+        "redemption_rate": redeemed / issued if issued else None,
+        "referrals_made": counts["made"],
+        "referrals_converted": counts["converted"],
+        "referral_conversion_rate": (
+            counts["converted"] / counts["made"] if counts["made"] else None
+        ),
+    }
+
+
+def members_per_tier() -> list[tuple[str, int]]:
+    counts = dict(
+        Account.objects.values_list("tier_id").annotate(n=Count("pk")).values_list("tier_id", "n")
+    )
+    rows = [(tier.name, counts.get(tier.pk, 0)) for tier in Tier.objects.order_by("rank")]
+    if counts.get(None):
+        rows.append(("-", counts[None]))
+    return rows
+
+
+def tier_migrations(start: datetime, end: datetime) -> list[tuple[str, int, int]]:
+    """Per month of ``[start, end)``: (month ``YYYY-MM``, upgrades, downgrades)."""
+    from django.db.models.functions import TruncMonth
+
+    from loyalty.models import TierChange
+
+    changes = (
+        TierChange.objects.filter(changed_at__gte=start, changed_at__lt=end)
+        .annotate(month=TruncMonth("changed_at"))
+        .values("month")
+        .annotate(
+            up=Count(
+                "pk",
+                filter=Q(from_tier__isnull=True, to_tier__isnull=False)
+                | Q(to_tier__rank__gt=models.F("from_tier__rank")),
+            ),
+            down=Count(
+                "pk",
+                filter=Q(to_tier__isnull=True, from_tier__isnull=False)
+                | Q(to_tier__rank__lt=models.F("from_tier__rank")),
+            ),
+        )
+        .order_by("month")
+    )
+    return [(row["month"].strftime("%Y-%m"), row["up"], row["down"]) for row in changes]

@@ -12,6 +12,7 @@ from insights.metrics import (  # noqa: F401  (registration order = report order
     customers,
     engagement,
     followups,
+    loyalty,
     purchases,
     service,
     surveys,
@@ -21,6 +22,7 @@ from insights.metrics.cohorts import cohort_retention
 from insights.metrics.engagement import engagement_by_channel
 from insights.metrics.incidents import incident_impact
 from insights.metrics.lifecycle import lifecycle_counts
+from insights.metrics.loyalty import by_loyalty_tier
 
 #: The report's order (surveys first, then customers, purchases, engagement, service).
 ORDER = (
@@ -46,6 +48,12 @@ ORDER = (
     "first_contact_resolution",
     "sla_compliance",
     "community_answer_rate",
+    "loyalty_members",
+    "points_issued",
+    "points_redeemed",
+    "points_outstanding",
+    "redemption_rate",
+    "referral_conversion_rate",
 )
 METRICS: dict[str, Metric] = {name: REGISTRY[name] for name in ORDER}
 assert set(METRICS) == set(REGISTRY), "every registered metric has a place in ORDER"  # noqa: S101
@@ -70,6 +78,7 @@ def _report(period: Period, segment: Segment) -> dict:
         "lifecycle_stages": lifecycle_counts(period.end_at, segment),
         "cohort_retention": cohort_retention(period, segment),
         "incident_impact": incident_impact(period, segment),
+        "loyalty_tiers": by_loyalty_tier(period) if segment.is_everyone else [],
     }
 
 
@@ -80,6 +89,7 @@ __all__ = [
     "Metric",
     "Period",
     "Segment",
+    "by_loyalty_tier",
     "cohort_retention",
     "engagement_by_channel",
     "incident_impact",
