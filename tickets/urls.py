@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tickets.views import customer
+from tickets.views import customer, inbound
 
 app_name = "tickets"
 
@@ -22,4 +22,6 @@ urlpatterns = [
         customer.attachment_download,
         name="attachment",
     ),
+    # email service providers post received messages here (EMAIL_INBOUND_ESP; issue 16)
+    path("mail/inbound/", inbound.mail_inbound, name="mail_inbound"),
 ]
