@@ -67,7 +67,7 @@ export supervise_sh
 
 help:
 	@echo "make run        demo on http://$(HOST):$(PORT) (migrate, seed_demo, task worker, web server)"
-	@echo "make test       the whole test suite (installs Chromium for the browser tests if needed)"
+	@echo "make test       the whole test suite, one worker per CPU (TEST_WORKERS=N to choose, 0: none)"
 	@echo "make test-fast  the suite without the browser tests"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix"
@@ -114,11 +114,16 @@ chromium:
 	  exit 1; \
 	fi
 
+# Parallel test workers (pytest-xdist): one per CPU; TEST_WORKERS=0 runs in one process.
+# worksteal: an idle worker takes tests queued for a busy one (a few tests take a minute).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
+
 test: env chromium
-	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 test-fast: env
-	$(VENV)/bin/pytest -m "not e2e"
+	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_PARALLEL)
 
 e2e: env chromium
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e

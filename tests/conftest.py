@@ -43,60 +43,121 @@ def make_customer(
     )
 
 
-@pytest.fixture
-def acme(db) -> Organisation:
+def build_acme() -> Organisation:
     return Organisation.objects.create(name="Acme", slug="acme", share_tickets=True)
 
 
-@pytest.fixture
-def globex(db) -> Organisation:
+def build_globex() -> Organisation:
     return Organisation.objects.create(name="Globex", slug="globex")
 
 
-@pytest.fixture
-def alice(acme) -> User:
+def build_alice(acme: Organisation) -> User:
     user = make_user("alice@example.com", full_name="Alice Archer")
     make_customer(user, ref="C-ALICE", organisation=acme, is_org_admin=True)
     return user
 
 
-@pytest.fixture
-def amy(acme) -> User:
+def build_amy(acme: Organisation) -> User:
     user = make_user("amy@example.com", full_name="Amy Abbott")
     make_customer(user, ref="C-AMY", organisation=acme)
     return user
 
 
-@pytest.fixture
-def bob(globex) -> User:
+def build_bob(globex: Organisation) -> User:
     user = make_user("bob@example.com", full_name="Bob Baker")
     make_customer(user, ref="C-BOB", organisation=globex)
     return user
 
 
-@pytest.fixture
-def carol(db) -> User:
+def build_carol() -> User:
     user = make_user("carol@example.com", full_name="Carol Chen")
     make_customer(user, ref="C-CAROL")
     return user
 
 
-@pytest.fixture
-def ada(db) -> User:
+def build_ada() -> User:
     user = make_user("ada@example.com", full_name="Ada Agent", groups=[roles.AGENTS], is_staff=True)
     team = Team.objects.create(name="Support", slug="support", lead=user)
     team.members.add(user)
     return user
 
 
+def build_mo() -> User:
+    return make_user("mo@example.com", full_name="Mo Moderator", groups=[roles.MODERATORS])
+
+
+def build_root() -> User:
+    return make_user("root@example.com", full_name="Root Admin", is_staff=True, is_superuser=True)
+
+
+def build_personas() -> dict[str, User]:
+    """Every persona but carol, exactly as the fixtures below make them (for set-ups shared by
+    many tests: the access matrix builds them once per module)."""
+    acme, globex = build_acme(), build_globex()
+    return {
+        "alice": build_alice(acme),
+        "amy": build_amy(acme),
+        "bob": build_bob(globex),
+        "ada": build_ada(),
+        "mo": build_mo(),
+        "root": build_root(),
+    }
+
+
+@pytest.fixture
+def acme(db) -> Organisation:
+    return build_acme()
+
+
+@pytest.fixture
+def globex(db) -> Organisation:
+    return build_globex()
+
+
+@pytest.fixture
+def alice(acme) -> User:
+    return build_alice(acme)
+
+
+@pytest.fixture
+def amy(acme) -> User:
+    return build_amy(acme)
+
+
+@pytest.fixture
+def bob(globex) -> User:
+    return build_bob(globex)
+
+
+@pytest.fixture
+def carol(db) -> User:
+    return build_carol()
+
+
+@pytest.fixture
+def ada(db) -> User:
+    return build_ada()
+
+
 @pytest.fixture
 def mo(db) -> User:
-    return make_user("mo@example.com", full_name="Mo Moderator", groups=[roles.MODERATORS])
+    return build_mo()
 
 
 @pytest.fixture
 def root(db) -> User:
-    return make_user("root@example.com", full_name="Root Admin", is_staff=True, is_superuser=True)
+    return build_root()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_looked_up_per_request():
+    """The tests serve static files from the finders (WHITENOISE_USE_FINDERS), and WhiteNoise
+    walks every app's static directory when its middleware starts, which each test's client
+    does again: about 0.1 s a test. Autorefresh looks up only the file requested."""
+    from django.test import override_settings
+
+    with override_settings(WHITENOISE_AUTOREFRESH=True):
+        yield
 
 
 @pytest.fixture

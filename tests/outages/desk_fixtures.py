@@ -4,10 +4,10 @@ amy subscribe (amy in Italian), bob subscribes in the south, carol only to TV.""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from outages import services
-from portal.models import Product, Subscription
+from portal.models import Product
+from tests.factories import SubscriptionFactory
 
 
 @pytest.fixture
@@ -22,11 +22,13 @@ def tv(db) -> Product:
 
 @pytest.fixture
 def subscribed(alice, amy, bob, carol, fibre, tv):
-    now = timezone.now()
-    Subscription.objects.create(customer=alice.customer, product=fibre, region="north", since=now)
-    Subscription.objects.create(customer=amy.customer, product=fibre, region="north", since=now)
-    Subscription.objects.create(customer=bob.customer, product=fibre, region="south", since=now)
-    Subscription.objects.create(customer=carol.customer, product=tv, region="north", since=now)
+    for who, product, region in [
+        (alice, fibre, "north"),
+        (amy, fibre, "north"),
+        (bob, fibre, "south"),
+        (carol, tv, "north"),
+    ]:
+        SubscriptionFactory(customer=who.customer, product=product, region=region)
     amy.customer.language = "it"
     amy.customer.save(update_fields=["language"])
     return fibre

@@ -225,7 +225,7 @@ def desk_incident(ctx):
 def _linked_ticket(ctx):
     """alice's ticket, linked to the desk incident (for the unlink probe)."""
     from outages.models import IncidentTicket
-    from tests.tickets import matrix as tm
+    from tests.tickets import matrix_rows as tm
 
     ticket = tm.alice_ticket(ctx)
     IncidentTicket.objects.get_or_create(
@@ -237,7 +237,7 @@ def _linked_ticket(ctx):
 def _unlinked_ticket(ctx):
     """alice's ticket, not linked to the desk incident (the unlink URL is a 404 for it)."""
     from outages.models import IncidentTicket
-    from tests.tickets import matrix as tm
+    from tests.tickets import matrix_rows as tm
 
     ticket = tm.alice_ticket(ctx)
     IncidentTicket.objects.filter(incident=desk_incident(ctx), ticket=ticket).delete()
@@ -256,7 +256,7 @@ def _declared_by_agents_only(ctx, response) -> None:
 
 
 def _desk_url_rows(m) -> dict:
-    from tests.tickets import matrix as tm
+    from tests.tickets import matrix_rows as tm
 
     agents = m.agents_only
     to_incident = m.Redirect("/desk/incidents/")

@@ -26,6 +26,7 @@ from portal.models import (
     User,
 )
 from portal.services import notifications
+from tests.factories import CustomerFactory, SubscriptionFactory, UserFactory
 
 CUSTOMERS = 12
 
@@ -37,17 +38,13 @@ def fibre(db) -> Product:
 
 def make_customers(product: Product, n: int, *, start: int = 0, region: str = "north"):
     """``n`` customers with a login, subscribed to ``product``; every third speaks Italian."""
-    now = timezone.now()
     users = []
     for i in range(start, start + n):
-        user = User.objects.create_user(email=f"c{i}@example.com", password=None)
-        customer = Customer.objects.create(
-            user=user,
-            customer_ref=f"C-{i}",
-            email=user.email,
-            language="it" if i % 3 == 0 else "en",
+        user = UserFactory(email=f"c{i}@example.com")
+        customer = CustomerFactory(
+            user=user, customer_ref=f"C-{i}", language="it" if i % 3 == 0 else "en"
         )
-        Subscription.objects.create(customer=customer, product=product, region=region, since=now)
+        SubscriptionFactory(customer=customer, product=product, region=region)
         users.append(user)
     return users
 
