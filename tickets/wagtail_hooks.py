@@ -152,3 +152,18 @@ def register_report_menu_item():
         icon_name="group",
         order=800,
     )
+
+
+# --- the email channel's inbound side (issue 16): tickets/admin_inbound.py -------------------
+@hooks.register("register_admin_viewset")
+def register_inbound_email():
+    from tickets.admin_inbound import InboundEmailGroup
+
+    return InboundEmailGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_inbound_retry_urls():
+    from tickets.admin_inbound import inbound_admin_urls
+
+    return inbound_admin_urls()
