@@ -8,6 +8,7 @@ class LoyaltyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "loyalty"
     verbose_name = _("Loyalty")
+    demo_seed = "loyalty.demo.seed"
     periodic_tasks = (
         "loyalty.tasks.loyalty_earning_task",
         "loyalty.tasks.loyalty_daily_task",

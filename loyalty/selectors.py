@@ -100,11 +100,9 @@ def referral_counts(customer: Customer) -> dict[str, int]:
 
 
 def badges_for(user) -> list:
-    """The user's badges (helper F's ``portal.badges.badges_of``), newest first."""
-    try:
-        from portal.badges import badges_of
-    except ImportError:  # the badge registry is not there yet
-        return []
+    """The user's badges (``portal.badges.badges_of``)."""
+    from portal.badges import badges_of
+
     return list(badges_of(user))
 
 
