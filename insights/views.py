@@ -25,7 +25,8 @@ def survey(request, token: str):
         current = survey_for_token(token)
     except SurveyError as error:
         return _error(request, error)
-    form = SurveyAnswerForm(request.POST or None, kind=current.kind, trigger=current.trigger)
+    data = request.POST if request.method == "POST" else None  # an empty POST is bound too
+    form = SurveyAnswerForm(data, kind=current.kind, trigger=current.trigger)
     status = 200
     if request.method == "POST":
         try:
