@@ -26,7 +26,7 @@ from catalogue.models import CatalogueItem, ServiceRequest
 from catalogue.services import request_submit
 from portal import roles
 from portal.api.auth import allow, is_person
-from portal.api.schemas import ErrorItemOut, ErrorOut, StrictSchema
+from portal.api.schemas import ErrorItemOut, ErrorOut, Id, StrictSchema
 from portal.models import Channel
 
 PEOPLE = gettext_lazy("Integration tokens do not belong to a user.")
@@ -227,7 +227,7 @@ def request_list(request, filters: Query[ListFilters]):
     response={200: RequestDetailOut, **ERRORS},
     summary="One service request with its timeline",
 )
-def request_get(request, request_id: int):
+def request_get(request, request_id: Id):
     service_request = get_object_or_404(_visible(request), pk=request_id)
     events = service_request.events.select_related("actor")
     return {

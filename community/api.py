@@ -25,7 +25,7 @@ from community import selectors, services
 from community.models import Category, Post, Thread
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_person
-from portal.api.schemas import ErrorOut, StrictSchema
+from portal.api.schemas import ErrorOut, Id, StrictSchema
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Product
 from portal.services.errors import ServiceError
@@ -137,7 +137,7 @@ class VoteOut(Schema):
 
 
 class AcceptIn(StrictSchema):
-    post_id: int | None = Field(description="The answer to accept; null un-accepts.")
+    post_id: Id | None = Field(description="The answer to accept; null un-accepts.")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def thread_list(request, filters: Query[ThreadFilters]):
 @router.get(
     "/threads/{thread_id}", response={200: ThreadDetailOut, **ERRORS}, summary="Read a thread"
 )
-def thread_detail(request, thread_id: int, page: Query[AnswerPage]):
+def thread_detail(request, thread_id: Id, page: Query[AnswerPage]):
     """The question and its answers (accepted first, then by score)."""
     return _detail(request, _thread(request, thread_id), page)
 
@@ -280,7 +280,7 @@ def thread_create(request, payload: ThreadIn):
     openapi_extra=idempotency_openapi(),
 )
 @idempotent
-def answer_create(request, thread_id: int, payload: AnswerIn):
+def answer_create(request, thread_id: Id, payload: AnswerIn):
     """Markdown text only: images can be attached on the pages, not through the API."""
     thread = _thread(request, thread_id)
     post = services.post_answer(thread=thread, author=request.user, body=payload.body)
@@ -290,7 +290,7 @@ def answer_create(request, thread_id: int, payload: AnswerIn):
 @router.post(
     "/posts/{post_id}/vote", response={200: VoteOut, **ERRORS}, auth=MEMBER, summary="Vote"
 )
-def vote(request, post_id: int, payload: VoteIn):
+def vote(request, post_id: Id, payload: VoteIn):
     post = get_object_or_404(Post.objects.visible_to(request.user), pk=post_id)
     post = services.vote_cast(post=post, voter=request.user, value=payload.value)
     return {"post_id": post.pk, "score": post.score, "my_vote": payload.value}
@@ -302,7 +302,7 @@ def vote(request, post_id: int, payload: VoteIn):
     auth=MEMBER,
     summary="Accept an answer (the asker or a moderator)",
 )
-def accept(request, thread_id: int, payload: AcceptIn):
+def accept(request, thread_id: Id, payload: AcceptIn):
     thread = _thread(request, thread_id)
     if payload.post_id is None:
         services.answer_unaccept(thread=thread, user=request.user)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Category, Flag, Thread
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from community.services.images import IMAGE_EXTENSIONS
+from portal.converters import INT_MAX
 from portal.idempotency import IdempotentFormMixin
 from portal.models import Product
 from portal.uploads import MultipleFileField
@@ -140,5 +141,5 @@ class MoveForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    into = forms.IntegerField(label=_("Merge into thread number"), min_value=1)
+    into = forms.IntegerField(label=_("Merge into thread number"), min_value=1, max_value=INT_MAX)
     reason = forms.CharField(required=False, max_length=500)

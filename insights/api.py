@@ -30,7 +30,7 @@ from insights.periods import period_from
 from insights.services.surveys import survey_answer, survey_for_token
 from portal import roles
 from portal.api.auth import allow, is_integration
-from portal.api.schemas import ErrorOut, InvalidOut, StrictSchema
+from portal.api.schemas import ErrorOut, Id, InvalidOut, StrictSchema
 from portal.models import Channel, Customer, Organisation, Product, Purchase
 
 router = Router(tags=["insights"])
@@ -52,8 +52,8 @@ class MetricsQuery(Schema):
         None, description="First day (inclusive); default: the 365 days ending on `end`."
     )
     end: date | None = Field(None, description="Last day (inclusive); default today.")
-    organisation: int | None = None
-    product: int | None = None
+    organisation: Id | None = None
+    product: Id | None = None
     cohort: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     channel: Channel | None = None
     value_band: ValueBand | None = Field(

@@ -18,6 +18,7 @@ from knowledgebase import services, spelling
 from knowledgebase.models import ArticlePage
 from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
 from portal.api.auth import SessionAuth, TokenAuth
+from portal.api.schemas import Id
 
 SUGGEST_TEXT_MAX = 5000
 
@@ -58,10 +59,10 @@ class ArticleList(Schema):
 
 class ListFilters(Schema):
     q: str = ""
-    category: int | None = None
+    category: Id | None = None
     product: str | None = None
-    limit: int = 20
-    offset: int = 0
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 def _article_out(article: ArticlePage, request, *, url_suffix: str = "") -> dict:
@@ -86,8 +87,6 @@ def _with_relations(articles):
 def article_list(request, filters: Query[ListFilters]):
     if len(filters.q) > QUERY_MAX_LENGTH * 10:
         raise HttpError(422, _("The query is too long."))
-    if not 1 <= filters.limit <= 100 or filters.offset < 0:
-        raise HttpError(422, _("limit must be 1-100 and offset not negative."))
     params = kb_search.SearchParams(
         query=normalise_query(filters.q), category=filters.category, product=filters.product
     )
@@ -121,7 +120,7 @@ def article_list(request, filters: Query[ListFilters]):
 
 
 @router.get("/articles/{article_id}", response=ArticleDetailOut, summary="One article")
-def article_detail(request, article_id: int):
+def article_detail(request, article_id: Id):
     article = get_object_or_404(
         _with_relations(ArticlePage.objects.visible_to(request.user)), pk=article_id
     )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from knowledgebase.services import COMMENT_MAX, SECONDS_MAX
 from knowledgebase.text import QUERY_MAX_LENGTH
+from portal.converters import INT_MAX
 
 
 class FeedbackForm(forms.Form):
@@ -20,11 +21,11 @@ class FeedbackForm(forms.Form):
 
 
 class BeaconForm(forms.Form):
-    article = forms.IntegerField(min_value=1)
+    article = forms.IntegerField(min_value=1, max_value=INT_MAX)
     event = forms.ChoiceField(choices=[("view", "view"), ("time", "time"), ("related", "related")])
     via = forms.CharField(required=False, max_length=32)
     seconds = forms.IntegerField(required=False, min_value=0, max_value=SECONDS_MAX)
-    target = forms.IntegerField(required=False, min_value=1)
+    target = forms.IntegerField(required=False, min_value=1, max_value=INT_MAX)
 
     def clean(self):
         data = super().clean()
@@ -39,6 +40,6 @@ class SearchForm(forms.Form):
     """Lenient on purpose: a bad filter is dropped, an overlong query is cut, never a 500."""
 
     q = forms.CharField(required=False, max_length=QUERY_MAX_LENGTH * 10)
-    category = forms.IntegerField(required=False, min_value=1)
+    category = forms.IntegerField(required=False, min_value=1, max_value=INT_MAX)
     product = forms.SlugField(required=False, max_length=80)
     type = forms.CharField(required=False, max_length=32)

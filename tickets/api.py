@@ -23,7 +23,7 @@ from pydantic import Field
 
 from portal import roles
 from portal.api.auth import allow, is_person
-from portal.api.schemas import ErrorOut, StrictSchema
+from portal.api.schemas import ErrorOut, Id, StrictSchema
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Channel
 from portal.services.errors import ServiceError
@@ -127,7 +127,7 @@ class ReplyIn(StrictSchema):
 class TicketPatch(StrictSchema):
     status: StatusKey | None = None
     priority: PriorityKey | None = None
-    assignee_id: int | None = Field(None, description="An agent's user id; null unassigns.")
+    assignee_id: Id | None = Field(None, description="An agent's user id; null unassigns.")
     queue: str | None = Field(None, description="Queue slug; null for no queue.")
     category: CategoryKey | None = None
     impact: ImpactKey | None = None
@@ -138,7 +138,11 @@ class ListFilters(Schema):
     status: StatusKey | Literal["all", "active"] | None = None
     priority: PriorityKey | None = None
     queue: str | None = None
-    assignee: str | None = Field(None, description="Agents: `me`, `none` or a user id.")
+    assignee: str | None = Field(
+        None,
+        pattern=r"^(me|none|[1-9][0-9]{0,8})$",
+        description="Agents: `me`, `none` or a user id.",
+    )
     sla: Literal["on_track", "at_risk", "breached", "paused"] | None = None
     q: str = Field("", max_length=100)
     sort: Literal["priority", "due", "newest", "oldest", "updated"] = "priority"
@@ -286,7 +290,7 @@ def ticket_create(request, payload: TicketIn):
 
 
 @router.get("/{ticket_id}", response={200: TicketDetailOut, **ERRORS}, summary="One ticket")
-def ticket_get(request, ticket_id: int):
+def ticket_get(request, ticket_id: Id):
     return _detail(request, get_object_or_404(_visible(request), pk=ticket_id))
 
 
@@ -297,7 +301,7 @@ def ticket_get(request, ticket_id: int):
     openapi_extra=idempotency_openapi(),
 )
 @idempotent
-def ticket_reply_create(request, ticket_id: int, payload: ReplyIn):
+def ticket_reply_create(request, ticket_id: Id, payload: ReplyIn):
     ticket = get_object_or_404(_visible(request), pk=ticket_id)
     agent = roles.is_agent(request.user)
     if (payload.internal or payload.status_after) and not agent:
@@ -318,7 +322,7 @@ def ticket_reply_create(request, ticket_id: int, payload: ReplyIn):
 @router.post(
     "/{ticket_id}/claim", response={200: TicketOut, **ERRORS}, summary="Claim a ticket (agents)"
 )
-def ticket_claim_api(request, ticket_id: int):
+def ticket_claim_api(request, ticket_id: Id):
     require_agent(request.user)
     ticket = get_object_or_404(_visible(request), pk=ticket_id)
     ticket_claim(ticket=ticket, agent=request.user, channel=Channel.API)
@@ -330,7 +334,7 @@ def ticket_claim_api(request, ticket_id: int):
     response={200: TicketOut, **ERRORS},
     summary="Update status, priority, assignee, queue, category, impact or tags (agents)",
 )
-def ticket_update_api(request, ticket_id: int, payload: TicketPatch):
+def ticket_update_api(request, ticket_id: Id, payload: TicketPatch):
     require_agent(request.user)
     ticket = get_object_or_404(_visible(request), pk=ticket_id)
     sent = payload.model_fields_set

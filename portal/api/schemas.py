@@ -9,9 +9,18 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictStr, WithJsonSchema
 
+from portal.converters import INT_MAX
 from portal.models import Channel, InteractionKind
 
 MAX_PURCHASES_PER_REQUEST = 1000
+
+#: Every integer the API reads (path, query, body) is bounded: an unbounded one overflows the
+#: database's integer when it reaches a query (a 500). Ids are 1..INT_MAX; a larger id is a
+#: 422 like any other invalid value. tests/portal/test_big_numbers.py tries every integer
+#: parameter of the OpenAPI schema with a huge value.
+Id = Annotated[int, Field(ge=1, le=INT_MAX)]
+#: A position in a list (``offset``): 0..INT_MAX.
+Offset = Annotated[int, Field(ge=0, le=INT_MAX)]
 
 
 def _amount_text(value: Any) -> str:
