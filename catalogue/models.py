@@ -24,6 +24,7 @@ from wagtail.models import Orderable
 
 from portal import roles
 from portal.models import Customer, Product
+from portal.selectors import person_or_none
 
 MANUAL = "manual"
 
@@ -355,7 +356,8 @@ class ServiceRequestQuerySet(models.QuerySet):
     def visible_to(self, user) -> ServiceRequestQuerySet:
         """Agents see every request; a customer their own; an organisation admin also the
         requests of their organisation's members (they approve them)."""
-        if not user.is_authenticated or not user.is_active:
+        user = person_or_none(user)
+        if user is None:
             return self.none()
         if roles.is_agent(user):
             return self
@@ -501,6 +503,9 @@ class RequestEvent(models.Model):
 
 class PaymentCardQuerySet(models.QuerySet):
     def visible_to(self, user) -> PaymentCardQuerySet:
+        user = person_or_none(user)
+        if user is None:
+            return self.none()
         if roles.is_agent(user):
             return self
         return self.filter(customer__in=Customer.objects.visible_to(user))

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
 from portal import roles
+from portal.selectors import person_or_none
 
 
 def _is_staffish(user) -> bool:
@@ -46,7 +47,8 @@ class Visibility(models.TextChoices):
 
 class CategoryQuerySet(models.QuerySet):
     def visible_to(self, user) -> CategoryQuerySet:
-        if user is None or not user.is_authenticated or not user.is_active:
+        user = person_or_none(user)
+        if user is None:
             return self.filter(visibility=Visibility.PUBLIC)
         if _is_staffish(user):
             return self
@@ -138,10 +140,11 @@ class Tag(models.Model):
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user) -> ThreadQuerySet:
         threads = self.filter(category__in=Category.objects.visible_to(user), is_deleted=False)
+        user = person_or_none(user)
         if user is not None and _is_staffish(user):
             return threads
         public = Q(is_hidden=False, is_pending=False)
-        if user is not None and user.is_authenticated:
+        if user is not None:
             public |= Q(is_hidden=False, author=user)
         return threads.filter(public)
 
@@ -307,10 +310,11 @@ class Thread(index.Indexed, models.Model):
 class PostQuerySet(models.QuerySet):
     def visible_to(self, user) -> PostQuerySet:
         posts = self.filter(thread__in=Thread.objects.visible_to(user), is_deleted=False)
+        user = person_or_none(user)
         if user is not None and _is_staffish(user):
             return posts
         public = Q(is_hidden=False, status=Post.Status.PUBLISHED)
-        if user is not None and user.is_authenticated:
+        if user is not None:
             public |= Q(is_hidden=False, status=Post.Status.PENDING, author=user)
         return posts.filter(public)
 

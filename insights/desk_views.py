@@ -72,7 +72,11 @@ def customer_timeline(request, customer_ref: str):
         Customer.objects.visible_to(request.user).select_related("organisation"),
         customer_ref=customer_ref,
     )
-    events = Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-pk")
+    events = (
+        Interaction.objects.visible_to(request.user)
+        .filter(customer=customer)
+        .order_by("-occurred_at", "-pk")
+    )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     score = CustomerScore.objects.filter(customer=customer).first()
     context = {

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from portal.models import Customer
+from portal.selectors import person_or_none
 
 #: The hardest points of the CES scale (1 = very difficult ... 7 = very easy): an answer of
 #: 1 or 2 is "difficult". With NPS 0-6 (detractors) and CSAT 1-2 they make an answer unhappy.
@@ -60,7 +61,8 @@ class SurveyQuerySet(models.QuerySet):
         """Agents see every survey; a customer sees their own (never their colleagues')."""
         from portal import roles
 
-        if user is None or not user.is_authenticated:
+        user = person_or_none(user)
+        if user is None:
             return self.none()
         if roles.is_agent(user):
             return self
@@ -449,7 +451,8 @@ class FollowUpQuerySet(models.QuerySet):
         """Agents and admins only: a follow-up is the support team's case about an answer."""
         from portal import roles
 
-        if user is None or not user.is_authenticated or not user.is_active:
+        user = person_or_none(user)
+        if user is None:
             return self.none()
         return self if roles.is_agent(user) else self.none()
 

@@ -30,6 +30,7 @@ from knowledgebase.blocks import ArticleBodyBlock, heading_anchor
 from knowledgebase.text import reading_minutes, stream_plain_text
 from portal import roles
 from portal.pagecache import mark_cacheable
+from portal.selectors import person_or_none
 
 RELATED_LIMIT = 5
 
@@ -41,11 +42,12 @@ class Audience(models.TextChoices):
 
 
 def audiences_for(user) -> list[str]:
+    user = person_or_none(user)
+    if user is None:
+        return [Audience.PUBLIC]
     if roles.is_agent(user):
         return [Audience.PUBLIC, Audience.CUSTOMERS, Audience.AGENTS]
-    if user is not None and user.is_authenticated:
-        return [Audience.PUBLIC, Audience.CUSTOMERS]
-    return [Audience.PUBLIC]
+    return [Audience.PUBLIC, Audience.CUSTOMERS]
 
 
 VISITOR_CACHE_SECONDS = 120  # publishing or unpublishing any page clears the cache at once

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Customer, Product
+from portal.selectors import person_or_none
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -26,7 +27,8 @@ class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> IncidentQuerySet:
         from portal import roles
 
-        if user is not None and user.is_authenticated and roles.is_agent(user):
+        user = person_or_none(user)
+        if user is not None and roles.is_agent(user):
             return self.all()
         return self.published()
 

@@ -115,7 +115,8 @@ def _interactions(panel: PanelContext) -> dict:
     """The customer's latest interactions; an action by someone else (an agent replying,
     claiming, resolving) is shown as theirs (``actor``), not as the customer's."""
     rows = list(
-        Interaction.objects.filter(customer=panel.customer)
+        Interaction.objects.visible_to(panel.user)
+        .filter(customer=panel.customer)
         .select_related("user")
         .order_by("-occurred_at")[: panel.limit + 3]
     )

@@ -1,5 +1,6 @@
 """Reads for the desk: the filtered, sorted queue (one code path for the page, the API and
-the benchmark), its counters, and the agents one can assign to."""
+the benchmark), its counters, and the agents one can assign to; a ticket's files as the
+viewer may download them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils.functional import cached_property
 
 from portal import roles
 from portal.models import Customer, User
-from tickets.models import ACTIVE_STATUSES, Queue, Status, Ticket
+from tickets.models import ACTIVE_STATUSES, Attachment, Queue, Status, Ticket
 
 SORTS = {
     "priority": (F("priority").desc(), F("sla_due_at").asc(nulls_last=True), "id"),
@@ -188,3 +189,8 @@ class DeskPaginator(Paginator):
         ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
         rows = self.object_list.model.objects.filter(pk__in=ids).for_list().in_bulk()
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+def ticket_attachments(*, ticket: Ticket, user) -> QuerySet[Attachment]:
+    """The ticket's files ``user`` may download (an internal note's files: agents only)."""
+    return Attachment.objects.visible_to(user).filter(ticket=ticket).select_related("message")

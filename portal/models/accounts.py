@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal import roles
+from portal.selectors import person_or_none
 
 NOTIFICATION_DEFAULTS: dict[str, bool] = {
     "email_ticket_updates": True,
@@ -171,7 +172,8 @@ class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user) -> CustomerQuerySet:
         """Agents and admins see every customer; a customer sees their own record,
         and an organisation admin sees the members of their organisation."""
-        if not user.is_authenticated:
+        user = person_or_none(user)
+        if user is None:
             return self.none()
         if roles.is_agent(user):
             return self

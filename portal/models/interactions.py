@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models.accounts import Customer
+from portal.selectors import person_or_none
 
 
 class InteractionKind(models.TextChoices):
@@ -82,6 +83,9 @@ class InteractionQuerySet(models.QuerySet):
     def visible_to(self, user) -> InteractionQuerySet:
         from portal import roles
 
+        user = person_or_none(user)
+        if user is None:
+            return self.none()
         if roles.is_agent(user):
             return self
         return self.filter(customer__in=Customer.objects.visible_to(user))

@@ -18,6 +18,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.selectors import person_or_none
+
 CHANNELS = ("email", "web")
 
 
@@ -79,7 +81,8 @@ def topics_for(user) -> list[Topic]:
 
 class NotificationQuerySet(models.QuerySet):
     def visible_to(self, user) -> NotificationQuerySet:
-        if user is None or not user.is_authenticated:
+        user = person_or_none(user)
+        if user is None:
             return self.none()
         return self.filter(user=user)
 

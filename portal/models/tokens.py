@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.selectors import person_or_none
+
 
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self) -> ApiTokenQuerySet:
@@ -22,7 +24,8 @@ class ApiTokenQuerySet(models.QuerySet):
     def visible_to(self, user) -> ApiTokenQuerySet:
         from portal import roles
 
-        if not user.is_authenticated:
+        user = person_or_none(user)
+        if user is None:
             return self.none()
         if roles.is_admin(user):
             return self

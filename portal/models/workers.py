@@ -11,12 +11,15 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.selectors import person_or_none
+
 
 class WorkerHeartbeatQuerySet(models.QuerySet):
     def visible_to(self, user) -> WorkerHeartbeatQuerySet:
         from portal import roles
 
-        if user.is_authenticated and roles.is_admin(user):
+        user = person_or_none(user)
+        if user is not None and roles.is_admin(user):
             return self
         return self.none()
 

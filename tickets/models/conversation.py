@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.markdown import render_markdown
+from portal.selectors import person_or_none
 from tickets.models.choices import Category, Impact, Priority, Status
 from tickets.models.tickets import Ticket
 
@@ -24,6 +25,9 @@ class MessageQuerySet(models.QuerySet):
         """Messages of tickets ``user`` may see; internal notes only for agents."""
         from portal import roles
 
+        user = person_or_none(user)
+        if user is None:
+            return self.none()
         visible = self.filter(ticket__in=Ticket.objects.visible_to(user))
         return visible if roles.is_agent(user) else visible.filter(internal=False)
 
@@ -72,6 +76,20 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"tickets/{now:%Y/%m}/{uuid.uuid4().hex}"
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AttachmentQuerySet:
+        """Files of tickets ``user`` may see; an internal note's files only for agents."""
+        from portal import roles
+
+        user = person_or_none(user)
+        if user is None:
+            return self.none()
+        files = self.filter(ticket__in=Ticket.objects.visible_to(user))
+        if roles.is_agent(user):
+            return files
+        return files.filter(models.Q(message__isnull=True) | models.Q(message__internal=False))
+
+
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     message = models.ForeignKey(
@@ -85,6 +103,8 @@ class Attachment(models.Model):
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

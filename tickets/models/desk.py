@@ -8,12 +8,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.selectors import person_or_none
+
 
 class SavedViewQuerySet(models.QuerySet):
     def visible_to(self, user) -> SavedViewQuerySet:
         from portal import roles
 
-        if not roles.is_agent(user):
+        user = person_or_none(user)
+        if user is None or not roles.is_agent(user):
             return self.none()
         return self.filter(Q(owner=user) | Q(is_shared=True))
 
@@ -47,7 +50,8 @@ class CannedReplyQuerySet(models.QuerySet):
     def visible_to(self, user) -> CannedReplyQuerySet:
         from portal import roles
 
-        if not roles.is_agent(user):
+        user = person_or_none(user)
+        if user is None or not roles.is_agent(user):
             return self.none()
         return self.filter(is_active=True).filter(
             Q(team__isnull=True) | Q(team__in=user.teams.values("pk"))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import roles
+from portal.selectors import person_or_none
 from tickets.models.choices import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -82,7 +83,8 @@ class Queue(models.Model):
 
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user) -> TicketQuerySet:
-        if user is None or not user.is_authenticated or not user.is_active:
+        user = person_or_none(user)
+        if user is None:
             return self.none()
         if roles.is_agent(user):
             return self

@@ -23,6 +23,7 @@ from portal.services.idempotency import IdempotencyConflict
 from tickets.forms import ReplyForm, TicketForm, TicketListFilter
 from tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, Status, Ticket
 from tickets.presenters import customer_expectation
+from tickets.selectors import ticket_attachments
 from tickets.services import (
     TicketError,
     ticket_close,
@@ -277,10 +278,9 @@ def attachment_download(request, pk: int, attachment_id: int):
     """Files only through here: the ticket must be visible, internal notes' files are for
     agents, and the answer is always a download (never rendered by the browser)."""
     ticket = _ticket_for(request, pk)
-    attachments = Attachment.objects.filter(ticket=ticket).select_related("message")
-    attachment = get_object_or_404(attachments, pk=attachment_id)
-    if attachment.is_internal and not roles.is_agent(request.user):
-        raise Http404
+    attachment = get_object_or_404(
+        ticket_attachments(ticket=ticket, user=request.user), pk=attachment_id
+    )
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
