@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from loyalty.services import earning
 
@@ -15,3 +18,16 @@ def _earning_listener_state():
     earning.processed_up_to = 0
     yield
     earning.processed_up_to = 0
+
+
+@pytest.fixture(autouse=True)
+def _programme_defaults(request):
+    """The default tiers and earn rules (data migration 0003). A transactional test (a race
+    test) flushes every table when it ends, migration data included: put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if marker is None and "db" not in names and "transactional_db" not in names:
+        return  # no database in this test
+    transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    importlib.import_module("loyalty.migrations.0003_defaults").create(apps, None)
