@@ -6,6 +6,9 @@ import uuid
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.utils.translation import gettext as _
 
 
 class AdminContentSecurityPolicyMiddleware:
@@ -73,3 +76,49 @@ class RequestIdFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = _request_id.get()
         return True
+
+
+# --- The API answers in JSON --------------------------------------------------------------
+API_PREFIX = "/api/"
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's ``CommonMiddleware`` without the trailing-slash redirect under ``/api/``.
+
+    An unknown API path would otherwise be redirected to the same path with a slash (a 301
+    that a client re-sends as a GET), and with ``DEBUG`` a ``POST`` there is a
+    ``RuntimeError`` (a 500). API paths have no trailing slash: an unknown one is a 404, which
+    ``ApiJsonMiddleware`` answers in JSON."""
+
+    def should_redirect_with_slash(self, request) -> bool:
+        if request.path_info.startswith(API_PREFIX):
+            return False
+        return super().should_redirect_with_slash(request)
+
+
+class ApiJsonMiddleware:
+    """Under ``/api/`` every error is JSON with a ``detail``: a 4xx that is not JSON (Django's
+    404 page for an unknown path, a 400 page) is replaced by ``{"detail": ...}`` with the same
+    status. (The 500 page is JSON under ``/api/`` already: ``portal.views.errors``.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            400 <= response.status_code < 500
+            and request.path_info.startswith(API_PREFIX)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            if response.status_code == 404:
+                detail = _("There is nothing at this address of the API (see /api/v1/docs).")
+            else:
+                detail = response.reason_phrase
+            json_response = JsonResponse({"detail": str(detail)}, status=response.status_code)
+            json_response.cookies = response.cookies
+            for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+                if header in response:
+                    json_response[header] = response[header]
+            return json_response
+        return response

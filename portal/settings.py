@@ -77,13 +77,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id is on every log record and response (portal/middleware.py).
     "portal.middleware.RequestIdMiddleware",
+    # Under /api/ every 4xx is JSON (an unknown path too): portal/middleware.py.
+    "portal.middleware.ApiJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session: anonymous visitors of public pages are answered from the cache.
     "portal.pagecache.VisitorPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's CommonMiddleware, without the trailing-slash redirect under /api/.
+    "portal.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
