@@ -16,6 +16,7 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -39,6 +40,14 @@ FUZZ = settings(
 CHECKS = [not_a_server_error, response_schema_conformance]
 # The objects of one customer that another must not reach, and the operations naming them.
 PRIVATE = {"ticket_id": "/api/v1/tickets", "request_id": "/api/v1/requests"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits counted by other tests (and by these, for the tests after) start empty."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

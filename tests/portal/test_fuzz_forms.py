@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.cache import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -218,6 +219,14 @@ FORMS = {
         {"full_name": ("Alice A.",), "language": ("en", "it"), "consent_surveys": ("on",)},
     ),
 }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits counted by other tests (and by these, for the tests after) start empty."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
