@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -122,3 +123,31 @@ class ApiJsonMiddleware:
                     json_response[header] = response[header]
             return json_response
         return response
+
+
+# --- Signed-in pages are private -----------------------------------------------------------
+class PrivateCacheControlMiddleware:
+    """A response to a signed-in user (session) or to an API token (``Authorization``) says
+    ``Cache-Control: private``: a shared cache (a proxy, a CDN) must not keep it and hand it
+    to someone else. Anonymous visitors' pages are left alone, so public pages stay cacheable
+    (and the visitor page cache, ``portal.pagecache``, never sees a signed-in request).
+
+    Only a request with a session cookie has its user looked up: reading ``request.user``
+    loads the session, which adds ``Vary: Cookie`` to every anonymous page otherwise. Listed
+    after ``AuthenticationMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "HTTP_AUTHORIZATION" in request.META or self._signed_in(request):
+            patch_cache_control(response, private=True)
+        return response
+
+    @staticmethod
+    def _signed_in(request) -> bool:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return False
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)
