@@ -7,6 +7,7 @@ import importlib
 import pytest
 from django.apps import apps
 
+from loyalty import receivers
 from loyalty.services import earning
 
 
@@ -15,9 +16,9 @@ def _earning_listener_state():
     """The listener skips interactions this process has already processed (a bulk insert
     sends one signal per row). Ids are reused after a test's rollback, so each test starts
     from nothing."""
-    earning.processed_up_to = 0
+    earning.processed_up_to = receivers._requested_at = 0
     yield
-    earning.processed_up_to = 0
+    earning.processed_up_to = receivers._requested_at = 0
 
 
 @pytest.fixture(autouse=True)

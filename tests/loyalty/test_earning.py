@@ -308,3 +308,26 @@ def test_a_failing_interaction_does_not_stop_the_pass(alice, bob, monkeypatch):
     monkeypatch.setitem(earning.HANDLERS, InteractionKind.PURCHASE, flaky)
     interactions_process()
     assert balance(bob.customer) == 20 and balance(alice.customer) == 0
+
+
+def test_a_bulk_import_runs_the_pass_once(alice, django_capture_on_commit_callbacks, monkeypatch):
+    """One signal per imported row; the first runs the pass (which covers every row of the
+    committed batch), the others are skipped without a query."""
+    from decimal import Decimal
+
+    from loyalty import tasks
+    from portal.services.purchases import PurchaseRow, purchases_import
+
+    runs = []
+    real = tasks.interactions_process
+    monkeypatch.setattr(tasks, "interactions_process", lambda: runs.append(1) or real())
+    rows = [
+        PurchaseRow(
+            alice.customer.customer_ref, timezone.now(), Decimal("2.00"), "EUR", None, f"B-{n}"
+        )
+        for n in range(30)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        purchases_import(rows=rows)
+    assert balance(alice.customer) == 60
+    assert len(runs) == 1
