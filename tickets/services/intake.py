@@ -15,8 +15,8 @@ therefore not one transaction: storing and processing are two (processing is ato
 
 1. our own notification coming back (our Message-ID, ``X-Portal-Event``, from one of our
    addresses), an auto-reply or a bounce: ignored and recorded;
-2. more than ``EMAIL_INBOUND_FLOOD_PER_MINUTE`` messages from its sender in the last minute:
-   ignored (loop and flood protection);
+2. more than ``EMAIL_INBOUND_FLOOD_PER_MINUTE`` messages from its sender (not an agent) in
+   the last minute: ignored (loop and flood protection);
 3. a reply to a ticket, found by the plus address (``support+T-123@``), else by
    ``In-Reply-To``/``References`` against the Message-IDs of the notifications we sent
    (``portal.services.notifications.delivery_message_id``) and of messages we took in, else
@@ -500,13 +500,13 @@ def _decide(inbound: InboundMessage, parsed: ParsedMail, now: datetime) -> _Outc
         return _Outcome(State.IGNORED, parsed.automatic)
     if not parsed.from_address:
         return _Outcome(State.REFUSED, Reason.NO_SENDER)
-    if _flooding(inbound, now):
-        return _Outcome(State.IGNORED, Reason.FLOOD)
+    user = User.objects.filter(email__iexact=parsed.from_address).first()
+    if _flooding(inbound, now) and not (user is not None and roles.is_agent(user)):
+        return _Outcome(State.IGNORED, Reason.FLOOD)  # (agents answering fast are no flood)
     addresses = _recipients(inbound, parsed)
     ticket = _followed(
         _ticket_by_plus(addresses, ours) or _ticket_by_thread(parsed) or _ticket_by_subject(parsed)
     )
-    user = User.objects.filter(email__iexact=parsed.from_address).first()
     if user is not None and not user.is_active:
         return _Outcome(State.REFUSED, Reason.NOT_ALLOWED, _("The account is deactivated."))
     spoofed = _dmarc_failed(parsed)

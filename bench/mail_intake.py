@@ -1,0 +1,253 @@
+"""Benchmark the email channel's intake service: 10,000 messages through ``mail_intake`` (what
+``mail_receive``, ``mail_fetch`` and the webhook call), target < 60 s with bounded memory.
+
+A fresh database (SQLite in a temporary directory by default; ``--database-url`` for
+PostgreSQL, whose database is dropped and created) is migrated, then a child process seeds
+1,000 customers with a login, an agent team and two queues, and feeds the messages one by
+one, as a mail server's pipe would, in this mix:
+
+- 35% new tickets from known customers (multipart text + HTML, a quoted signature),
+- 10% new tickets from unknown senders (a customer is created),
+- 35% replies to tickets opened earlier in the run (plus address, quoted history; every
+  fifth with a PNG attachment),
+- 5% agent replies, 10% auto-replies and bounces (ignored), 5% redeliveries (duplicates).
+
+Reported: wall time of the intake calls, messages/s, the outcome counts, and memory: the
+process's resident set size after every 1,000 messages (flat = bounded) and the
+``tracemalloc`` peak over a separate 1,000-message sample (tracemalloc slows Python down, so
+it is not on while timing).
+
+    .venv/bin/python bench/mail_intake.py [--messages 10000] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+CUSTOMERS = 1000
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def message(
+    n: int, *, sender: str, to: str, subject: str, text: str, extra: str = "", png: bool = False
+) -> bytes:
+    import base64
+
+    html = "".join(f"<p>{line}</p>" for line in text.split("\n\n"))
+    alternative = (
+        'Content-Type: multipart/alternative; boundary="alt"\n\n'
+        "--alt\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: "
+        f"quoted-printable\n\n{text}\n\n--alt\nContent-Type: text/html; charset=UTF-8\n\n"
+        f"<div>{html}</div>\n--alt--\n"
+    )
+    if png:
+        body = (
+            'Content-Type: multipart/mixed; boundary="mix"\n\n--mix\n'
+            f"{alternative}\n--mix\nContent-Type: image/png; name=shot.png\n"
+            "Content-Disposition: attachment; filename=shot.png\n"
+            f"Content-Transfer-Encoding: base64\n\n{base64.b64encode(PNG).decode()}\n--mix--\n"
+        )
+    else:
+        body = alternative
+    return (
+        f"From: {sender}\nTo: {to}\nSubject: {subject}\n"
+        f"Message-ID: <bench-{n}@client.example.org>\nDate: Sun, 6 Dec 2026 10:00:00 +0100\n"
+        f"MIME-Version: 1.0\n{extra}{body}"
+    ).encode()
+
+
+QUOTE = "On Sat, 5 Dec 2026 at 17:40, Support <support@example.com> wrote:\n\n" + "\n".join(
+    f"> Earlier text of the conversation, line {i}." for i in range(25)
+)
+SIGNATURE = "-- \nA. Customer\nAcme S.p.A.\nVia Roma 1, Torino"
+
+
+def child(count: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    import tracemalloc
+
+    from django.contrib.auth.models import Group
+
+    from portal import roles
+    from portal.models import Customer, Team, User
+    from portal.services.notifications import emails_suppressed
+    from tickets.models import InboundMessage, Queue
+    from tickets.services.intake import mail_intake
+
+    rng = random.Random(2026)
+    agent = User.objects.create_user(email="agent@example.com", password=None, is_staff=True)
+    agent.groups.add(Group.objects.get_or_create(name=roles.AGENTS)[0])
+    team = Team.objects.create(name="Support", slug="support", lead=agent)
+    team.members.add(agent)
+    Queue.objects.create(name="General", slug="general", team=team, is_default=True)
+    users = User.objects.bulk_create(
+        [
+            User(email=f"customer{i}@example.com", full_name=f"Customer {i}")
+            for i in range(CUSTOMERS)
+        ]
+    )
+    Customer.objects.bulk_create(
+        [
+            Customer(user=user, customer_ref=f"C{i:05d}", email=user.email, name=user.full_name)
+            for i, user in enumerate(users)
+        ]
+    )
+    emails = [user.email for user in users]
+    opened: list[tuple[int, str]] = []  # (ticket id, requester) of tickets opened in the run
+    sent: list[bytes] = []
+
+    def next_message(n: int) -> bytes:
+        roll = rng.random()
+        if roll < 0.05 and sent:
+            return rng.choice(sent)  # a redelivery
+        if roll < 0.15:
+            if rng.random() < 0.5:
+                return message(
+                    n,
+                    sender=rng.choice(emails),
+                    to="support@example.com",
+                    subject="Automatic reply: out of office",
+                    text="I am away until Monday.",
+                    extra="Auto-Submitted: auto-replied\n",
+                )
+            return message(
+                n,
+                sender="MAILER-DAEMON@mx.example.net",
+                to="support@example.com",
+                subject="Undelivered Mail Returned to Sender",
+                text="550 5.1.1 User unknown",
+            )
+        if roll < 0.50 and opened:
+            ticket, requester = rng.choice(opened)
+            return message(
+                n,
+                sender=requester,
+                to=f"support+T-{ticket}@example.com",
+                subject=f"Re: [T-{ticket}] New reply from support",
+                text=f"Thanks, it still happens.\n\nDetails for message {n}.\n\n{QUOTE}",
+                png=n % 5 == 0,
+            )
+        if roll < 0.55 and opened:
+            ticket, _requester = rng.choice(opened)
+            return message(
+                n,
+                sender="agent@example.com",
+                to=f"support+T-{ticket}@example.com",
+                subject=f"Re: [T-{ticket}] Customer replied",
+                text=f"We are looking into it ({n}).\n\n{QUOTE}",
+            )
+        sender = f"new{n}@unknown.example.org" if roll > 0.90 else rng.choice(emails)
+        return message(
+            n,
+            sender=sender,
+            to="support@example.com",
+            subject=f"Problem number {n} with my line",
+            text=f"Hello,\n\nmy line drops every evening ({n}).\n\nThanks\n{SIGNATURE}",
+        )
+
+    def run(n: int) -> str:
+        raw = next_message(n)
+        started = time.perf_counter()
+        result = mail_intake(raw=raw)
+        elapsed = time.perf_counter() - started
+        sent.append(raw) if len(sent) < 200 else None
+        inbound = result.inbound
+        if not result.duplicate and inbound.reason == "new_ticket":
+            opened.append((inbound.ticket_id, inbound.from_address))
+        run.seconds += elapsed
+        return "duplicate" if result.duplicate else f"{inbound.state}/{inbound.reason}"
+
+    run.seconds = 0.0
+    outcomes: dict[str, int] = {}
+    rss = [f"start {rss_mb():.0f}"]
+    wall = time.perf_counter()
+    with emails_suppressed():
+        for n in range(count):
+            outcome = run(n)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if (n + 1) % 1000 == 0:
+                rss.append(f"{n + 1}: {rss_mb():.0f}")
+        wall = time.perf_counter() - wall
+        intake_seconds = run.seconds
+        tracemalloc.start()
+        for n in range(count, count + 1000):
+            run(n)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    print(f"messages: {count}")
+    print(f"intake time: {intake_seconds:.1f} s ({count / intake_seconds:.0f} messages/s)")
+    print(f"loop wall time (with generating the messages): {wall:.1f} s")
+    print(f"target < 60 s: {'met' if intake_seconds < 60 else 'NOT met'}")
+    print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    print("RSS MB: " + ", ".join(rss))
+    print(f"tracemalloc peak over 1,000 more messages: {peak / 1024 / 1024:.1f} MB")
+    print(f"inbound rows: {InboundMessage.objects.count()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.messages)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        if url.startswith("postgres"):
+            import psycopg
+
+            base, _slash, name = url.rpartition("/")
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "MEDIA_ROOT": f"{tmp}/media",
+            "DEBUG": "0",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
+            "EMAIL_BACKEND": "locmem",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+        }
+        python = sys.executable
+        subprocess.run(  # noqa: S603
+            [python, "manage.py", "migrate", "--no-input", "-v", "0", "--skip-checks"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        print(f"database: {url.split('@')[-1]}")
+        subprocess.run(  # noqa: S603
+            [python, __file__, "--child", "--messages", str(args.messages)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
