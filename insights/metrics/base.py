@@ -86,6 +86,9 @@ class Segment:
     - ``value_band``: the value band from the last ``clv_fit`` (``ValueBand``: the quantile
       of the predicted value; an analytics segment, not the loyalty programme's tier);
       customers not scored by the fit are in no band.
+    - ``loyalty_tier``: the loyalty programme's tier now (a ``loyalty.Tier`` slug);
+      ``LOYALTY_MEMBERS`` (customers with any points in the ledger) or ``LOYALTY_NON_MEMBERS``
+      (none) compare the programme's members with everyone else.
     - ``customers``: an explicit customer queryset (the incident-impact groups use it).
 
     **Identity.** A segment is a key of the shared aggregates (``shared``), so two segments
@@ -101,6 +104,7 @@ class Segment:
     cohort: date | None = None
     channel: str | None = None
     value_band: str | None = None
+    loyalty_tier: str | None = None
     customers: QuerySet | None = None
 
     def __eq__(self, other: object) -> bool:
@@ -119,6 +123,7 @@ class Segment:
             self.cohort,
             self.channel,
             self.value_band,
+            self.loyalty_tier,
             None if self.customers is None else id(self.customers),
         )
 
@@ -129,6 +134,7 @@ class Segment:
             or self.organisation
             or self.cohort
             or self.value_band
+            or self.loyalty_tier
             or self.customers is not None
         )
 
@@ -156,6 +162,8 @@ class Segment:
             q &= Q(**{f"{pk}__in": first_orders})
         if self.value_band:
             q &= Q(**{f"{prefix}insights_score__value_band": self.value_band})
+        if self.loyalty_tier:
+            q &= _loyalty_q(self.loyalty_tier, pk, prefix)
         if self.customers is not None:
             q &= Q(**{f"{pk}__in": self.customers.values("pk")})
         return q
@@ -183,6 +191,16 @@ class Segment:
 
 
 EVERYONE = Segment()
+LOYALTY_MEMBERS, LOYALTY_NON_MEMBERS = "members", "non-members"
+
+
+def _loyalty_q(loyalty_tier: str, pk: str, prefix: str) -> Q:
+    from loyalty.models import PointsEntry
+
+    if loyalty_tier in (LOYALTY_MEMBERS, LOYALTY_NON_MEMBERS):
+        member = Q(Exists(PointsEntry.objects.filter(customer=OuterRef(pk))))
+        return member if loyalty_tier == LOYALTY_MEMBERS else ~member
+    return Q(**{f"{prefix}loyalty_account__tier__slug": loyalty_tier})
 
 
 # --- the registry -------------------------------------------------------------------------------
