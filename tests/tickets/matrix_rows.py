@@ -226,6 +226,7 @@ def url_rows(m) -> dict:
                 "agents_results": "/admin/reports/agents/results/",
             },
         ),
+        **inbound_rows(m),
         # --- the customers' pages ---
         "tickets:list": [
             Probe("GET", "/tickets/", signed_in(200, ada=TO_DESK, root=TO_DESK)),
@@ -415,6 +416,75 @@ def url_rows(m) -> dict:
                 agents_only(400),
                 data={"target": "nonsense"},
             ),
+        ],
+    }
+
+
+# --- the email channel (issue 16): the inbound webhook and the Inbound email admin -----------
+INBOUND_VIEWSETS = {
+    "support_inbound_emails": ("support/inbound-emails", ("index", "index_results", "inspect")),
+    "support_inbound_addresses": (
+        "support/inbound-addresses",
+        ("index", "index_results", "add", "edit", "delete"),
+    ),
+}
+
+
+def inbound_object(ctx, namespace: str):
+    """A failed inbound email (malformed) and an inbound address (built once per test)."""
+    from tickets.models import InboundAddress, Queue
+    from tickets.services.intake import mail_intake
+
+    def build():
+        queue = Queue.objects.create(name="Matrix billing", slug="matrix-billing")
+        return {
+            "support_inbound_emails": mail_intake(raw=b"\x00\x01 not a message").inbound,
+            "support_inbound_addresses": InboundAddress.objects.create(
+                address="matrix-billing@example.com", queue=queue
+            ),
+        }
+
+    return _cached(ctx, "inbound", build)[namespace]
+
+
+def inbound_rows(m) -> dict:
+    Probe, admin_only, viewset, expect = m.Probe, m.admin_only, m.viewset, m.expect
+    retry = "/admin/support/inbound-retry/{pk}/"
+
+    def retry_path(ctx) -> str:
+        return retry.format(pk=inbound_object(ctx, "support_inbound_emails").pk)
+
+    return {
+        **{
+            f"{namespace}:{view}": [
+                Probe(
+                    "GET",
+                    (lambda ns, t: lambda ctx: t.format(pk=inbound_object(ctx, ns).pk))(
+                        namespace, template
+                    ),
+                    admin_only(template.split("{pk}")[0]),
+                )
+            ]
+            for namespace, (prefix, views) in INBOUND_VIEWSETS.items()
+            for view, template in viewset(prefix, *views).items()
+        },
+        "tickets_inbound:retry": [
+            Probe("GET", retry_path, admin_only("/admin/support/inbound-retry/")),
+            Probe(
+                "POST",
+                retry_path,
+                {
+                    **admin_only("/admin/support/inbound-retry/"),
+                    "root": m.Redirect("/admin/support/inbound-emails/"),
+                },
+            ),
+        ],
+        # off unless EMAIL_INBOUND_ESP and ANYMAIL_WEBHOOK_SECRET are set (tests: unset);
+        # configured, it is verified by the provider's credentials, not by a session
+        # (tests/tickets/test_mail_webhook.py)
+        "tickets:mail_inbound": [
+            Probe("POST", "/tickets/mail/inbound/", expect(404), data={"x": "1"}),
+            Probe("GET", "/tickets/mail/inbound/", expect(404)),
         ],
     }
 
