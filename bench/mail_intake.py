@@ -17,7 +17,7 @@ process's resident set size after every 1,000 messages (flat = bounded) and the
 ``tracemalloc`` peak over a separate 1,000-message sample (tracemalloc slows Python down, so
 it is not on while timing).
 
-    .venv/bin/python bench/mail_intake.py [--messages 10000] [--database-url URL]
+    .venv/bin/python bench/mail_intake.py [--messages 10000] [--sample 1000] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ QUOTE = "On Sat, 5 Dec 2026 at 17:40, Support <support@example.com> wrote:\n\n" 
 SIGNATURE = "-- \nA. Customer\nAcme S.p.A.\nVia Roma 1, Torino"
 
 
-def child(count: int) -> None:
+def child(count: int, sample: int = 1000) -> None:
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -191,7 +191,7 @@ def child(count: int) -> None:
         wall = time.perf_counter() - wall
         intake_seconds = run.seconds
         tracemalloc.start()
-        for n in range(count, count + 1000):
+        for n in range(count, count + sample):
             run(n)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -201,7 +201,7 @@ def child(count: int) -> None:
     print(f"target < 60 s: {'met' if intake_seconds < 60 else 'NOT met'}")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     print("RSS MB: " + ", ".join(rss))
-    print(f"tracemalloc peak over 1,000 more messages: {peak / 1024 / 1024:.1f} MB")
+    print(f"tracemalloc peak over {sample} more messages: {peak / 1024 / 1024:.1f} MB")
     print(f"inbound rows: {InboundMessage.objects.count()}")
 
 
@@ -209,10 +209,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--sample", type=int, default=1000, help="messages under tracemalloc")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.messages)
+        child(args.messages, args.sample)
         return
     with tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
@@ -242,7 +243,7 @@ def main() -> None:
         )
         print(f"database: {url.split('@')[-1]}")
         subprocess.run(  # noqa: S603
-            [python, __file__, "--child", "--messages", str(args.messages)],
+            [python, __file__, "--child", f"--messages={args.messages}", f"--sample={args.sample}"],
             cwd=ROOT,
             env=env,
             check=True,
