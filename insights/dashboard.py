@@ -17,6 +17,7 @@ from insights.metrics import (
     Metric,
     Period,
     Segment,
+    by_loyalty_tier,
     cohort_retention,
     engagement_by_channel,
     incident_impact,
@@ -271,6 +272,7 @@ class Dashboard:
     lifecycle: dict[str, int]
     cohorts: list[dict]
     incidents: list[dict]
+    loyalty_tiers: list[dict] = field(default_factory=list)
 
     def tables(self) -> dict[str, Table]:
         stage_labels = dict(STAGES)
@@ -374,6 +376,25 @@ class Dashboard:
                         for row in self.incidents
                     ],
                 ),
+                Table(
+                    "loyalty_tiers",
+                    str(_("Loyalty tiers")),
+                    [
+                        str(_("Tier")),
+                        str(_("Retention rate")),
+                        str(_("Repeat customer rate")),
+                        str(_("Customer lifetime value")),
+                    ],
+                    [
+                        [
+                            row["label"],
+                            row["retention_rate"],
+                            row["repeat_customer_rate"],
+                            row["customer_lifetime_value"],
+                        ]
+                        for row in self.loyalty_tiers
+                    ],
+                ),
             )
         }
 
@@ -397,6 +418,7 @@ def _dashboard(period: Period, segment: Segment) -> Dashboard:
         lifecycle=lifecycle_counts(period.end_at, segment),
         cohorts=cohort_retention(period, segment),
         incidents=incident_impact(period, segment),
+        loyalty_tiers=by_loyalty_tier(period) if segment.is_everyone else [],
     )
 
 

@@ -71,3 +71,12 @@ def test_retention_repeat_rate_and_clv_by_tier(programme):
     assert set(rows["members"]) >= {"retention_rate", "repeat_customer_rate", "label"}
     assert rows["silver"]["label"] == "Silver"
     assert "customer_lifetime_value" in rows["non-members"]
+
+
+def test_dashboard_shows_the_tiers_table_with_csv(client_for, root, programme):
+    client = client_for(root)
+    page = client.get("/admin/insights/").content.decode()
+    assert "Loyalty tiers" in page and "Non-members" in page
+    csv = client.get("/admin/insights/?export=loyalty_tiers&format=csv")
+    body = b"".join(csv.streaming_content) if csv.streaming else csv.content
+    assert body.decode().splitlines()[0].startswith("Tier,Retention rate")
