@@ -160,7 +160,7 @@ def _item(item: WalletItem) -> dict:
 
 
 @router.get("/me", response={200: LoyaltyMeOut, **ERRORS}, summary="My points, tier and progress")
-def me(request):
+def loyalty_me(request):
     summary = selectors.summary(_customer(request))
     return {
         "balance": summary.balance,
@@ -176,7 +176,7 @@ def me(request):
 
 
 @router.get("/me/history", response={200: HistoryOut, **ERRORS}, summary="My points history")
-def history(request, page: Query[Page]):
+def loyalty_history(request, page: Query[Page]):
     entries = PointsEntry.objects.filter(customer=_customer(request)).order_by("-created_at", "-pk")
     return {
         "count": entries.count(),
@@ -185,7 +185,7 @@ def history(request, page: Query[Page]):
 
 
 @router.get("/me/badges", response={200: list[BadgeOut], **ERRORS}, summary="My badges")
-def badges(request):
+def loyalty_badges(request):
     return [
         {
             "code": award.badge.code,
@@ -199,12 +199,12 @@ def badges(request):
 
 
 @router.get("/me/wallet", response={200: list[WalletItemOut], **ERRORS}, summary="My wallet")
-def wallet(request):
+def loyalty_wallet(request):
     return [_item(item) for item in wallet_items(_customer(request))]
 
 
 @router.get("/rewards", response={200: list[RewardOut], **ERRORS}, summary="Rewards on offer")
-def rewards(request):
+def loyalty_rewards(request):
     return [
         {
             "id": reward.pk,
@@ -227,7 +227,7 @@ def rewards(request):
     response={201: WalletItemOut, **ERRORS},
     summary="Redeem a reward for points (customers)",
 )
-def redeem(request, reward_id: int, payload: RedeemIn):
+def loyalty_redeem(request, reward_id: int, payload: RedeemIn):
     """Spends the reward's points and issues a single-use code (in your wallet). 409: not
     enough points; 403: your tier is below the reward's."""
     from loyalty.services.codes import wallet_item
@@ -258,7 +258,7 @@ def codes_redeem(request, payload: CodeRedeemIn):
     summary="Adjust a customer's points (admins)",
     auth=allow(lambda request: roles.is_admin(request.user), gettext_lazy("Admins only.")),
 )
-def adjustments(request, payload: AdjustmentIn):
+def loyalty_adjustments(request, payload: AdjustmentIn):
     customer = get_object_or_404(Customer, customer_ref=payload.customer_ref)
     entry = points_adjust(
         customer=customer, points=payload.points, reason=payload.reason, actor=request.user
