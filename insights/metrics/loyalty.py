@@ -21,11 +21,13 @@ def figures(period: Period, segment: Segment) -> dict:
     )
 
 
-def _value(name: str):
+def _value(name: str, doc: str):
     def compute(period: Period, segment: Segment) -> float | None:
         value = figures(period, segment)[name]
         return None if value is None else float(value)
 
+    compute.__doc__ = doc
+    compute.__name__ = name
     return compute
 
 
@@ -35,21 +37,36 @@ loyalty_members = metric(
     formula=_("Customers with any points in the loyalty ledger by the end of the period."),
     unit="number",
     family="loyalty",
-)(_value("loyalty_members"))
+)(
+    _value(
+        "loyalty_members",
+        "loyalty_members = count(customers with a ledger row created before the period's end)",
+    )
+)
 points_issued = metric(
     "points_issued",
     label=_("Points issued"),
     formula=_("Loyalty points earned or added by an adjustment during the period."),
     unit="number",
     family="loyalty",
-)(_value("points_issued"))
+)(
+    _value(
+        "points_issued",
+        "points_issued = sum(points of earn and upward adjust rows created in the period)",
+    )
+)
 points_redeemed = metric(
     "points_redeemed",
     label=_("Points redeemed"),
     formula=_("Loyalty points spent on rewards during the period."),
     unit="number",
     family="loyalty",
-)(_value("points_redeemed"))
+)(
+    _value(
+        "points_redeemed",
+        "points_redeemed = -sum(points of redeem rows created in the period)",
+    )
+)
 points_outstanding = metric(
     "points_outstanding",
     label=_("Points outstanding"),
@@ -59,14 +76,24 @@ points_outstanding = metric(
     unit="number",
     family="loyalty",
     higher_is_better=False,
-)(_value("points_outstanding"))
+)(
+    _value(
+        "points_outstanding",
+        "points_outstanding = sum(points of every ledger row created before the period's end)",
+    )
+)
 redemption_rate = metric(
     "redemption_rate",
     label=_("Redemption rate"),
     formula=_("Points redeemed in the period as a share of the points issued in it."),
     unit="rate",
     family="loyalty",
-)(_value("redemption_rate"))
+)(
+    _value(
+        "redemption_rate",
+        "redemption_rate = points_redeemed / points_issued (None when nothing was issued)",
+    )
+)
 referral_conversion_rate = metric(
     "referral_conversion_rate",
     label=_("Referral conversion rate"),
@@ -76,7 +103,13 @@ referral_conversion_rate = metric(
     ),
     unit="rate",
     family="loyalty",
-)(_value("referral_conversion_rate"))
+)(
+    _value(
+        "referral_conversion_rate",
+        "referral_conversion_rate = converted referrals / referrals made in the period"
+        " (refused ones aside)",
+    )
+)
 
 
 #: The metrics compared across the programme's tiers (the dashboard's table).
