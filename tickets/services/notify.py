@@ -101,7 +101,12 @@ def ticket_replied(*, ticket: Ticket, message: Message) -> None:
         kind = "ticket.customer_reply"
 
     def content(user: User) -> NotificationContent:
-        author = message.author.get_full_name() if message.author else _("Support")
+        if message.author is not None:
+            author = message.author.get_full_name()
+        elif message.author_role == message.Author.CUSTOMER:  # an email from a customer
+            author = ticket.customer.display_name  # without a login: the requester's name
+        else:
+            author = _("Support")
         if kind == "ticket.agent_reply":
             title = _("[%(number)s] New reply from support: %(subject)s")
             body = _(
