@@ -21,7 +21,8 @@ from loyalty.services.ledger import ADJUST_MAX, points_adjust
 from loyalty.services.rewards import reward_redeem
 from portal import roles
 from portal.api.auth import allow, is_integration, is_person
-from portal.api.schemas import ErrorOut, InvalidOut
+from portal.api.schemas import ErrorOut, Id, InvalidOut
+from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Customer
 from portal.wallet import CODE_MAX, ORDER_REF_MAX, WalletItem, wallet_items
 
@@ -226,8 +227,10 @@ def loyalty_rewards(request):
     "/rewards/{reward_id}/redeem",
     response={201: WalletItemOut, **ERRORS},
     summary="Redeem a reward for points (customers)",
+    openapi_extra=idempotency_openapi(),
 )
-def loyalty_redeem(request, reward_id: int, payload: RedeemIn):
+@idempotent
+def loyalty_redeem(request, reward_id: Id, payload: RedeemIn):
     """Spends the reward's points and issues a single-use code (in your wallet). 409: not
     enough points; 403: your tier is below the reward's."""
     from loyalty.services.codes import wallet_item
@@ -257,7 +260,9 @@ def codes_redeem(request, payload: CodeRedeemIn):
     response={201: EntryOut, **ERRORS},
     summary="Adjust a customer's points (admins)",
     auth=allow(lambda request: roles.is_admin(request.user), gettext_lazy("Admins only.")),
+    openapi_extra=idempotency_openapi(),
 )
+@idempotent
 def loyalty_adjustments(request, payload: AdjustmentIn):
     customer = get_object_or_404(Customer, customer_ref=payload.customer_ref)
     entry = points_adjust(

@@ -132,7 +132,7 @@ def inbound_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def inbound_admin_urls() -> list:
-    patterns = [path("<int:pk>/", inbound_retry_view, name="retry")]
+    patterns = [path("<id:pk>/", inbound_retry_view, name="retry")]
     return [
         path(
             "support/inbound-retry/",

@@ -240,6 +240,8 @@ NOT_IDEMPOTENT_BY_KEY = {
     "outages_api_incident_publish_create",
     # a survey is answered once by its token (no login, no owner for a key)
     "insights_api_survey_answer_api",
+    # a wallet code is used once per order: the order reference is the key (loyalty.services.codes)
+    "loyalty_api_codes_redeem",
 }
 
 
