@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -13,7 +12,8 @@ from django.utils import timezone
 from loyalty.models import Account, PointsEntry, Referral, Reward, Tier
 from portal.models import Customer
 
-HISTORY_PER_PAGE = 20
+HISTORY_PER_PAGE = 10
+HISTORY_MAX_PAGE = 10_000  # bounds the OFFSET a crafted ?page= can ask for
 TIER_WINDOW = timedelta(days=365)
 
 
@@ -67,9 +67,50 @@ def summary(customer: Customer, now: datetime | None = None) -> Summary:
     )
 
 
-def history_page(customer: Customer, page: object = 1) -> Page:
-    entries = PointsEntry.objects.filter(customer=customer).order_by("-created_at", "-pk")
-    return Paginator(entries, HISTORY_PER_PAGE).get_page(page)
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of the points history, newest first, without counting the whole ledger:
+    one query of ``per_page + 1`` rows (the extra row only says an older page exists)."""
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+
+def _page_number(page: object) -> int:
+    try:
+        number = int(str(page))
+    except (TypeError, ValueError):
+        return 1
+    return max(1, min(number, HISTORY_MAX_PAGE))
+
+
+def history_page(
+    customer: Customer, page: object = 1, per_page: int = HISTORY_PER_PAGE
+) -> HistoryPage:
+    number = _page_number(page)
+    start = (number - 1) * per_page
+    rows = list(
+        PointsEntry.objects.filter(customer=customer)
+        .order_by("-created_at", "-pk")
+        .only("kind", "points", "reason", "created_at")[start : start + per_page + 1]
+    )
+    return HistoryPage(rows[:per_page], number, len(rows) > per_page)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from loyalty.models import Reward
 from loyalty.services.errors import LoyaltyError
 from loyalty.services.referrals import SESSION_KEY, referrer_for_code
 from loyalty.services.rewards import reward_redeem
+from loyalty.views import rows
 from portal.wallet import wallet_items
 
 
@@ -30,6 +31,8 @@ def _context(request, customer, *, forms: dict | None = None) -> dict:
     summary = selectors.summary(customer)
     offers = selectors.rewards_for(summary)
     forms = forms or {}
+    history = selectors.history_page(customer, request.GET.get("page", 1))
+    wallet = wallet_items(customer)
     return {
         "customer": customer,
         "summary": summary,
@@ -37,8 +40,10 @@ def _context(request, customer, *, forms: dict | None = None) -> dict:
             (offer, forms.get(offer.reward.pk) or RedeemForm(reward=offer.reward))
             for offer in offers
         ],
-        "history": selectors.history_page(customer, request.GET.get("page", 1)),
-        "wallet": wallet_items(customer),
+        "history": history,
+        "history_rows": rows.history_rows(history),
+        "wallet": wallet,
+        "wallet_rows": rows.wallet_rows(wallet),
         "badges": selectors.badges_for(request.user),
         "referrals": selectors.referral_counts(customer),
         "referral_url": request.build_absolute_uri(
