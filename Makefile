@@ -63,7 +63,7 @@ done
 endef
 export supervise_sh
 
-.PHONY: help env run worker test test-fast e2e chromium lint format check ci clean
+.PHONY: help env run worker test test-fast e2e chromium dovecot lint format check ci clean
 
 help:
 	@echo "make run        demo on http://$(HOST):$(PORT) (migrate, seed_demo, task worker, web server)"
@@ -114,15 +114,35 @@ chromium:
 	  exit 1; \
 	fi
 
+# The IMAP tests (tests/tickets/test_mail_fetch.py) run against a private Dovecot on
+# 127.0.0.1:10143 (its own config and mail under /tmp/portal-dovecot-<uid>, never the system's
+# instance): installed from Debian's packages when missing, started when not answering.
+DOVECOT ?= /usr/sbin/dovecot
+
+dovecot: env
+	@if [ ! -x "$(DOVECOT)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Dovecot for the IMAP tests (apt-get install dovecot-imapd)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	    [ -x "$(DOVECOT)" ] || { echo "Dovecot was not installed at $(DOVECOT)" >&2; exit 1; }; \
+	  else \
+	    echo "The IMAP tests need Dovecot at $(DOVECOT)." >&2; \
+	    echo "Install it (Debian/Ubuntu: sudo apt-get install dovecot-imapd) and run make test again." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	$(PY_BIN) -m tests.tickets.imap_server
+
 # Parallel test workers (pytest-xdist): one per CPU; TEST_WORKERS=0 runs in one process.
 # worksteal: an idle worker takes tests queued for a busy one (a few tests take a minute).
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
-test: env chromium
+test: env chromium dovecot
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
-test-fast: env
+test-fast: env dovecot
 	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_PARALLEL)
 
 e2e: env chromium

@@ -423,6 +423,11 @@ EMAIL_INBOUND_MAX_BYTES = env_int("EMAIL_INBOUND_MAX_MB", 30) * 1024 * 1024
 # mailgun, postmark, sendgrid or amazon_ses; verified by ANYMAIL_WEBHOOK_SECRET (basic auth,
 # required) and, for Mailgun, ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY.
 EMAIL_INBOUND_ESP = env_str("EMAIL_INBOUND_ESP", "")
+# IMAP mailboxes polled by mail_fetch (and the periodic tick): URLs separated by spaces,
+# imaps://user:password@host[:993]/FOLDER, imap+starttls://... or imap://... (plain, local
+# only); ?processed=FOLDER moves taken messages there instead of flagging them
+# (tickets.email.imap). Empty: no polling.
+EMAIL_INBOUND_IMAP = env_str("EMAIL_INBOUND_IMAP", "").split()
 for _name, _value, _allowed in (
     ("EMAIL_INBOUND_UNKNOWN_SENDER", EMAIL_INBOUND_UNKNOWN_SENDER, ("create", "refuse")),
     ("EMAIL_INBOUND_FOREIGN_REPLY", EMAIL_INBOUND_FOREIGN_REPLY, ("new", "refuse")),
