@@ -23,7 +23,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from insights.clv import customer_score
-from insights.metrics import Segment, report
+from insights.metrics import Segment, loyalty_tier_choices, report
 from insights.models import CustomerScore, Survey, SurveyKind, ValueBand
 from insights.money import amount, report_amounts, shop_currency
 from insights.periods import period_from
@@ -59,6 +59,11 @@ class MetricsQuery(Schema):
     value_band: ValueBand | None = Field(
         None, description="Value band: quantile of the predicted value (last CLV fit)."
     )
+    loyalty_tier: str | None = Field(
+        None,
+        max_length=80,
+        description="Loyalty tier now (a tier slug), or `members` / `non-members`.",
+    )
 
 
 def _jsonable(value):
@@ -90,7 +95,10 @@ def metrics(request, filters: Query[MetricsQuery]):
         return Status(404, {"detail": "No such organisation."})
     if filters.product and not Product.objects.filter(pk=filters.product).exists():
         return Status(404, {"detail": "No such product."})
+    if filters.loyalty_tier and filters.loyalty_tier not in loyalty_tier_choices():
+        return Status(404, {"detail": "No such loyalty tier."})
     segment = Segment(
+        loyalty_tier=filters.loyalty_tier,
         organisation=filters.organisation,
         product=filters.product,
         cohort=date.fromisoformat(f"{filters.cohort}-01") if filters.cohort else None,

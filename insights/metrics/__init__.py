@@ -17,7 +17,15 @@ from insights.metrics import (  # noqa: F401  (registration order = report order
     service,
     surveys,
 )
-from insights.metrics.base import EVERYONE, REGISTRY, Metric, Period, Segment, shared_queries
+from insights.metrics.base import (
+    EVERYONE,
+    REGISTRY,
+    Metric,
+    Period,
+    Segment,
+    loyalty_tier_choices,
+    shared_queries,
+)
 from insights.metrics.cohorts import cohort_retention
 from insights.metrics.engagement import engagement_by_channel
 from insights.metrics.incidents import incident_impact
@@ -94,6 +102,7 @@ __all__ = [
     "engagement_by_channel",
     "incident_impact",
     "lifecycle_counts",
+    "loyalty_tier_choices",
     "report",
     "values",
 ]

@@ -194,6 +194,17 @@ EVERYONE = Segment()
 LOYALTY_MEMBERS, LOYALTY_NON_MEMBERS = "members", "non-members"
 
 
+def loyalty_tier_choices() -> list[str]:
+    """What ``Segment.loyalty_tier`` accepts: every tier's slug, then members and non-members."""
+    from loyalty.models import Tier
+
+    return [
+        *Tier.objects.order_by("rank").values_list("slug", flat=True),
+        LOYALTY_MEMBERS,
+        LOYALTY_NON_MEMBERS,
+    ]
+
+
 def _loyalty_q(loyalty_tier: str, pk: str, prefix: str) -> Q:
     from loyalty.models import PointsEntry
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from insights.metrics import METRICS, Segment, report
+from insights.metrics import METRICS, Segment, loyalty_tier_choices, report
 from insights.models import ValueBand
 from insights.money import report_amounts
 from insights.periods import PeriodError, period_from
@@ -44,6 +44,11 @@ class Command(BaseCommand):
             choices=ValueBand.values,
             help="Only this value band (quantile of the predicted value, last clv_fit).",
         )
+        parser.add_argument(
+            "--loyalty-tier",
+            help="Only customers in this loyalty tier now (a tier slug), or 'members' or "
+            "'non-members' of the programme.",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -54,7 +59,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown channel {options['channel']!r}; one of: {', '.join(Channel.values)}."
             )
+        tier = options["loyalty_tier"]
+        if tier and tier not in (tiers := loyalty_tier_choices()):
+            raise CommandError(f"Unknown loyalty tier {tier!r}; one of: {', '.join(tiers)}.")
         segment = Segment(
+            loyalty_tier=tier,
             organisation=options["organisation"],
             product=options["product"],
             channel=options["channel"],
