@@ -55,7 +55,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Value, When
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from portal.db.bulk import datetime_adapter, insert_new
 from portal.db.session import quick_commits
@@ -135,6 +137,60 @@ def delivery_message_id(pk: int, event_key: str) -> str:
     local = re.sub(r"[^A-Za-z0-9-]+", ".", event_key).strip(".")[:100] or "notice"
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     return f"<{local}.d{pk}@{domain}>"
+
+
+_TICKET_EVENT = re.compile(r"^ticket:(\d+):")
+THREAD_REFERENCES = 10  # References keeps the first Message-ID and the latest ones
+
+
+def _unsubscribe() -> str:
+    return f"<{_absolute(reverse('portal:notification_settings'))}>"
+
+
+def thread_message_ids(pk: int, event_key: str, recipient_id: int | None) -> list[str]:
+    """The Message-IDs of the emails sent to the same recipient about the same ticket before
+    delivery ``pk``, oldest first (at most ``THREAD_REFERENCES``: the first and the latest),
+    so that a mail client threads a ticket's messages (In-Reply-To: the last; References)."""
+    match = _TICKET_EVENT.match(event_key)
+    if match is None or recipient_id is None:
+        return []
+    rows = NotificationDelivery.objects.filter(
+        channel=NotificationDelivery.Channel.EMAIL,
+        recipient_id=recipient_id,
+        event_key__startswith=f"ticket:{match[1]}:",
+        pk__lt=pk,
+    ).order_by("pk")
+    ids = [delivery_message_id(row_pk, key) for row_pk, key in rows.values_list("pk", "event_key")]
+    return ids[:1] + ids[-(THREAD_REFERENCES - 1) :] if len(ids) > THREAD_REFERENCES else ids
+
+
+def mail_headers(delivery: NotificationDelivery) -> dict[str, str]:
+    """The headers of one email delivery: its stable Message-ID, the thread of its ticket, and,
+    unless it is an agent's reply to the customer (a person's answer), ``Auto-Submitted`` and
+    ``List-Unsubscribe`` (the notification settings page)."""
+    headers = {
+        "X-Portal-Event": delivery.event_key,
+        "Message-ID": delivery_message_id(delivery.pk, delivery.event_key),
+    }
+    if delivery.kind != "ticket.agent_reply":
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["List-Unsubscribe"] = _unsubscribe()
+    chain = thread_message_ids(delivery.pk, delivery.event_key, delivery.recipient_id)
+    if chain:
+        headers["In-Reply-To"] = chain[-1]
+        headers["References"] = " ".join(chain)
+    return headers
+
+
+def mail_body(delivery: NotificationDelivery) -> str:
+    """The text body; a mail that can be answered starts with the "reply above this line"
+    marker (in the recipient's language), where the intake cuts the quoted history."""
+    if not delivery.reply_to:
+        return delivery.body
+    language = language_for(delivery.recipient) if delivery.recipient_id else None
+    with translation.override(language or settings.LANGUAGE_CODE):
+        marker = _("-- Reply above this line --")
+    return f"{marker}\n\n{delivery.body}"
 
 
 def _batch_headers(pk: int, event_key: str) -> dict[str, str]:
@@ -307,19 +363,15 @@ def delivery_send(pk: int) -> bool:
     deliveries_recover([pk])
     if not _hand_over(sent=None, claim=pk):
         return False
-    delivery = NotificationDelivery.objects.get(pk=pk)
+    delivery = NotificationDelivery.objects.select_related("recipient__customer").get(pk=pk)
     try:
         EmailMessage(
             subject=delivery.subject,
-            body=delivery.body,
+            body=mail_body(delivery),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.to_address],
             reply_to=[delivery.reply_to] if delivery.reply_to else None,
-            headers={
-                "Auto-Submitted": "auto-generated",
-                "X-Portal-Event": delivery.event_key,
-                "Message-ID": delivery_message_id(pk, delivery.event_key),
-            },
+            headers=mail_headers(delivery),
         ).send()
     except Exception as exc:  # the mail server refused: record and retry later
         _refused(pk, exc)
