@@ -96,10 +96,20 @@ def test_concurrent_claims_from_the_notice_record_one_claim(alice):
     assert len({grant.pk for grant, _now in outcomes}) == 1
     assert sum(claimed_now for _grant, claimed_now in outcomes) == 1
     assert CompensationGrant.objects.get().claimed
-    kinds = list(Interaction.objects.values_list("kind", flat=True))
+    kinds = list(
+        Interaction.objects.exclude(kind=InteractionKind.LOYALTY).values_list("kind", flat=True)
+    )
     assert sorted(kinds) == sorted(
         [InteractionKind.COMPENSATION, InteractionKind.COMPENSATION_CLAIMED]
     )
+    # the points are credited to the loyalty ledger once, however many claims raced
+    from loyalty.models import PointsEntry
+    from loyalty.services.earning import interactions_process
+
+    interactions_process()
+    assert list(PointsEntry.objects.values_list("customer_id", "points")) == [
+        (alice.customer.pk, 500)
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
