@@ -34,6 +34,7 @@ from django.utils import timezone
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
+from portal.db.session import postgresql_settings
 from portal.models import Purchase
 from portal.models.purchases import ORDER_SQL
 
@@ -128,13 +129,10 @@ def _rfm_postgresql(*, as_of: date, end: datetime, scale: int, customer_ids) -> 
     only = ""
     if customer_ids is not None:
         only, params["ids"] = "AND customer_id = ANY(%(ids)s)", list(customer_ids)
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")  # compiling this one statement costs seconds
-        try:
-            cursor.execute(_RFM_SQL.format(order=ORDER_SQL, only=only), params)
-            rows = cursor.fetchall()
-        finally:
-            cursor.execute("RESET jit")
+    # compiling this one statement costs seconds
+    with postgresql_settings(jit="off"), connection.cursor() as cursor:
+        cursor.execute(_RFM_SQL.format(order=ORDER_SQL, only=only), params)
+        rows = cursor.fetchall()
     if not rows:
         return _empty()
     table = np.array(rows, dtype=np.float64)

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, FloatField, Func, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.db.session import postgresql_settings
 from portal.models import Customer, Purchase, Subscription
 
 
@@ -311,32 +311,15 @@ def shared_queries() -> Iterator[None]:
         yield
         return
     token = _shared.set({})
-    tuned = _tune_postgresql()
     try:
-        yield
+        with postgresql_settings(jit="off", work_mem=WORK_MEM):
+            yield
     finally:
         _shared.reset(token)
-        if tuned and not connection.needs_rollback:  # not in a failed transaction
-            with connection.cursor() as cursor:
-                cursor.execute("RESET jit")
-                cursor.execute("RESET work_mem")
 
 
 #: PostgreSQL's memory for each sort or hash of the engine's statements (see shared_queries).
 WORK_MEM = "64MB"
-
-
-def _tune_postgresql() -> bool:
-    if connection.vendor != "postgresql" or (connection.in_atomic_block and _in_failed_block()):
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-        cursor.execute(f"SET work_mem = '{WORK_MEM}'")
-    return True
-
-
-def _in_failed_block() -> bool:
-    return bool(getattr(connection, "needs_rollback", False))
 
 
 def shared(key: tuple, compute: Callable[[], dict]) -> dict:

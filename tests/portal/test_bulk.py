@@ -171,3 +171,23 @@ def test_datetime_adapter_matches_djangos():
     adapt = bulk.datetime_adapter(connection)
     assert str(adapt(at)) == str(connection.ops.adapt_datetimefield_value(at))
     assert adapt(None) is None
+
+
+@pytest.mark.django_db
+def test_postgresql_settings_are_set_for_the_block_and_reset():
+    from django.db import connection
+
+    from portal.db.session import postgresql_settings
+
+    with postgresql_settings(jit="off", work_mem="64MB") as applied:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW work_mem")
+                assert cursor.fetchone()[0] == "64MB"
+    assert applied is (connection.vendor == "postgresql")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            assert cursor.fetchone()[0] != "64MB"
+    with pytest.raises(ValueError), postgresql_settings(**{"work_mem; DROP": "1"}):
+        pass
