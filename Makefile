@@ -140,10 +140,12 @@ TEST_WORKERS ?= auto
 PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 test: env chromium dovecot
-	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_PARALLEL)
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m "not serial" $(PYTEST_PARALLEL)
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m serial
 
 test-fast: env dovecot
-	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_PARALLEL)
+	$(VENV)/bin/pytest -m "not e2e and not serial" $(PYTEST_PARALLEL)
+	$(VENV)/bin/pytest -m "serial and not e2e"
 
 e2e: env chromium
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e

@@ -171,3 +171,29 @@ def client_for(client):
         return client
 
     return login
+
+
+# --- transactional tests run on their own ----------------------------------------------------
+def _transactional(item) -> bool:
+    """A test that commits for real (threads, a live server, a crash): ending it flushes the
+    database, migrations' rows included (default tiers, the KB index page, ...)."""
+    from django.test import TestCase, TransactionTestCase
+
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    if names & {"transactional_db", "live_server", "django_db_serialized_rollback"}:
+        return True
+    cls = getattr(item, "cls", None)
+    return bool(cls and issubclass(cls, TransactionTestCase) and not issubclass(cls, TestCase))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every transactional test ``serial``. ``make test`` runs the others first on
+    parallel workers, then these in one process: with work stealing, a worker that ran a
+    transactional test (and so flushed its database) could otherwise go on with tests that
+    expect the migrations' rows."""
+    for item in items:
+        if _transactional(item):
+            item.add_marker(pytest.mark.serial)
