@@ -140,7 +140,9 @@ def test_value_band_segment(fitted):
     today = timezone.localdate()
     year = Period(today - timedelta(days=729), today)
     high = Segment(value_band=ValueBand.HIGH)
-    members = set(CustomerScore.objects.filter(value_band="high").values_list("customer", flat=True))
+    members = set(
+        CustomerScore.objects.filter(value_band="high").values_list("customer", flat=True)
+    )
     assert set(high.customers_qs().values_list("pk", flat=True)) == members
     frequency = METRICS["purchase_frequency"](year, high)
     orders = sum(c.purchases.orders().count() for c in high.customers_qs())
