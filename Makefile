@@ -63,7 +63,7 @@ done
 endef
 export supervise_sh
 
-.PHONY: help env run worker test test-fast e2e chromium dovecot lint format check ci clean
+.PHONY: help env run worker test test-fast e2e chromium axe dovecot lint format check ci clean
 
 help:
 	@echo "make run        demo on http://$(HOST):$(PORT) (migrate, seed_demo, task worker, web server)"
@@ -114,6 +114,27 @@ chromium:
 	  exit 1; \
 	fi
 
+# axe-core, injected by the browser journeys (tests/e2e/journeys) into every page they reach:
+# from the npm registry exactly as locked (tests/e2e/package-lock.json, `npm ci`) into
+# tests/e2e/node_modules (not committed). Node and npm come from Debian's packages when missing.
+AXE_JS := tests/e2e/node_modules/axe-core/axe.min.js
+
+axe: $(AXE_JS)
+
+$(AXE_JS): tests/e2e/package.json tests/e2e/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing npm for axe-core (apt-get install npm)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else \
+	    echo "The accessibility checks need npm (Debian/Ubuntu: sudo apt-get install npm)." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	cd tests/e2e && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 # The IMAP tests (tests/tickets/test_mail_fetch.py) run against a private Dovecot on
 # 127.0.0.1:10143 (its own config and mail under /tmp/portal-dovecot-<uid>, never the system's
 # instance): installed from Debian's packages when missing, started when not answering.
@@ -139,7 +160,7 @@ dovecot: env
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
-test: env chromium dovecot
+test: env chromium axe dovecot
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m "not serial" $(PYTEST_PARALLEL)
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m serial
 
@@ -147,7 +168,7 @@ test-fast: env dovecot
 	$(VENV)/bin/pytest -m "not e2e and not serial" $(PYTEST_PARALLEL)
 	$(VENV)/bin/pytest -m "serial and not e2e"
 
-e2e: env chromium
+e2e: env chromium axe
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e
 
 lint: env
@@ -166,4 +187,4 @@ ci:
 	CI=true bash .ci/run
 
 clean:
-	rm -rf .tools test-results var/static
+	rm -rf .tools test-results artifacts var/static tests/e2e/node_modules
