@@ -2,11 +2,15 @@
 
 Building and serialising a MIME message (Python's ``email`` header registry: parsing and
 folding headers) is nearly all the cost of sending an email, and a notice to thousands of
-customers is the same message in each language. ``notice_message`` renders each content once
-per policy with placeholder ``To`` and ``Message-ID`` headers and gives every recipient an
-``EmailMessage`` whose bytes are that rendering with their address and a fresh Message-ID put
-in place (plain ASCII addresses only; anything else is built the normal way). The bytes are
-Django's own for the SMTP and the file policies (tests/outages/test_fanout.py).
+customers is the same message in each language. ``NoticeRenderer`` renders each content (the
+subject, the text and HTML parts of ``portal.mail.compose``, the shared headers such as
+``List-Unsubscribe``) once per policy with placeholder ``To`` and ``Message-ID`` headers and
+gives every recipient an ``EmailMultiAlternatives`` whose bytes are that rendering with their
+address and a fresh Message-ID put in place (plain ASCII addresses only; anything else is built
+the normal way); the copies of one rendering share its MIME boundary. The bytes are those
+the one-by-one path (``portal.services.notifications.delivery_email``) builds, for the SMTP and
+the file policies, boundaries and the Message-ID and Date aside
+(tests/outages/test_fanout.py).
 
 Benchmark: ``bench/outage_fanout.py`` (emails 12.0 s -> 0.7 s profiled at 10,000 customers,
 "Emails" in bench/README.md).
@@ -20,7 +24,7 @@ import re
 import secrets
 from collections.abc import Callable
 
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 #: Addresses the pre-rendered path takes as they are: plain ASCII, no display name, short
 #: enough never to be folded. Anything else is built the normal way.
@@ -36,7 +40,9 @@ class NoticeRender:
         self.to_mark = f"to-{token}@placeholder.invalid"
         self.id_mark = f"<id-{token}@placeholder.invalid>"
         headers = {**(fields.get("headers") or {}), "Message-ID": self.id_mark}
-        self.prototype = EmailMessage(**{**fields, "to": [self.to_mark], "headers": headers})
+        self.prototype = EmailMultiAlternatives(
+            **{**fields, "to": [self.to_mark], "headers": headers}
+        )
         self._rendered: dict[int, tuple] = {}
 
     def render(self, policy) -> tuple:
@@ -79,8 +85,8 @@ class RenderedCopy:
         return getattr(self._msg, name)
 
 
-class NoticeCopy(EmailMessage):
-    """A normal ``EmailMessage`` for the backends (locmem keeps it, anymail reads its
+class NoticeCopy(EmailMultiAlternatives):
+    """A normal ``EmailMultiAlternatives`` for the backends (locmem keeps it, anymail reads its
     fields), whose MIME form is the shared rendering with this copy's ``To`` and a fresh
     ``Message-ID`` put in place of the placeholders."""
 
@@ -107,8 +113,8 @@ class NoticeCopy(EmailMessage):
 
         return RenderedCopy(msg, head + rest, full)
 
-    def __deepcopy__(self, memo):  # locmem's outbox: a plain EmailMessage
-        plain = EmailMessage.__new__(EmailMessage)
+    def __deepcopy__(self, memo):  # locmem's outbox: a plain EmailMultiAlternatives
+        plain = EmailMultiAlternatives.__new__(EmailMultiAlternatives)
         plain.__dict__.update(
             copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "_render"}, memo)
         )
@@ -125,16 +131,19 @@ class NoticeRenderer:
         self._renders: dict[tuple, NoticeRender] = {}
 
     def message(self, **fields) -> EmailMessage:
+        """``fields``: the arguments of ``EmailMultiAlternatives`` (``alternatives``: the
+        HTML part), with a one-address ``to``."""
         (to,) = fields["to"]
         headers = fields.get("headers") or {}
         if not PLAIN_ADDRESS.match(to) or "Message-ID" in headers:
             # an unusual address, or a message with its own Message-ID (a ticket mail that
             # replies must thread back to): one of a kind, built the normal way
-            return EmailMessage(**fields)
+            return EmailMultiAlternatives(**fields)
         key = (
             fields.get("from_email"),
             fields["subject"],
             fields["body"],
+            tuple(fields.get("alternatives") or ()),
             tuple(fields.get("reply_to") or ()),
             tuple(sorted(headers.items())),
         )

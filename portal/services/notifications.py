@@ -52,15 +52,14 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Value, When
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from portal.db.bulk import datetime_adapter, insert_new
 from portal.db.session import quick_commits
+from portal.mail.compose import MailParts, notification_parts, settings_url
 from portal.mail.prerender import NoticeRenderer
 from portal.models import Notification, NotificationDelivery, User
 
@@ -143,10 +142,6 @@ _TICKET_EVENT = re.compile(r"^ticket:(\d+):")
 THREAD_REFERENCES = 10  # References keeps the first Message-ID and the latest ones
 
 
-def _unsubscribe() -> str:
-    return f"<{_absolute(reverse('portal:notification_settings'))}>"
-
-
 def thread_message_ids(pk: int, event_key: str, recipient_id: int | None) -> list[str]:
     """The Message-IDs of the emails sent to the same recipient about the same ticket before
     delivery ``pk``, oldest first (at most ``THREAD_REFERENCES``: the first and the latest),
@@ -164,42 +159,90 @@ def thread_message_ids(pk: int, event_key: str, recipient_id: int | None) -> lis
     return ids[:1] + ids[-(THREAD_REFERENCES - 1) :] if len(ids) > THREAD_REFERENCES else ids
 
 
-def mail_headers(delivery: NotificationDelivery) -> dict[str, str]:
-    """The headers of one email delivery: its stable Message-ID, the thread of its ticket, and,
-    unless it is an agent's reply to the customer (a person's answer), ``Auto-Submitted`` and
-    ``List-Unsubscribe`` (the notification settings page)."""
-    headers = {
-        "X-Portal-Event": delivery.event_key,
-        "Message-ID": delivery_message_id(delivery.pk, delivery.event_key),
-    }
-    if delivery.kind != "ticket.agent_reply":
+#: The one kind of email that is a person's answer, not an automatic notice: no
+#: ``Auto-Submitted`` or ``List-Unsubscribe`` (RFC 3834: it may be auto-replied to).
+PERSONAL_KINDS = frozenset({"ticket.agent_reply"})
+
+
+def _headers(
+    *, pk: int, event_key: str, kind: str, recipient_id: int | None, language: str, batch: bool
+) -> dict[str, str]:
+    """The headers of one email delivery, the same on the one-by-one and the batch path:
+    the Message-ID (stable, naming the event; on the batch path only for ticket mails, the
+    others keep a fresh one so that thousands of copies share one rendering), the thread of
+    its ticket, its language, and, unless it is an agent's reply to the customer (a person's
+    answer), ``Auto-Submitted`` and ``List-Unsubscribe`` (the notification settings page)."""
+    headers = {"X-Portal-Event": event_key}
+    if not batch or event_key.startswith("ticket:"):
+        headers["Message-ID"] = delivery_message_id(pk, event_key)
+    headers["Content-Language"] = language
+    if kind not in PERSONAL_KINDS:
         headers["Auto-Submitted"] = "auto-generated"
-        headers["List-Unsubscribe"] = _unsubscribe()
-    chain = thread_message_ids(delivery.pk, delivery.event_key, delivery.recipient_id)
+        with translation.override(language):
+            headers["List-Unsubscribe"] = f"<{settings_url()}>"
+    chain = thread_message_ids(pk, event_key, recipient_id)
     if chain:
         headers["In-Reply-To"] = chain[-1]
         headers["References"] = " ".join(chain)
     return headers
 
 
-def mail_body(delivery: NotificationDelivery) -> str:
-    """The text body; a mail that can be answered starts with the "reply above this line"
-    marker (in the recipient's language), where the intake cuts the quoted history."""
-    if not delivery.reply_to:
-        return delivery.body
-    language = language_for(delivery.recipient) if delivery.recipient_id else None
-    with translation.override(language or settings.LANGUAGE_CODE):
-        marker = _("-- Reply above this line --")
-    return f"{marker}\n\n{delivery.body}"
+def _language(delivery: NotificationDelivery) -> str:
+    if delivery.recipient_id is None:
+        return settings.LANGUAGE_CODE
+    return language_for(delivery.recipient)
 
 
-def _batch_headers(pk: int, event_key: str) -> dict[str, str]:
-    headers = {"Auto-Submitted": "auto-generated", "X-Portal-Event": event_key}
-    if event_key.startswith("ticket:"):
-        # Ticket mails carry their stable Message-ID (replies thread back to the ticket);
-        # other notices keep a fresh one so that thousands of copies share one rendering.
-        headers["Message-ID"] = delivery_message_id(pk, event_key)
-    return headers
+def mail_headers(delivery: NotificationDelivery) -> dict[str, str]:
+    """The headers of one email delivery sent on its own (see ``_headers``)."""
+    return _headers(
+        pk=delivery.pk,
+        event_key=delivery.event_key,
+        kind=delivery.kind,
+        recipient_id=delivery.recipient_id,
+        language=_language(delivery),
+        batch=False,
+    )
+
+
+def mail_parts(delivery: NotificationDelivery) -> MailParts:
+    """The text and HTML bodies (``portal.mail.compose``, in the recipient's language); a
+    mail that can be answered starts with the "reply above this line" marker, where the
+    intake cuts the quoted history."""
+    return notification_parts(
+        subject=delivery.subject,
+        body=delivery.body,
+        language=_language(delivery),
+        replies=bool(delivery.reply_to),
+    )
+
+
+def _email_fields(
+    *, to: str, reply_to: str, subject: str, parts: MailParts, headers: dict[str, str]
+) -> dict:
+    """The ``EmailMultiAlternatives`` arguments of one delivery, on both paths."""
+    return {
+        "subject": subject,
+        "body": parts.text,
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "to": [to],
+        "reply_to": [reply_to] if reply_to else None,
+        "headers": headers,
+        "alternatives": [(parts.html, "text/html")],
+    }
+
+
+def delivery_email(delivery: NotificationDelivery) -> EmailMultiAlternatives:
+    """The email of one delivery as the one-by-one path sends it (multipart/alternative)."""
+    return EmailMultiAlternatives(
+        **_email_fields(
+            to=delivery.to_address,
+            reply_to=delivery.reply_to,
+            subject=delivery.subject,
+            parts=mail_parts(delivery),
+            headers=mail_headers(delivery),
+        )
+    )
 
 
 def _create(model, **fields):
@@ -365,14 +408,7 @@ def delivery_send(pk: int) -> bool:
         return False
     delivery = NotificationDelivery.objects.select_related("recipient__customer").get(pk=pk)
     try:
-        EmailMessage(
-            subject=delivery.subject,
-            body=mail_body(delivery),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[delivery.to_address],
-            reply_to=[delivery.reply_to] if delivery.reply_to else None,
-            headers=mail_headers(delivery),
-        ).send()
+        delivery_email(delivery).send()
     except Exception as exc:  # the mail server refused: record and retry later
         _refused(pk, exc)
         return False
@@ -622,28 +658,54 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
             status=NotificationDelivery.Status.PENDING,
         )
         .order_by("pk")
-        .values_list("pk", "event_key", "to_address", "reply_to", "subject", "body")
+        .values_list(
+            "pk",
+            "event_key",
+            "kind",
+            "recipient_id",
+            "recipient__customer__language",
+            "to_address",
+            "reply_to",
+            "subject",
+            "body",
+        )
     )
     if not rows:
         return 0
     sent = 0
     renderer = NoticeRenderer()  # one MIME rendering per content, not per email
+    parts_of: dict[tuple, MailParts] = {}  # one template rendering per content and language
     mailer = mailers.default
-    from_email = settings.DEFAULT_FROM_EMAIL
+    default_language = settings.LANGUAGE_CODE
     with collector_paused(), quick_commits(), mailer:
         handed: int | None = None  # handed to the mail server, not yet marked sent
-        for pk, event_key, to, reply_to, subject, body in rows:
+        for pk, event_key, kind, recipient_id, language, to, reply_to, subject, body in rows:
             claimed = _hand_over(sent=handed, claim=pk)
             handed = None
             if not claimed:  # another worker has it
                 continue
+            language = language or default_language
+            content = (language, subject, body, bool(reply_to))
+            parts = parts_of.get(content)
+            if parts is None:
+                parts = parts_of[content] = notification_parts(
+                    subject=subject, body=body, language=language, replies=bool(reply_to)
+                )
             message = renderer.message(
-                subject=subject,
-                body=body,
-                from_email=from_email,
-                to=[to],
-                reply_to=[reply_to] if reply_to else None,
-                headers=_batch_headers(pk, event_key),
+                **_email_fields(
+                    to=to,
+                    reply_to=reply_to,
+                    subject=subject,
+                    parts=parts,
+                    headers=_headers(
+                        pk=pk,
+                        event_key=event_key,
+                        kind=kind,
+                        recipient_id=recipient_id,
+                        language=language,
+                        batch=True,
+                    ),
+                )
             )
             try:
                 mailer.send_messages([message])
