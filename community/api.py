@@ -192,7 +192,7 @@ def _thread(request, thread_id: int) -> Thread:
 def _detail(request, thread: Thread, page: AnswerPage | None = None) -> dict:
     page = page or AnswerPage()
     question = Post.objects.select_related("author").get(thread=thread, is_question=True)
-    answers = selectors.thread_answers(thread, request.user)
+    answers = selectors.thread_answers(thread, request.user, rejected=False)
     return {
         **_thread_out(thread, request),
         "question": _post_out(question, thread),

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 
-from community.models import Category, MemberProfile, Post, Thread, ThreadFollow, Vote
+from community.models import (
+    Category,
+    MemberProfile,
+    ModerationAction,
+    Post,
+    Thread,
+    ThreadFollow,
+    Vote,
+)
 from community.services.common import is_moderator
 from portal.badges import badges_of as badges_of_user
 
@@ -72,22 +80,38 @@ def category_threads(category: Category, user, *, sort: str, show: str):
     return threads.order_by(*SORTS.get(sort, SORTS["activity"]))
 
 
-def thread_answers(thread: Thread, user):
-    """Answers the reader may see: accepted first, then by score, then oldest first."""
+def thread_answers(thread: Thread, user, *, rejected: bool = True):
+    """Answers the reader may see: accepted first, then by score, then oldest first; posts
+    that are not published (waiting, hidden, rejected) after the published ones.
+
+    Moderators see every answer; a member sees the published ones and their own waiting or
+    (with ``rejected``) rejected ones. A rejected answer carries ``rejected_reason``, the
+    moderator's reason (or ""). None of them counts as an answer: the count is
+    ``Thread.answer_count`` (published answers only)."""
     answers = Post.objects.filter(thread=thread, is_question=False, is_deleted=False)
+    if not rejected:
+        answers = answers.exclude(status=Post.Status.REJECTED)
     if not is_moderator(user):
         shown = Q(is_hidden=False, status=Post.Status.PUBLISHED)
         if user.is_authenticated:
-            shown |= Q(is_hidden=False, status=Post.Status.PENDING, author=user)
+            own = [Post.Status.PENDING, Post.Status.REJECTED] if rejected else [Post.Status.PENDING]
+            shown |= Q(is_hidden=False, status__in=own, author=user)
         answers = answers.filter(shown)
-    accepted = Case(
+    rank = Case(
         When(pk=thread.accepted_answer_id or 0, then=Value(0)),
-        default=Value(1),
+        When(status=Post.Status.PUBLISHED, is_hidden=False, then=Value(1)),
+        When(status=Post.Status.REJECTED, then=Value(3)),
+        default=Value(2),
         output_field=IntegerField(),
+    )
+    reason = (
+        ModerationAction.objects.filter(post=OuterRef("pk"), action=ModerationAction.Action.REJECT)
+        .order_by("-created_at", "-pk")
+        .values("reason")[:1]
     )
     return (
         answers.select_related("author", "author__community_profile")
-        .annotate(accepted_first=accepted)
+        .annotate(accepted_first=rank, rejected_reason=Subquery(reason))
         .order_by("accepted_first", "-score", "created_at", "pk")
     )
 
@@ -116,9 +140,28 @@ def badges_of(profile: MemberProfile) -> list:
 
 
 def member_posts(profile: MemberProfile, user, *, limit: int = 20) -> list[Post]:
+    """The member's latest posts the reader may see; rejected posts are not the member's
+    posts (they were never published)."""
     return list(
         Post.objects.visible_to(user)
         .filter(author_id=profile.user_id)
+        .exclude(status=Post.Status.REJECTED)
         .select_related("thread")
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def member_counts(profile: MemberProfile) -> dict[str, int]:
+    """The member's questions and answers that readers see (published, in a thread that is
+    neither waiting, hidden nor deleted), counted in one query: never a rejected, waiting,
+    hidden or deleted post."""
+    posts = Post.objects.published().filter(
+        author_id=profile.user_id,
+        thread__is_deleted=False,
+        thread__is_hidden=False,
+        thread__is_pending=False,
+    )
+    return posts.aggregate(
+        questions=Count("pk", filter=Q(is_question=True)),
+        answers=Count("pk", filter=Q(is_question=False)),
     )

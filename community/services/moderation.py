@@ -43,6 +43,8 @@ def flag_create(
     require_member(reporter)
     if not Post.objects.visible_to(reporter).filter(pk=post.pk).exists():
         raise PermissionDenied("This post is not visible to you.")
+    if Post.objects.filter(pk=post.pk, status=Post.Status.REJECTED).exists():
+        raise CommunityError(_("A moderator already rejected this post."))
     if reason not in Flag.Reason.values:
         raise CommunityError(_("Choose a reason."))
     if post.author_id == reporter.pk:

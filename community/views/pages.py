@@ -354,7 +354,8 @@ def history(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def flag(request, pk: int):
-    post = get_object_or_404(Post.objects.visible_to(request.user).select_related("thread"), pk=pk)
+    posts = Post.objects.visible_to(request.user).exclude(status=Post.Status.REJECTED)
+    post = get_object_or_404(posts.select_related("thread"), pk=pk)
     status = 200
     if request.method == "POST":
         form = FlagForm(request.POST)
@@ -474,5 +475,6 @@ def member(request, handle: str):
             "profile": profile,
             "badges": selectors.badges_of(profile),
             "posts": selectors.member_posts(profile, request.user),
+            "counts": selectors.member_counts(profile),
         },
     )
