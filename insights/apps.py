@@ -20,7 +20,9 @@ class InsightsConfig(AppConfig):
         from insights.followup_panel import register_followup_panel
         from insights.panels import register_panel
         from insights.services.followups import register_sla
+        from tickets.desk_nav import register as register_desk_nav
 
         register_panel()
         register_followup_panel()
         register_sla()
+        register_desk_nav("at_risk", _("At-risk customers"), "insights_desk:at_risk", order=30)

@@ -16,9 +16,11 @@ class OutagesConfig(AppConfig):
         from outages.services import ticket_opened_received
         from outages.wallet import register as register_wallet
         from portal.signals import interaction_recorded
+        from tickets.desk_nav import register as register_desk_nav
 
         register_panel()
         register_ticket_page_section()
         register_wallet()
+        register_desk_nav("incidents", _("Incidents"), "outages_desk:list", order=20)
         # Promptness only: the periodic pass (incidents_auto_link) is the guarantee.
         interaction_recorded.connect(ticket_opened_received, dispatch_uid="outages-auto-link")

@@ -35,6 +35,47 @@
     });
   });
 
+  // Phones: the Menu button in the header folds the main navigation into a panel (base.html,
+  // portal.css). Without this script the button stays hidden and every link shows, stacked.
+  var header = document.querySelector(".site-header");
+  var navToggle = header && header.querySelector(".nav-toggle");
+  var nav = navToggle && document.getElementById(navToggle.getAttribute("aria-controls"));
+  if (navToggle && nav) {
+    var setNavOpen = function (open) {
+      navToggle.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("is-open", open);
+    };
+    header.classList.add("has-nav-toggle");
+    navToggle.hidden = false;
+    navToggle.addEventListener("click", function () {
+      var open = navToggle.getAttribute("aria-expanded") !== "true";
+      setNavOpen(open);
+      if (open) {
+        header.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+          menu.open = false;
+        });
+      }
+    });
+    header.querySelectorAll("details.user-menu").forEach(function (menu) {
+      menu.addEventListener("toggle", function () {
+        if (menu.open) {
+          setNavOpen(false);
+        }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      if (nav.classList.contains("is-open") && !header.contains(event.target)) {
+        setNavOpen(false);
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("is-open")) {
+        setNavOpen(false);
+        navToggle.focus();
+      }
+    });
+  }
+
   // Disclosure menus (<details>): close on Escape and when clicking elsewhere.
   var menus = document.querySelectorAll("details.user-menu");
   document.addEventListener("click", function (event) {
