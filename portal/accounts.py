@@ -23,6 +23,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return address
 
     def save_user(self, request, user, form, commit=True):
+        """The user from the sign-up form, with the name it asks for
+        (``portal.account_forms.SignupForm``), and their customer record."""
+        full_name = form.cleaned_data.get("full_name")
+        if full_name:
+            user.full_name = full_name
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if commit and not user.is_staff:

@@ -260,6 +260,16 @@ LOGIN_REDIRECT_URL = "portal:home"
 ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign-up asks for the name; every form words its labels and the password rule our way.
+ACCOUNT_FORMS = {
+    "login": "portal.account_forms.LoginForm",
+    "signup": "portal.account_forms.SignupForm",
+    "add_email": "portal.account_forms.AddEmailForm",
+    "change_password": "portal.account_forms.ChangePasswordForm",
+    "set_password": "portal.account_forms.SetPasswordForm",
+    "reset_password": "portal.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "portal.account_forms.ResetPasswordKeyForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -319,6 +329,9 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "txt", "csv", "zip"]
 # protocol-relative URL is refused by our CSP over plain http (a console error on every
 # admin page). Avatars uploaded in the admin still show; the others get Wagtail's default.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The admin's update check calls releases.wagtail.org from the browser: our CSP refuses it (a
+# console error on the dashboard) and upgrades follow uv.lock, not a banner.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 OPENSEARCH_URL = env_str("OPENSEARCH_URL")
 if OPENSEARCH_URL:
     WAGTAILSEARCH_BACKENDS = {

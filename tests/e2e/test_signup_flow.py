@@ -40,6 +40,7 @@ def test_signup_verify_login_and_switch_language(
     page = new_page()
     page.goto(f"{base}/accounts/signup/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.fill("input[name=full_name]", "Newcomer Example")
     page.fill("input[name=email]", EMAIL)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)

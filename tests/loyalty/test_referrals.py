@@ -75,7 +75,12 @@ def test_link_keeps_the_code_and_the_signup_is_attributed(client, alice):
     assert client.session[SESSION_KEY] == code
     client.post(
         "/accounts/signup/",
-        {"email": "dana@dana-mail.test", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "full_name": "Dana",
+            "email": "dana@dana-mail.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
     dana = User.objects.get(email="dana@dana-mail.test").customer
     referral = Referral.objects.get(referred=dana)

@@ -25,7 +25,8 @@ def _fresh_cache():
 
 def signup(client, email: str, password: str = PASSWORD):
     return client.post(
-        "/accounts/signup/", {"email": email, "password1": password, "password2": password}
+        "/accounts/signup/",
+        {"full_name": "New Customer", "email": email, "password1": password, "password2": password},
     )
 
 

@@ -115,6 +115,7 @@ FORMS = {
         None,
         lambda o: "/accounts/signup/",
         {
+            "full_name": ("New Customer",),
             "email": ("new@example.com",),
             "password1": ("correct-horse-battery-staple",),
             "password2": ("correct-horse-battery-staple",),
