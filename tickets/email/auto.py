@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
 
 AUTO_REPLY = "auto_reply"
 BOUNCE = "bounce"
@@ -18,12 +19,18 @@ _DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "noreply-dmarc-support
 _OOF_SUBJECTS = ("automatic reply:", "auto:", "risposta automatica:", "out of office")
 
 
-def _value(message: EmailMessage, name: str) -> str:
+def _value(message: Message, name: str) -> str:
     raw = message.get(name)
-    return str(raw).strip().lower() if raw is not None else ""
+    if raw is None:
+        return ""
+    try:  # RFC 2047 encoded words ("=?utf-8?q?Automatic_reply:...?=")
+        text = str(make_header(decode_header(str(raw))))
+    except Exception:  # undecodable: the raw text
+        text = str(raw)
+    return text.strip().lower()
 
 
-def automatic_kind(message: EmailMessage, *, sender: str, envelope_sender: str | None) -> str:
+def automatic_kind(message: Message, *, sender: str, envelope_sender: str | None) -> str:
     """``"bounce"``, ``"auto_reply"`` or ``""`` (written by a person, as far as headers say)."""
     content_type = message.get_content_type()
     report = message.get_param("report-type", header="content-type") or ""

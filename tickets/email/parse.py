@@ -2,10 +2,18 @@
 headers, the body text (plain part, else sanitised HTML), the reply without quotes and
 signature, and the attachments and inline images.
 
-Decoding is the standard library's ``email`` package (``policy.default``): transfer encodings
-(quoted-printable, base64) and charsets come from the message. A part in an unknown or wrong
-charset is decoded as Latin-1/UTF-8 with replacement characters rather than failing.
-``MailParseError`` means the bytes are not a message we can read at all.
+Decoding is the standard library's ``email`` package with its ``compat32`` policy: header
+values stay text until asked for, and only the few the intake reads are decoded (RFC 2047
+encoded words with ``email.header``, addresses with ``getaddresses`` before their display
+names are decoded). ``policy.default`` builds a structured object for every header it touches,
+``Content-Type`` again on each ``get_content_type()``: measured (bench/mail_intake.py) it was a
+fifth of the intake's time. Transfer encodings (quoted-printable, base64) and charsets come from
+the message; a part in an unknown or wrong charset is decoded as UTF-8, else Latin-1, with
+replacement characters rather than failing. ``MailParseError`` means the bytes are not a message
+we can read at all.
+
+``read_headers`` reads the header block alone (the dedup key, the summary stored with the
+message) so that a redelivery is recognised without parsing the body.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr
 
@@ -55,19 +63,32 @@ class ParsedMail:
     html_only: bool
     automatic: str  # "", "auto_reply" or "bounce"
     attachments: list[MailPart] = field(default_factory=list)
-    headers: EmailMessage | None = None
+    headers: Message | None = None
 
     def header(self, name: str) -> str:
         value = self.headers.get(name) if self.headers is not None else None
         return str(value) if value is not None else ""
 
 
-def _header_text(message: EmailMessage, name: str) -> str:
+def _raw_values(message: Message, name: str) -> list[str]:
     try:
-        value = message.get(name)
-    except Exception:  # a header the policy cannot parse: keep its raw text
-        value = message.get_all(name, [""])[0] if hasattr(message, "get_all") else ""
-    return " ".join(str(value or "").split())
+        return [str(value) for value in (message.get_all(name) or [])]
+    except Exception:  # pragma: no cover - compat32 keeps any bytes as text
+        return []
+
+
+def decoded(value: str) -> str:
+    """A header value with its RFC 2047 encoded words decoded, whitespace folded."""
+    try:
+        text = str(make_header(decode_header(value)))
+    except Exception:  # undecodable encoded words: the raw text
+        text = value
+    return " ".join(text.split())
+
+
+def _header_text(message: Message, name: str) -> str:
+    values = _raw_values(message, name)
+    return decoded(values[0]) if values else ""
 
 
 def message_ids(value: str) -> list[str]:
@@ -75,52 +96,86 @@ def message_ids(value: str) -> list[str]:
     return _MSGID.findall(value or "")
 
 
+@dataclass(frozen=True)
+class HeaderSummary:
+    """What the header block alone says: the dedup key and what is stored with the message."""
+
+    key: str  # ``mid:<Message-ID>``, else ``sha256:<hash of the bytes>``
+    message_id: str
+    from_address: str  # "" when unreadable
+    to_address: str  # the first To address
+    subject: str
+
+
+def read_headers(raw: bytes) -> HeaderSummary:
+    """The header block only (cheap); "" for what cannot be read (the full parse is later)."""
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    except Exception:  # unreadable headers: the hash identifies it
+        headers = None
+    message_id = sender = to = subject = ""
+    if headers is not None:
+        ids = message_ids(" ".join(_raw_values(headers, "Message-ID")[:1]))
+        message_id = ids[0] if ids else ""
+        sender = parseaddr(_header_text(headers, "From"))[1].lower()
+        found = [a for _n, a in getaddresses([_header_text(headers, "To")]) if "@" in a]
+        to = found[0].lower() if found else ""
+        subject = _header_text(headers, "Subject")
+    key = f"mid:{message_id}"[:255] if message_id else f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    return HeaderSummary(
+        key=key,
+        message_id=message_id,
+        from_address=sender if "@" in sender else "",
+        to_address=to,
+        subject=subject,
+    )
+
+
 def dedup_key(raw: bytes) -> tuple[str, str]:
     """(key, message_id): ``mid:<Message-ID>`` when the message has one, else
     ``sha256:<hash of the bytes>``. Reads only the header block."""
-    message_id = ""
-    try:
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-        ids = message_ids(str(headers.get("Message-ID", "") or ""))
-        message_id = ids[0] if ids else ""
-    except Exception:  # unreadable headers: the hash identifies it
-        message_id = ""
-    if message_id:
-        return f"mid:{message_id}"[:255], message_id
-    return f"sha256:{hashlib.sha256(raw).hexdigest()}", ""
+    summary = read_headers(raw)
+    return summary.key, summary.message_id
 
 
-def _addresses(message: EmailMessage, *names: str) -> list[str]:
+def _addresses(message: Message, *names: str) -> list[str]:
     found: list[str] = []
     for name in names:
-        values = [str(value) for value in (message.get_all(name) or [])]
-        for _name, address in getaddresses(values):
+        for _name, address in getaddresses(_raw_values(message, name)):
             address = address.strip().lower()
             if "@" in address and address not in found:
                 found.append(address)
     return found
 
 
-def _decoded(part: EmailMessage) -> str:
+def _decoded(part: Message) -> str:
+    payload = part.get_payload(decode=True) or b""
+    if not isinstance(payload, bytes):  # pragma: no cover - a leaf part decodes to bytes
+        return str(payload)
+    charset = part.get_content_charset() or "us-ascii"
     try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError, ValueError):
-        payload = part.get_payload(decode=True) or b""
+        return payload.decode(charset, errors="replace")
+    except LookupError:  # an unknown charset
         try:
-            content = payload.decode("utf-8")
+            return payload.decode("utf-8")
         except UnicodeDecodeError:
-            content = payload.decode("latin-1", errors="replace")
-    if isinstance(content, bytes):
-        content = content.decode("utf-8", errors="replace")
-    return str(content)
+            return payload.decode("latin-1", errors="replace")
 
 
-def _attachment(part: EmailMessage, index: int) -> MailPart | None:
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename() or ""
+    except Exception:  # a Content-Disposition the parser cannot read
+        return ""
+    return decoded(name) if "=?" in name else name
+
+
+def _attachment(part: Message, index: int) -> MailPart | None:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return None
     content_type = part.get_content_type()
-    filename = part.get_filename() or ""
+    filename = _filename(part)
     disposition = part.get_content_disposition() or ""
     content_id = (_header_text(part, "Content-ID") or "").strip("<>")
     if not filename:
@@ -144,7 +199,7 @@ def _attachment(part: EmailMessage, index: int) -> MailPart | None:
     )
 
 
-def _walk(message: EmailMessage) -> tuple[str, str, list[MailPart]]:
+def _walk(message: Message) -> tuple[str, str, list[MailPart]]:
     """(plain text, html, attachments): the first text/plain and text/html body parts that
     are not attachments, everything else with a payload as a part."""
     plain, html = "", ""
@@ -155,7 +210,7 @@ def _walk(message: EmailMessage) -> tuple[str, str, list[MailPart]]:
             continue
         content_type = part.get_content_type()
         disposition = part.get_content_disposition()
-        if disposition != "attachment" and not part.get_filename():
+        if disposition != "attachment" and not _filename(part):
             if content_type == "text/plain" and not plain:
                 plain = _decoded(part)
                 continue
@@ -178,7 +233,7 @@ def parse_message(raw: bytes, *, envelope_sender: str | None = None) -> ParsedMa
     if not raw or not raw.strip():
         raise MailParseError("empty message")
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=policy.compat32).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; anything raised here is fatal
         raise MailParseError(f"unreadable message: {exc}") from exc
     if not message.keys():
@@ -187,17 +242,9 @@ def parse_message(raw: bytes, *, envelope_sender: str | None = None) -> ParsedMa
         raise MailParseError(
             "not an email message: " + ", ".join(type(d).__name__ for d in message.defects)
         )
-    try:
-        from_header = message.get("From")
-        addresses = list(getattr(from_header, "addresses", ()) or ())
-    except Exception:  # an unparsable From header
-        addresses = []
-    if addresses:
-        first: Address = addresses[0]
-        from_address, from_name = (first.addr_spec or "").lower(), first.display_name or ""
-    else:
-        from_name, from_address = parseaddr(_header_text(message, "From"))
-        from_address = from_address.lower()
+    from_values = _raw_values(message, "From")
+    from_name, from_address = parseaddr(from_values[0]) if from_values else ("", "")
+    from_name, from_address = decoded(from_name), from_address.lower()
     if "@" not in from_address:
         from_address = ""
     try:

@@ -45,12 +45,11 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
-from email.header import decode_header, make_header
-from email.parser import BytesHeaderParser
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
+from itertools import islice
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -65,12 +64,14 @@ from django.utils.translation import gettext as _
 from portal import roles
 from portal.models import Channel, Customer, NotificationDelivery, User
 from portal.services.errors import ServiceError
+from portal.services.helpers import now_or
 from portal.uploads import upload_check
-from tickets.email import MailPart, ParsedMail, dedup_key, parse_message
+from tickets.email import MailPart, ParsedMail, parse_message
+from tickets.email.parse import read_headers
 from tickets.models import DONE_STATUSES, InboundAddress, InboundMessage, Queue, Ticket
 from tickets.services.common import MESSAGE_MAX, SUBJECT_MAX
 from tickets.services.errors import TicketError
-from tickets.services.workflow import ticket_note, ticket_open, ticket_reply
+from tickets.services.workflow import queue_for, ticket_note, ticket_open, ticket_reply
 
 logger = logging.getLogger(__name__)
 
@@ -112,64 +113,60 @@ class _Outcome:
 
 
 # --- storing ---------------------------------------------------------------------------------
-def _header(headers, name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        return ""
-    try:
-        return " ".join(str(make_header(decode_header(str(value)))).split())
-    except Exception:  # undecodable encoded words: the raw text
-        return " ".join(str(value).split())
-
-
-def _summary(raw: bytes) -> tuple[str, str, str]:
-    """(from address, first To address, subject) from the header block, cheaply; "" for
-    what cannot be read (the full parse happens when processing)."""
-    try:
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-    except Exception:
-        return "", "", ""
-    sender = parseaddr(_header(headers, "From"))[1].lower()
-    to = [address for _name, address in getaddresses([_header(headers, "To")]) if "@" in address]
-    return (
-        sender if "@" in sender else "",
-        (to[0].lower() if to else ""),
-        _header(headers, "Subject"),
+def _new_row(
+    raw: bytes, *, envelope_to: str, envelope_from: str | None, source: str, now: datetime
+) -> InboundMessage:
+    """The message's row, not saved, without its file (``_keep``). Reads the header block."""
+    summary = read_headers(raw)
+    inbound = InboundMessage(
+        dedup_key=summary.key,
+        message_id=summary.message_id[:255],
+        size=len(raw),
+        source=source[:40],
+        from_address=summary.from_address[:320],
+        to_address=(envelope_to or summary.to_address)[:320],
+        envelope_to=(envelope_to or "")[:320],
+        envelope_from=(envelope_from or "<>")[:320] if envelope_from is not None else "",
+        subject=summary.subject[:300],
+        received_at=now,
     )
+    return inbound
+
+
+def _keep(inbound: InboundMessage, raw: bytes) -> None:
+    """Write the message's bytes to storage (``InboundMessage.raw``), before its row is saved."""
+    inbound.raw.save("message.eml", ContentFile(raw), save=False)
 
 
 def _store(
     raw: bytes, *, envelope_to: str, envelope_from: str | None, source: str, now: datetime
 ) -> tuple[InboundMessage, bool]:
     """The message's row (new and committed, or the one already there) and whether it is new."""
-    key, message_id = dedup_key(raw)
-    existing = InboundMessage.objects.filter(dedup_key=key).first()
+    inbound = _new_row(
+        raw, envelope_to=envelope_to, envelope_from=envelope_from, source=source, now=now
+    )
+    existing = InboundMessage.objects.filter(dedup_key=inbound.dedup_key).first()
     if existing is not None:
         return existing, False
-    sender, to, subject = _summary(raw)
-    inbound = InboundMessage(
-        dedup_key=key,
-        message_id=message_id[:255],
-        size=len(raw),
-        source=source[:40],
-        from_address=sender[:320],
-        to_address=(envelope_to or to)[:320],
-        envelope_to=(envelope_to or "")[:320],
-        envelope_from=(envelope_from or "<>")[:320] if envelope_from is not None else "",
-        subject=subject[:300],
-        received_at=now,
-    )
-    inbound.raw.save("message.eml", ContentFile(raw), save=False)
+    _keep(inbound, raw)
     try:
         with transaction.atomic():
             inbound.save()
     except IntegrityError:  # the same message, stored by a concurrent delivery
         inbound.raw.delete(save=False)
-        return InboundMessage.objects.get(dedup_key=key), False
+        return InboundMessage.objects.get(dedup_key=inbound.dedup_key), False
     return inbound, True
 
 
 # --- the way in --------------------------------------------------------------------------------
+def _refusal(raw: bytes) -> IntakeError | None:
+    if not raw or not raw.strip():
+        return IntakeError(_("The message is empty."), status=400)
+    if len(raw) > settings.EMAIL_INBOUND_MAX_BYTES:
+        return IntakeError(_("The message is too large."), status=413)
+    return None
+
+
 def mail_intake(
     *,
     raw: bytes,
@@ -186,10 +183,9 @@ def mail_intake(
     if now is not None and timezone.is_naive(now):
         raise ValueError("now must be timezone-aware")
     now = now or timezone.now()
-    if not raw or not raw.strip():
-        raise IntakeError(_("The message is empty."), status=400)
-    if len(raw) > settings.EMAIL_INBOUND_MAX_BYTES:
-        raise IntakeError(_("The message is too large."), status=413)
+    refusal = _refusal(raw)
+    if refusal is not None:
+        raise refusal
     inbound, created = _store(
         raw,
         envelope_to=(envelope_to or "").strip().lower(),
@@ -201,6 +197,131 @@ def mail_intake(
         return IntakeResult(inbound=inbound, duplicate=True)
     # new, or stored by a delivery that stopped before processing it: process (once)
     return IntakeResult(inbound=_process(inbound.pk, now=now), duplicate=not created)
+
+
+#: Messages taken in together by ``intake_many``: stored in one transaction, processed in one.
+INTAKE_CHUNK = 50
+
+
+def intake_many(
+    messages: Iterable[bytes],
+    *,
+    source: str = "batch",
+    chunk: int = INTAKE_CHUNK,
+    now: datetime | None = None,
+) -> Iterator[IntakeResult | IntakeError]:
+    """Take in many messages (an mbox, a maildir, a mailbox's new mail): for each, in order,
+    what ``mail_intake`` would return, or the ``IntakeError`` it would raise (empty, too
+    large). Each message is decided exactly as by ``mail_intake``, and is still its own unit of
+    exactly once; what the messages of a chunk (``chunk`` of them) share:
+
+    - storing: one query finds those delivered before, one transaction inserts the new rows
+      (files first), committed before any is processed (as one by one; a concurrent delivery
+      of the same message makes the chunk fall back to one by one);
+    - processing: one transaction with a savepoint per message (a message that fails is rolled
+      back to its savepoint and kept ``failed``, the others go on), the look-ups that do not
+      change while mail comes in read once (our addresses, the queues by address, the default
+      queue), the rows locked with one query. A chunk's results are yielded after its commit.
+
+    A crash (the process killed, the database gone) loses nothing and takes nothing twice:
+    the messages of the chunk being processed are stored and ``received``, and the next
+    delivery of any of them (the same mailbox or file read again) processes it, once.
+
+    Lazy: memory is bounded by ``chunk``, whatever ``messages`` holds. A database error
+    raises (the messages not yet yielded are to be delivered again)."""
+    if now is not None and timezone.is_naive(now):
+        raise ValueError("now must be timezone-aware")
+    if chunk < 1:
+        raise ValueError("chunk must be positive")
+    pending = iter(messages)
+    while raws := list(islice(pending, chunk)):
+        yield from _intake_chunk(raws, source=source, now=now)
+
+
+@dataclass
+class _Item:
+    raw: bytes
+    inbound: InboundMessage | None = None
+    created: bool = False  # its row was stored by this chunk (first of its key)
+    error: IntakeError | None = None
+    result: IntakeResult | None = None
+
+
+def _intake_chunk(
+    raws: list[bytes], *, source: str, now: datetime | None
+) -> list[IntakeResult | IntakeError]:
+    items = [_Item(raw=raw, error=_refusal(raw)) for raw in raws]
+    _store_chunk([item for item in items if item.error is None], source=source, now=now)
+    todo = [item for item in items if item.error is None and item.result is None]
+    if todo:
+        _process_chunk(todo, now=now)
+    return [item.error or item.result for item in items]
+
+
+def _store_chunk(items: list[_Item], *, source: str, now: datetime | None) -> None:
+    """Store the chunk's new messages in one transaction; set each item's row (a message
+    twice in the chunk: both items share the first one's row)."""
+    rows = [
+        _new_row(item.raw, envelope_to="", envelope_from=None, source=source, now=now_or(now))
+        for item in items
+    ]
+    keys = {row.dedup_key for row in rows}
+    existing = {row.dedup_key: row for row in InboundMessage.objects.filter(dedup_key__in=keys)}
+    first: dict[str, _Item] = {}
+    repeats: list[tuple[_Item, str]] = []
+    for item, row in zip(items, rows, strict=True):
+        key = row.dedup_key
+        if key in existing:
+            item.inbound = existing[key]
+            if item.inbound.state != State.RECEIVED:
+                item.result = IntakeResult(inbound=item.inbound, duplicate=True)
+        elif key in first:
+            repeats.append((item, key))
+        else:
+            item.inbound, item.created = row, True
+            first[key] = item
+    new = list(first.values())
+    for item in new:
+        _keep(item.inbound, item.raw)
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.bulk_create([item.inbound for item in new])
+    except IntegrityError:  # a concurrent delivery of one of them: one by one, as usual
+        for item in new:
+            item.inbound.raw.delete(save=False)
+            item.inbound, item.created = _store(
+                item.raw, envelope_to="", envelope_from=None, source=source, now=now_or(now)
+            )
+            if not item.created and item.inbound.state != State.RECEIVED:
+                item.result = IntakeResult(inbound=item.inbound, duplicate=True)
+    for item, key in repeats:
+        item.inbound = first[key].inbound
+
+
+def _process_chunk(items: list[_Item], *, now: datetime | None) -> None:
+    """Process the stored messages of a chunk in one transaction, each in a savepoint."""
+    with transaction.atomic():
+        lookups = _Lookups.load()
+        locked = InboundMessage.objects.select_for_update().in_bulk(
+            {item.inbound.pk for item in items}
+        )
+        for item in items:
+            inbound = locked[item.inbound.pk]
+            if inbound.state != State.RECEIVED:  # processed meanwhile (or earlier in the chunk)
+                item.result = IntakeResult(inbound=inbound, duplicate=True)
+                continue
+            at = now_or(now)
+            try:
+                with transaction.atomic():
+                    _process_locked(
+                        inbound, now=at, raw=item.raw if item.created else None, lookups=lookups
+                    )
+            except (OperationalError, InterfaceError):
+                raise  # the database is unavailable: nothing of this chunk is processed
+            except Exception as exc:  # rolled back to its savepoint: kept as failed
+                _failed(inbound.pk, exc, now=at)
+                inbound.refresh_from_db()
+            item.result = IntakeResult(inbound=inbound, duplicate=not item.created)
 
 
 def inbound_retry(*, inbound: InboundMessage, actor, now: datetime | None = None) -> InboundMessage:
@@ -226,45 +347,58 @@ def _process(pk: int, *, now: datetime, retry: bool = False) -> InboundMessage:
             inbound = InboundMessage.objects.select_for_update().get(pk=pk)
             if inbound.state != State.RECEIVED and not (retry and inbound.retryable):
                 return inbound  # processed meanwhile by another delivery
-            with inbound.raw.open("rb") as handle:
-                raw = handle.read()
-            parsed = parse_message(raw, envelope_sender=_envelope_sender(inbound))
-            outcome = _decide(inbound, parsed, now)
-            inbound.state = outcome.state
-            inbound.reason = outcome.reason
-            inbound.detail = outcome.detail[:2000]
-            inbound.ticket = outcome.ticket
-            inbound.ticket_message = outcome.message
-            inbound.refused_files = outcome.refused or []
-            inbound.error = ""
-            inbound.attempts += 1
-            inbound.processed_at = now
-            inbound.save(
-                update_fields=[
-                    "state",
-                    "reason",
-                    "detail",
-                    "ticket",
-                    "ticket_message",
-                    "error",
-                    "attempts",
-                    "processed_at",
-                    "refused_files",
-                ]
-            )
-            return inbound
+            return _process_locked(inbound, now=now, raw=None, lookups=_Lookups.load())
     except (OperationalError, InterfaceError):
         raise  # the database is unavailable: the mail server retries
     except Exception as exc:
-        logger.warning("inbound email %s failed: %s", pk, exc, exc_info=True)
-        InboundMessage.objects.filter(pk=pk).update(
-            state=State.FAILED,
-            reason=Reason.ERROR,
-            error=f"{exc.__class__.__name__}: {exc}"[:4000],
-            attempts=F("attempts") + 1,
-            processed_at=now,
-        )
+        _failed(pk, exc, now=now)
         return InboundMessage.objects.get(pk=pk)
+
+
+def _failed(pk: int, exc: Exception, *, now: datetime) -> None:
+    logger.warning("inbound email %s failed: %s", pk, exc, exc_info=True)
+    InboundMessage.objects.filter(pk=pk).update(
+        state=State.FAILED,
+        reason=Reason.ERROR,
+        error=f"{exc.__class__.__name__}: {exc}"[:4000],
+        attempts=F("attempts") + 1,
+        processed_at=now,
+    )
+
+
+def _process_locked(
+    inbound: InboundMessage, *, now: datetime, raw: bytes | None, lookups: _Lookups
+) -> InboundMessage:
+    """Decide and record one locked message (the caller's transaction). ``raw``: its bytes
+    when at hand (just stored), else read from storage."""
+    if raw is None:
+        with inbound.raw.open("rb") as handle:
+            raw = handle.read()
+    parsed = parse_message(raw, envelope_sender=_envelope_sender(inbound))
+    outcome = _decide(inbound, parsed, now, lookups)
+    inbound.state = outcome.state
+    inbound.reason = outcome.reason
+    inbound.detail = outcome.detail[:2000]
+    inbound.ticket = outcome.ticket
+    inbound.ticket_message = outcome.message
+    inbound.refused_files = outcome.refused or []
+    inbound.error = ""
+    inbound.attempts += 1
+    inbound.processed_at = now
+    inbound.save(
+        update_fields=[
+            "state",
+            "reason",
+            "detail",
+            "ticket",
+            "ticket_message",
+            "error",
+            "attempts",
+            "processed_at",
+            "refused_files",
+        ]
+    )
+    return inbound
 
 
 # --- deciding -----------------------------------------------------------------------------------
@@ -273,14 +407,38 @@ def _base(address: str) -> str:
     return f"{local.partition('+')[0]}@{domain}".lower()
 
 
-def _our_addresses() -> set[str]:
-    ours = {
-        settings.TICKETS_REPLY_TO.lower(),
-        parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(),
-        parseaddr(settings.SERVER_EMAIL)[1].lower(),
-    }
-    ours |= set(InboundAddress.objects.values_list("address", flat=True))
-    return {address for address in ours if "@" in address}
+class _Lookups:
+    """What every message asks and mail does not change, read once per transaction (one
+    message, or a chunk of ``intake_many``): our own addresses, the queue of each active
+    inbound address, the default queue (when first needed)."""
+
+    def __init__(self, ours: set[str], routes: dict[str, Queue]) -> None:
+        self.ours = ours
+        self.routes = routes
+        self._default: list[Queue | None] = []
+
+    @classmethod
+    def load(cls) -> _Lookups:
+        ours = {
+            settings.TICKETS_REPLY_TO.lower(),
+            parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(),
+            parseaddr(settings.SERVER_EMAIL)[1].lower(),
+        }
+        routes: dict[str, Queue] = {}
+        for route in InboundAddress.objects.select_related("queue"):
+            ours.add(route.address)
+            if route.is_active:
+                routes[route.address] = route.queue
+        return cls(ours={address for address in ours if "@" in address}, routes=routes)
+
+    def queue(self, addresses: list[str]) -> Queue | None:
+        """The queue of the first address that has one, else the default queue."""
+        for address in addresses:
+            if (queue := self.routes.get(_base(address))) is not None:
+                return queue
+        if not self._default:
+            self._default.append(queue_for(None))
+        return self._default[0]
 
 
 def _is_our_message_id(message_id: str) -> bool:
@@ -307,11 +465,12 @@ def _own_message(parsed: ParsedMail, ours: set[str]) -> bool:
 def _flooding(inbound: InboundMessage, now: datetime) -> bool:
     if not inbound.from_address:
         return False
-    recent = InboundMessage.objects.filter(
+    recent = InboundMessage.objects.filter(  # (stored before it: the same in a chunk)
         from_address=inbound.from_address,
         received_at__gt=now - timedelta(minutes=1),
         received_at__lte=now,
-    ).exclude(pk=inbound.pk)
+        pk__lt=inbound.pk,
+    )
     return recent.count() >= settings.EMAIL_INBOUND_FLOOD_PER_MINUTE
 
 
@@ -382,20 +541,6 @@ def _dmarc_failed(parsed: ParsedMail) -> bool:
         return False
     results = parsed.headers.get_all("Authentication-Results") or []
     return bool(results) and bool(_DMARC_FAIL.search(str(results[0])))
-
-
-def _queue(addresses: list[str]) -> Queue | None:
-    bases = [_base(address) for address in addresses]
-    routes = {
-        route.address: route.queue
-        for route in InboundAddress.objects.filter(
-            address__in=bases, is_active=True
-        ).select_related("queue")
-    }
-    for base in bases:
-        if base in routes:
-            return routes[base]
-    return None
 
 
 def _new_customer(parsed: ParsedMail) -> Customer:
@@ -492,15 +637,17 @@ def _explain_refused(parsed: ParsedMail, files: _Files, ticket: Ticket, language
     transaction.on_commit(send)
 
 
-def _decide(inbound: InboundMessage, parsed: ParsedMail, now: datetime) -> _Outcome:
-    ours = _our_addresses()
+def _decide(
+    inbound: InboundMessage, parsed: ParsedMail, now: datetime, lookups: _Lookups
+) -> _Outcome:
+    ours = lookups.ours
     if _own_message(parsed, ours):
         return _Outcome(State.IGNORED, Reason.OWN_MESSAGE)
     if parsed.automatic:
         return _Outcome(State.IGNORED, parsed.automatic)
     if not parsed.from_address:
         return _Outcome(State.REFUSED, Reason.NO_SENDER)
-    user = User.objects.filter(email__iexact=parsed.from_address).first()
+    user = User.objects.filter(email__iexact=parsed.from_address).select_related("customer").first()
     if _flooding(inbound, now) and not (user is not None and roles.is_agent(user)):
         return _Outcome(State.IGNORED, Reason.FLOOD)  # (agents answering fast are no flood)
     addresses = _recipients(inbound, parsed)
@@ -552,7 +699,7 @@ def _decide(inbound: InboundMessage, parsed: ParsedMail, now: datetime) -> _Outc
         if settings.EMAIL_INBOUND_UNKNOWN_SENDER == "refuse":
             return _Outcome(State.REFUSED, Reason.UNKNOWN_SENDER)
         customer = _new_customer(parsed)
-    return _customer_opens(customer, user, parsed, addresses, now, detail)
+    return _customer_opens(customer, user, parsed, lookups.queue(addresses), now, detail)
 
 
 def _refused_by_rules(exc: Exception) -> _Outcome:
@@ -566,21 +713,20 @@ def _agent_writes(ticket: Ticket, agent: User, parsed: ParsedMail, now: datetime
     if note:
         text = text[note.end() :].lstrip("\n")
     body = _body(text, files)
-    try:
-        with transaction.atomic():
-            if note:
-                message = ticket_note(
-                    ticket=ticket, author=agent, body=body, attachments=files.accepted, now=now
-                )
-            else:
-                message = ticket_reply(
-                    ticket=ticket,
-                    author=agent,
-                    body=body,
-                    attachments=files.accepted,
-                    channel=Channel.EMAIL,
-                    now=now,
-                )
+    try:  # (the ticket services are atomic: a refusal leaves nothing behind)
+        if note:
+            message = ticket_note(
+                ticket=ticket, author=agent, body=body, attachments=files.accepted, now=now
+            )
+        else:
+            message = ticket_reply(
+                ticket=ticket,
+                author=agent,
+                body=body,
+                attachments=files.accepted,
+                channel=Channel.EMAIL,
+                now=now,
+            )
     except (TicketError, PermissionDenied) as exc:
         return _refused_by_rules(exc)
     _explain_refused(parsed, files, ticket, "")
@@ -601,16 +747,15 @@ def _customer_replies(
 ) -> _Outcome:
     files = _files(parsed.attachments)
     try:
-        with transaction.atomic():
-            message = ticket_reply(
-                ticket=ticket,
-                author=user,
-                sender=customer,
-                body=_body(parsed.reply, files),
-                attachments=files.accepted,
-                channel=Channel.EMAIL,
-                now=now,
-            )
+        message = ticket_reply(
+            ticket=ticket,
+            author=user,
+            sender=customer,
+            body=_body(parsed.reply, files),
+            attachments=files.accepted,
+            channel=Channel.EMAIL,
+            now=now,
+        )
     except (TicketError, PermissionDenied) as exc:
         return _refused_by_rules(exc)
     _explain_refused(parsed, files, ticket, customer.language)
@@ -623,24 +768,23 @@ def _customer_opens(
     customer: Customer,
     user: User | None,
     parsed: ParsedMail,
-    addresses: list[str],
+    queue: Queue | None,
     now: datetime,
     detail: str,
 ) -> _Outcome:
     files = _files(parsed.attachments)
     try:
-        with transaction.atomic():
-            ticket = ticket_open(
-                customer=customer,
-                subject=_subject(parsed),
-                body=_body(parsed.reply, files),
-                opened_by=user,
-                sender=customer,
-                attachments=files.accepted,
-                channel=Channel.EMAIL,
-                queue=_queue(addresses),
-                now=now,
-            )
+        ticket = ticket_open(
+            customer=customer,
+            subject=_subject(parsed),
+            body=_body(parsed.reply, files),
+            opened_by=user,
+            sender=customer,
+            attachments=files.accepted,
+            channel=Channel.EMAIL,
+            queue=queue,
+            now=now,
+        )
     except (TicketError, PermissionDenied) as exc:
         return _refused_by_rules(exc)
     _explain_refused(parsed, files, ticket, customer.language)

@@ -137,9 +137,8 @@ def ticket_open(
         created_at=now,
         updated_at=now,
     )
+    sla_start(ticket=ticket, now=now)  # (before the insert: the policy needs no id)
     ticket.save()
-    sla_start(ticket=ticket, now=now)
-    ticket.save(update_fields=list(SLA_FIELDS))
     message = Message.objects.create(
         ticket=ticket,
         author=actor_or_none(opened_by),
