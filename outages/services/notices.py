@@ -9,10 +9,12 @@ halfway or publishing twice never sends anything twice.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from outages.models import (
@@ -38,15 +40,57 @@ from portal.services.notifications import (
 BATCH_SIZE = 2000
 
 
-def _content(incident: Incident, update: IncidentUpdate):
-    """The notice of one update, built once per language (in that language)."""
+def _offer_text(offer: CompensationOffer) -> str:
+    """The offer in words (in the active language), as the incident page shows it."""
+    if offer.kind == CompensationOffer.Kind.CREDIT:
+        return _("%(amount)s %(currency)s service credit") % {
+            "amount": formats.number_format(offer.amount, 2, use_l10n=True),
+            "currency": settings.PORTAL_DEFAULT_CURRENCY,
+        }
+    if offer.kind == CompensationOffer.Kind.POINTS:
+        return _("%(amount)s loyalty points") % {
+            "amount": formats.number_format(offer.amount, 0, use_l10n=True)
+        }
+    return _("A one-time discount code worth %(amount)s") % {
+        "amount": formats.number_format(offer.amount, 2, use_l10n=True)
+    }
+
+
+def _content(
+    incident: Incident,
+    update: IncidentUpdate,
+    *,
+    services: list[str],
+    offer: CompensationOffer | None,
+):
+    """The notice of one update, built once per language (in that language): the update's
+    text, the affected services, the severity in words, the compensation offered (``offer``:
+    the incident's offer when these recipients are its affected audience, else None) and
+    the status page; the email's link is the incident's page."""
 
     def build(language: str) -> NotificationContent:
+        lines = [
+            _("Affected services: %(services)s") % {"services": ", ".join(services)},
+            _("Severity: %(impact)s") % {"impact": incident.get_impact_display()},
+        ]
+        if offer is not None:
+            text = _offer_text(offer)
+            if offer.automatic:
+                lines.append(
+                    _("Compensation: %(offer)s, granted to you automatically.") % {"offer": text}
+                )
+            else:
+                lines.append(
+                    _("Compensation: %(offer)s. Claim it on the incident page.") % {"offer": text}
+                )
+        lines.append(
+            _("Status page: %(url)s") % {"url": f"{settings.SITE_URL}{reverse('outages:status')}"}
+        )
         return NotificationContent(
             title=_("%(status)s: %(title)s")
             % {"status": update.state_label, "title": incident.title},
-            body=update.message,
-            url=f"/status/incidents/{incident.pk}/",
+            body=f"{update.message}\n\n" + "\n".join(lines),
+            url=reverse("outages:incident", args=[incident.pk]),
         )
 
     return build
@@ -69,6 +113,8 @@ def notices_send(*, incident_id: int, batch_size: int = BATCH_SIZE) -> int:
 def _notices_send(*, incident_id: int, batch_size: int) -> int:
     incident = Incident.objects.get(pk=incident_id)
     updates = list(incident.updates.filter(published_at__isnull=False))
+    services = list(incident.products.order_by("name").values_list("name", flat=True))
+    offer = CompensationOffer.objects.filter(incident=incident).first()
     _requeue_pending([notice_event_key(incident, update) for update in updates])
     created = 0
     for update in updates:
@@ -85,8 +131,9 @@ def _notices_send(*, incident_id: int, batch_size: int) -> int:
                     break
                 last = batch[-1][0]
                 customer_ids = [c for _, c in batch]
-                _grant_automatic(incident, customer_ids)
-                created += _send_batch(incident, update, event_key, customer_ids)
+                _grant_automatic(incident, offer, customer_ids)
+                content = _content(incident, update, services=services, offer=offer)
+                created += _send_batch(incident, update, event_key, customer_ids, content)
         followers = (
             StatusSubscription.objects.filter(product__in=incident.products.all())
             .exclude(
@@ -103,7 +150,9 @@ def _notices_send(*, incident_id: int, batch_size: int) -> int:
                 if not chunk:
                     break
                 last = chunk[-1]
-                created += _send_batch(incident, update, event_key, chunk)
+                # followers of a service who were not affected: no compensation to offer
+                content = _content(incident, update, services=services, offer=None)
+                created += _send_batch(incident, update, event_key, chunk, content)
     return created
 
 
@@ -123,13 +172,14 @@ def _requeue_pending(event_keys: list[str]) -> None:
         notifications_deliver_batch.enqueue(pending[start : start + BATCH_SIZE])
 
 
-def _grant_automatic(incident: Incident, customer_ids: list[int]) -> None:
-    offer = CompensationOffer.objects.filter(incident=incident, automatic=True).first()
-    if offer is not None:
+def _grant_automatic(
+    incident: Incident, offer: CompensationOffer | None, customer_ids: list[int]
+) -> None:
+    if offer is not None and offer.automatic:
         compensation_grant_bulk(incident=incident, offer=offer, customer_ids=customer_ids)
 
 
-def _send_batch(incident, update, event_key: str, customer_ids: list[int]) -> int:
+def _send_batch(incident, update, event_key: str, customer_ids: list[int], content) -> int:
     """Notify one batch of customers (with a login) and record one interaction for each
     customer told something new. Runs inside the batch's transaction."""
     recipients = bulk_recipients(User.objects.filter(customer__pk__in=customer_ids))
@@ -138,7 +188,7 @@ def _send_batch(incident, update, event_key: str, customer_ids: list[int]) -> in
         kind="outage_notice",
         topic="outage_notices",
         recipients=recipients,
-        content=_content(incident, update),
+        content=content,
     )
     if not result.told:
         return 0
