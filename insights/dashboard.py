@@ -251,7 +251,10 @@ def months_of(period: Period) -> list[Period]:
 def trends(period: Period, segment: Segment) -> dict[str, list[tuple[str, float | None]]]:
     months = months_of(period)
     return {
-        name: [(date_format(month.start, "M Y"), METRICS[name](month, segment)) for month in months]
+        name: [
+            (date_format(month.start, "YEAR_MONTH_FORMAT"), METRICS[name](month, segment))
+            for month in months
+        ]
         for name in TREND_METRICS
     }
 

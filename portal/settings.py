@@ -301,6 +301,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One date style per language (portal/formats/<lang>/formats.py; issue 18, item 6).
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static and media files ---------------------------------------------------------------
 STATIC_URL = "/static/"

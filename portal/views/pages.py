@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.forms import ProfileForm, TokenCreateForm
 from portal.models import ApiToken, Interaction, Notification, Purchase, Subscription
 from portal.pagecache import mark_cacheable
+from portal.selectors import customer_since
 from portal.services.customers import profile_update
 from portal.services.tokens import api_token_create, api_token_revoke
 
@@ -32,6 +33,7 @@ def home(request):
     customer = getattr(user, "customer", None)
     context = {
         "customer": customer,
+        "customer_since": customer_since(customer),
         "subscriptions": (
             Subscription.objects.visible_to(user)
             .filter(customer=customer, status__in=LIVE_STATUSES)
@@ -60,6 +62,7 @@ def _me_context(
         "new_token": raw,
         "new_token_name": new_token.name if new_token else "",
         "customer": customer,
+        "customer_since": customer_since(customer),
         "subscriptions": Subscription.objects.visible_to(user)
         .filter(customer=customer)
         .select_related("product")

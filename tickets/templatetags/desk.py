@@ -13,6 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from portal.templatetags.dates import stamp_text
+
 register = template.Library()
 
 ROW = (
@@ -28,7 +30,8 @@ ROW = (
     "{priority_label}</span></td>"
     '<td data-label="{l_sla}"><span class="sla-cell">{sla}</span></td>'
     '<td data-label="{l_assignee}">{assignee}</td>'
-    '<td data-label="{l_updated}"><time datetime="{updated_iso}">{updated}</time></td>'
+    '<td data-label="{l_updated}"><time datetime="{updated_iso}" title="{updated_exact}">{updated}'
+    "</time></td>"
     "</tr>"
 )
 
@@ -40,9 +43,10 @@ def _sla(row) -> SafeString:
     if not row.due:
         return badge
     return format_html(
-        '{}<span class="muted small"><time datetime="{}">{}</time></span>',
+        '{}<span class="muted small"><time datetime="{}" title="{}">{}</time></span>',
         badge,
         row.ticket.sla_due_at.isoformat(),
+        stamp_text(row.ticket.sla_due_at),
         row.due,
     )
 
@@ -112,6 +116,7 @@ def desk_rows(context, rows) -> SafeString:
                 sla=_sla(row),
                 assignee=assignee,
                 updated_iso=ticket.updated_at.isoformat(),
+                updated_exact=stamp_text(ticket.updated_at),
                 updated=row.updated,
                 **labels,
             )

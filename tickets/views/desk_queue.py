@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.decorators import agent_required
+from portal.templatetags.dates import relative_text, span_text
 from tickets.desk_forms import BulkForm, DeskFilterForm, SavedViewForm
 from tickets.models import SavedView, Status, Ticket
 from tickets.presenters import sla_state_label
@@ -59,15 +59,18 @@ def queue_row(ticket: Ticket, now) -> QueueRow:
     due = ""
     if ticket.sla_due_at is not None and state != "none":
         if ticket.sla_due_at > now:
-            due = _("due in %(when)s") % {"when": timeuntil(ticket.sla_due_at, now, depth=1)}
+            # "due in 3 hours", "due tomorrow at 09:00", "due 9 Dec 2026, 14:05"
+            due = _("due %(when)s") % {"when": relative_text(ticket.sla_due_at, now)}
         else:
-            due = _("%(when)s overdue") % {"when": timesince(ticket.sla_due_at, now, depth=1)}
+            due = _("%(span)s overdue") % {
+                "span": span_text((now - ticket.sla_due_at).total_seconds())
+            }
     return QueueRow(
         ticket=ticket,
         sla_state=state,
         sla_label=sla_state_label(state),
         due=due,
-        updated=_("%(when)s ago") % {"when": timesince(ticket.updated_at, now, depth=1)},
+        updated=relative_text(ticket.updated_at, now),
     )
 
 

@@ -16,6 +16,7 @@ from knowledgebase.models import ArticlePage
 from portal.decorators import agent_required
 from portal.idempotency import KEY_FIELD, submit_once
 from portal.markdown import escape_markdown
+from portal.selectors import customer_since
 from portal.services.idempotency import IdempotencyConflict
 from tickets.desk_forms import ComposerForm, MergeForm, PropertiesForm
 from tickets.models import Attachment, CannedReply, Priority, Ticket
@@ -82,6 +83,7 @@ def _page(request, ticket: Ticket, *, composer=None, properties=None, merge=None
         "articles": _articles(ticket, article_q),
         "article_q": article_q,
         "panel": panel_for(ticket, request.user),
+        "customer_since": customer_since(ticket.customer),
         "sla_state": state,
         "sla_label": sla_state_label(state),
         "now": now,
