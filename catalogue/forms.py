@@ -18,8 +18,10 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalogue.automations.base import Automation
 from catalogue.models import CatalogueItem, FieldType, FormField
 from portal.models import Customer, Purchase, Subscription
+from portal.templatetags.dates import day_text
 
 SHORT_MAX = 200
 LONG_MAX = 5000
@@ -44,7 +46,8 @@ class PurchaseChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Purchase) -> str:
         what = obj.product.name if obj.product_id else obj.order_ref
-        return f"{obj.ordered_at:%Y-%m-%d} · {what} · {obj.amount} {obj.currency} ({obj.order_ref})"
+        when = day_text(obj.ordered_at)
+        return f"{when} · {what} · {obj.amount} {obj.currency} ({obj.order_ref})"
 
 
 def _limit(value: Decimal | None) -> int | None:
@@ -58,7 +61,11 @@ def _pattern_validator(pattern: str) -> RegexValidator:
     )
 
 
-def build_field(definition: FormField, customer: Customer) -> forms.Field:
+def build_field(
+    definition: FormField, customer: Customer, automation: Automation | None = None
+) -> forms.Field:
+    """The form field for ``definition``; a subscription or purchase choice offers only the
+    customer's objects that ``automation`` can act on (``Automation.offer``)."""
     common: dict[str, Any] = {
         "label": definition.label,
         "required": definition.required,
@@ -107,19 +114,25 @@ def build_field(definition: FormField, customer: Customer) -> forms.Field:
             **common,
         )
     if kind == FieldType.SUBSCRIPTION:
+        subscriptions = Subscription.objects.filter(customer=customer).exclude(
+            status=Subscription.Status.CANCELLED
+        )
+        if automation is not None:
+            subscriptions = automation.offer(definition.key, subscriptions)
+        subscriptions = subscriptions.select_related("product").order_by("product__name", "pk")
         return SubscriptionChoiceField(
-            queryset=Subscription.objects.filter(customer=customer)
-            .exclude(status=Subscription.Status.CANCELLED)
-            .select_related("product")
-            .order_by("product__name", "pk"),
-            empty_label=_("Choose a subscription"),
+            queryset=subscriptions,
+            empty_label=_("Choose a subscription")
+            if subscriptions.exists()
+            else _("None of your subscriptions can be chosen for this"),
             **common,
         )
     if kind == FieldType.PURCHASE:
+        purchases = Purchase.objects.filter(customer=customer)
+        if automation is not None:
+            purchases = automation.offer(definition.key, purchases)
         return PurchaseChoiceField(
-            queryset=Purchase.objects.filter(customer=customer)
-            .select_related("product")
-            .order_by("-ordered_at", "-pk"),
+            queryset=purchases.select_related("product").order_by("-ordered_at", "-pk"),
             empty_label=_("Choose a purchase"),
             **common,
         )
@@ -135,7 +148,7 @@ class RequestForm(forms.Form):
         self.customer = customer
         self.definitions = list(item.form_fields.all())
         for definition in self.definitions:
-            self.fields[definition.key] = build_field(definition, customer)
+            self.fields[definition.key] = build_field(definition, customer, item.automation)
 
     @classmethod
     def from_json(cls, payload: dict, *, item: CatalogueItem, customer: Customer) -> RequestForm:

@@ -5,6 +5,8 @@ An automation is a class with a unique ``key``. The catalogue item names it in i
 
 - ``check_config(config)``: messages for a bad ``automation_config`` (shown in the admin);
 - ``required_fields``: form fields (key -> type) the item's form must have (checked in the admin);
+- ``offer(key, queryset)``: the subscriptions or purchases a choice field offers (only those
+  the automation can act on: a pause form lists active subscriptions, not paused ones);
 - ``validate(request)``: at submission, inside the submit transaction: raise
   ``AutomationInputError`` when the answers cannot be acted on (a form error, nothing saved);
 - ``on_submit(request)``: optional, in the submit transaction, for what cannot wait for the
@@ -24,6 +26,8 @@ from typing import TYPE_CHECKING, ClassVar
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from catalogue.models import ServiceRequest
 
 
@@ -102,6 +106,12 @@ class Automation:
         if config:
             return [str(_("This automation takes no settings."))]
         return []
+
+    def offer(self, key: str, queryset: QuerySet) -> QuerySet:
+        """The objects the request form's choice field ``key`` (a subscription, a purchase)
+        offers: only those this automation can act on, so that the form never offers what
+        ``validate`` then refuses (issue 18). All of the customer's by default."""
+        return queryset
 
     def validate(self, request: ServiceRequest) -> None:
         return None

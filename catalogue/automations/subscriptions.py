@@ -13,6 +13,8 @@ from catalogue.automations.base import Automation, AutomationInputError, Result,
 from portal.models import Subscription
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from catalogue.models import ServiceRequest
 
 
@@ -47,6 +49,11 @@ def _moment(day: date) -> datetime:
 class _SubscriptionChange(Automation):
     required_fields = {"subscription": ("subscription",)}
     allowed_from: tuple[str, ...] = ()
+
+    def offer(self, key: str, queryset: QuerySet) -> QuerySet:
+        if key == "subscription":
+            return queryset.filter(status__in=self.allowed_from)
+        return queryset
 
     def validate(self, request: ServiceRequest) -> None:
         subscription = _subscription(request)
