@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+if TYPE_CHECKING:
+    from catalogue.models import RequestEvent
 
 
 def duration_text(seconds: int | float | None) -> str:
@@ -37,3 +44,27 @@ def status_tone(status: str) -> str:
 
 def expected_text(minutes: int) -> str:
     return _("usually within %(time)s") % {"time": duration_text(minutes * 60)}
+
+
+@dataclass
+class TimelineStep:
+    """One status on a request's timeline: the event that reached it, then the events that
+    stayed in it (a retry's note, a second "in progress"), shown under it, not as new steps."""
+
+    first: RequestEvent
+    later: list[RequestEvent] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.first.status
+
+
+def request_timeline(events: Iterable[RequestEvent]) -> list[TimelineStep]:
+    """The events grouped by consecutive identical status (issue 18: "In progress" repeated)."""
+    steps: list[TimelineStep] = []
+    for event in events:
+        if steps and steps[-1].status == event.status:
+            steps[-1].later.append(event)
+        else:
+            steps.append(TimelineStep(first=event))
+    return steps

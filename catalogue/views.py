@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalogue.automations.account import email_change_read
 from catalogue.forms import RequestForm, answers_display
 from catalogue.models import CatalogueItem, RequestStatus, ServiceRequest
-from catalogue.presenters import status_tone
+from catalogue.presenters import request_timeline, status_tone
 from catalogue.search import matching_items
 from catalogue.services import (
     RequestError,
@@ -155,13 +155,13 @@ def _may_decide(request, service_request: ServiceRequest) -> bool:
 @require_GET
 def request_detail(request, pk: int):
     service_request = _request_for(request, pk)
-    events = service_request.events.select_related("actor")
+    timeline = request_timeline(service_request.events.select_related("actor"))
     return render(
         request,
         "catalogue/request.html",
         {
             "req": service_request,
-            "events": events,
+            "timeline": timeline,
             "answers": answers_display(service_request.item, service_request.data),
             "tone": status_tone(service_request.status),
             "may_decide": _may_decide(request, service_request),
