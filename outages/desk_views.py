@@ -99,13 +99,18 @@ def incident_new(request):
     return render(request, "outages/desk/new.html", {"form": form}, status=status)
 
 
+def _progress_context(incident: Incident) -> dict:
+    progress = selectors.delivery_progress(incident)
+    return {"progress": progress, "notices": selectors.notice_state(incident, progress)}
+
+
 def _detail(request, incident: Incident, *, status: int = 200, **forms_):
     context = {
         "incident": incident,
         "products": incident.products.all(),
         "offer": getattr(incident, "offer", None),
         "preview": selectors.audience_preview(incident),
-        "progress": selectors.delivery_progress(incident),
+        **_progress_context(incident),
         "compensation": selectors.compensation_summary(incident),
         "links": IncidentTicket.objects.filter(incident=incident).select_related(
             "ticket__customer", "linked_by"
@@ -122,7 +127,13 @@ def _detail(request, incident: Incident, *, status: int = 200, **forms_):
 @agent_required
 @require_GET
 def incident_detail(request, pk: int):
-    return _detail(request, _incident(request, pk))
+    """The incident's page; with ``?part=progress`` (the page's own polling, htmx, while the
+    notices go out) only the notices' progress."""
+    incident = _incident(request, pk)
+    if request.GET.get("part") == "progress":
+        context = {"incident": incident, **_progress_context(incident)}
+        return render(request, "outages/desk/includes_progress.html", context)
+    return _detail(request, incident)
 
 
 @agent_required
@@ -133,14 +144,14 @@ def incident_publish_view(request, pk: int):
     added = incident_publish(incident=incident)
     if first:
         text = ngettext(
-            "Published: %(count)d customer is being told.",
-            "Published: %(count)d customers are being told.",
+            "Published: the notice to %(count)d customer is on its way.",
+            "Published: the notices to %(count)d customers are on their way.",
             added,
         )
     else:
         text = ngettext(
-            "Published again: %(count)d newly affected customer added.",
-            "Published again: %(count)d newly affected customers added.",
+            "%(count)d newly affected customer added: they are being told.",
+            "%(count)d newly affected customers added: they are being told.",
             added,
         )
     messages.success(request, text % {"count": added})

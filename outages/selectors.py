@@ -514,6 +514,92 @@ def delivery_progress(incident: Incident) -> Progress:
     )
 
 
+#: The fan-out task (``outages.tasks.notices_fan_out``) as the database task queue names it.
+FAN_OUT_TASK = "outages.tasks.notices_fan_out"
+
+
+@dataclass(frozen=True)
+class NoticeState:
+    """Where the notices of an incident stand, for the agent's page (from the database: the
+    fan-out task's row when tasks are queued in the database, and the delivery rows).
+
+    ``stage`` is one of: ``draft`` (not published), ``queued`` (published, the fan-out has
+    not started), ``sending`` (the fan-out runs, or emails wait to be handed to the mail
+    server), ``sent`` (every email went out), ``failed`` (done, some emails failed, or the
+    fan-out itself failed: ``fan_out_failed``), ``nobody`` (done, no email to send)."""
+
+    stage: str
+    emails: int = 0
+    sent: int = 0
+    failed: int = 0
+    web: int = 0
+    fan_out_failed: bool = False
+    preparing: bool = False  # the fan-out task runs: more recipients are being added
+
+    @property
+    def pending(self) -> int:
+        return max(self.emails - self.sent - self.failed, 0)
+
+    @property
+    def done(self) -> int:
+        """Emails that reached an end (sent or failed): the progress bar's value."""
+        return self.sent + self.failed
+
+    @property
+    def running(self) -> bool:
+        """Still moving: the page refreshes itself meanwhile."""
+        return self.stage in ("queued", "sending")
+
+
+def _fan_out_task_status(incident: Incident, since: datetime) -> str | None:
+    """The status of the incident's latest fan-out task that is waiting or running (or failed
+    since ``since``, its latest publication), when tasks are queued in the database; None when
+    there is none (finished, or run by a backend that keeps no rows)."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    ours = DBTaskResult.objects.filter(task_path=FAN_OUT_TASK, args_kwargs__args=[incident.pk])
+    live = (
+        ours.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+        .order_by("-enqueued_at")
+        .values_list("status", flat=True)
+        .first()
+    )
+    if live is not None:
+        return live
+    failed = ours.filter(status=TaskResultStatus.FAILED, enqueued_at__gte=since).exists()
+    return TaskResultStatus.FAILED if failed else None
+
+
+def notice_state(incident: Incident, progress: Progress) -> NoticeState:
+    """The notices' stage for ``incident`` (``progress``: ``delivery_progress(incident)``)."""
+    from django.tasks import TaskResultStatus
+
+    if incident.published_at is None:
+        return NoticeState(stage="draft")
+    published = [row.update.published_at for row in progress.updates if row.update.published_at]
+    since = max(published, default=incident.published_at)
+    counts = {
+        "emails": progress.email_sent + progress.email_pending + progress.email_failed,
+        "sent": progress.email_sent,
+        "failed": progress.email_failed,
+        "web": progress.web,
+    }
+    task = _fan_out_task_status(incident, since)
+    if task == TaskResultStatus.READY:
+        return NoticeState(stage="queued", **counts)
+    if task == TaskResultStatus.RUNNING or progress.email_pending:
+        preparing = task == TaskResultStatus.RUNNING
+        return NoticeState(stage="sending", preparing=preparing, **counts)
+    if task == TaskResultStatus.FAILED:
+        return NoticeState(stage="failed", fan_out_failed=True, **counts)
+    if progress.email_failed:
+        return NoticeState(stage="failed", **counts)
+    if not counts["emails"]:
+        return NoticeState(stage="nobody", **counts)
+    return NoticeState(stage="sent", **counts)
+
+
 @dataclass(frozen=True)
 class CompensationSummary:
     granted: int
