@@ -65,10 +65,14 @@ def tier_priority(customer: Customer, priority: int) -> int:
 def tier_badge_html(tier: Tier | None) -> str:
     if tier is None:
         return ""
+    # The tier's colour as an SVG fill (a presentation attribute): a style attribute would be
+    # blocked by the security policy (style-src 'self'), a console error on every desk ticket.
     return format_html(
-        '<span class="badge loyalty-tier-badge" style="--tier-colour: {}" title="{}">{}</span>',
-        tier.colour,
+        '<span class="badge loyalty-tier-badge" title="{}"><svg class="tier-dot" width="10" '
+        'height="10" viewBox="0 0 10 10" aria-hidden="true" focusable="false">'
+        '<circle cx="5" cy="5" r="5" fill="{}"/></svg> {}</span>',
         _("Loyalty tier"),
+        tier.colour,
         tier.name,
     )
 

@@ -131,3 +131,16 @@ def test_desk_shows_the_entry_tier_before_any_points(client_for, bob, ada, polic
     html = client_for(ada).get(ticket.get_desk_url()).content.decode()
     assert "loyalty-tier-badge" in html and "Bronze" in html
     assert "Policy “Normal tickets” applies to normal tickets" in html
+
+
+@pytest.mark.django_db
+def test_tier_badge_carries_its_colour_without_a_style_attribute():
+    """The security policy (style-src 'self') blocks style attributes: the desk's tier badge
+    logged a console error on every ticket (issue 18). Its colour is an SVG fill now."""
+    from loyalty.benefits import tier_badge_html
+    from loyalty.models import Tier
+
+    gold = Tier.objects.get(slug="gold")
+    html = tier_badge_html(gold)
+    assert "style=" not in html
+    assert f'fill="{gold.colour}"' in html and "Gold" in html
