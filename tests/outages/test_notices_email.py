@@ -138,3 +138,23 @@ def test_italian_and_english_recipients_each_read_their_language(
     for part in (message.body, html):
         assert "Major outage" in part and "Notification settings" in part
         assert "Disservizio grave" not in part
+
+
+def test_the_batch_renders_the_templates_once_per_language_not_per_recipient(
+    fibre, monkeypatch, django_capture_on_commit_callbacks
+):
+    from portal.services import notifications
+
+    for i in range(6):
+        customer(f"c{i}@example.com", language="it" if i % 2 else "en", product=fibre)
+    rendered: list[str] = []
+    real = notifications.notification_parts
+
+    def counting(**kwargs):
+        rendered.append(kwargs["language"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(notifications, "notification_parts", counting)
+    publish(django_capture_on_commit_callbacks, [fibre])
+    assert len(mail.outbox) == 6
+    assert sorted(rendered) == ["en", "it"]
