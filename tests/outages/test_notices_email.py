@@ -79,8 +79,9 @@ def test_the_notice_names_services_severity_compensation_and_the_status_page(
         assert "Affected services: Fibre 1000, TV Plus" in part
         assert "Severity: Major outage" in part
         assert "Compensation: 10.00 EUR service credit, granted to you automatically." in part
-        assert f"Status page: {status_page}" in part
         assert incident_page in part
+    assert f"Status page: {status_page}" in message.body
+    assert f'Status page: <a href="{status_page}"' in html  # a link in HTML
     assert f'href="{incident_page}"' in html  # the button
 
     message, html = sent_to("follower@example.com")  # not affected: nothing to compensate
