@@ -8,8 +8,9 @@ one, as a mail server's pipe would, in this mix:
 
 - 35% new tickets from known customers (multipart text + HTML, a quoted signature),
 - 10% new tickets from unknown senders (a customer is created),
-- 35% replies to tickets opened earlier in the run (plus address, quoted history; every
-  fifth with a PNG attachment),
+- 35% replies to tickets opened earlier in the run (half by the plus address, half by
+  In-Reply-To/References to the customer's first mail; quoted history; every fifth with a
+  PNG attachment),
 - 5% agent replies, 10% auto-replies and bounces (ignored), 5% redeliveries (duplicates).
 
 Reported: wall time of the intake calls, messages/s, the outcome counts, and memory: the
@@ -23,6 +24,7 @@ it is not on while timing).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import subprocess
@@ -80,7 +82,13 @@ QUOTE = "On Sat, 5 Dec 2026 at 17:40, Support <support@example.com> wrote:\n\n" 
 SIGNATURE = "-- \nA. Customer\nAcme S.p.A.\nVia Roma 1, Torino"
 
 
-def child(count: int, sample: int = 1000) -> None:
+def child(
+    count_: int,
+    sample: int = 1000,
+    mode: str = "batch",
+    chunk: int = 50,
+    queue_emails: bool = False,
+) -> None:
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -93,7 +101,7 @@ def child(count: int, sample: int = 1000) -> None:
     from portal.models import Customer, Team, User
     from portal.services.notifications import emails_suppressed
     from tickets.models import InboundMessage, Queue
-    from tickets.services.intake import mail_intake
+    from tickets.services.intake import intake_many, mail_intake
 
     rng = random.Random(2026)
     agent = User.objects.create_user(email="agent@example.com", password=None, is_staff=True)
@@ -114,7 +122,7 @@ def child(count: int, sample: int = 1000) -> None:
         ]
     )
     emails = [user.email for user in users]
-    opened: list[tuple[int, str]] = []  # (ticket id, requester) of tickets opened in the run
+    opened: list[tuple[int, str, str]] = []  # tickets opened in the run: id, requester, mail
     sent: list[bytes] = []
 
     def next_message(n: int) -> bytes:
@@ -139,17 +147,23 @@ def child(count: int, sample: int = 1000) -> None:
                 text="550 5.1.1 User unknown",
             )
         if roll < 0.50 and opened:
-            ticket, requester = rng.choice(opened)
+            ticket, requester, first_id = rng.choice(opened)
+            if roll < 0.325:  # by the plus address
+                to, extra = f"support+T-{ticket}@example.com", ""
+            else:  # by In-Reply-To/References to the customer's first mail (no number)
+                to = "support@example.com"
+                extra = f"In-Reply-To: <{first_id}>\nReferences: <{first_id}>\n"
             return message(
                 n,
                 sender=requester,
-                to=f"support+T-{ticket}@example.com",
-                subject=f"Re: [T-{ticket}] New reply from support",
+                to=to,
+                subject="Re: Problem with my line",
                 text=f"Thanks, it still happens.\n\nDetails for message {n}.\n\n{QUOTE}",
+                extra=extra,
                 png=n % 5 == 0,
             )
         if roll < 0.55 and opened:
-            ticket, _requester = rng.choice(opened)
+            ticket, _requester, _first = rng.choice(opened)
             return message(
                 n,
                 sender="agent@example.com",
@@ -166,43 +180,87 @@ def child(count: int, sample: int = 1000) -> None:
             text=f"Hello,\n\nmy line drops every evening ({n}).\n\nThanks\n{SIGNATURE}",
         )
 
-    def run(n: int) -> str:
-        raw = next_message(n)
-        started = time.perf_counter()
-        result = mail_intake(raw=raw)
-        elapsed = time.perf_counter() - started
-        sent.append(raw) if len(sent) < 200 else None
+    def outcome_of(raw: bytes, result) -> str:
+        if len(sent) < 200:
+            sent.append(raw)
         inbound = result.inbound
         if not result.duplicate and inbound.reason == "new_ticket":
-            opened.append((inbound.ticket_id, inbound.from_address))
-        run.seconds += elapsed
+            opened.append((inbound.ticket_id, inbound.from_address, inbound.message_id))
         return "duplicate" if result.duplicate else f"{inbound.state}/{inbound.reason}"
 
-    run.seconds = 0.0
     outcomes: dict[str, int] = {}
     rss = [f"start {rss_mb():.0f}"]
-    wall = time.perf_counter()
-    with emails_suppressed():
-        for n in range(count):
-            outcome = run(n)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            if (n + 1) % 1000 == 0:
-                rss.append(f"{n + 1}: {rss_mb():.0f}")
+    times: list[float] = []  # per message: the call (single), handing in to result (batch)
+    generating = [0.0]
+
+    def count(n: int, outcome: str) -> None:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if (n + 1) % 1000 == 0:
+            rss.append(f"{n + 1}: {rss_mb():.0f}")
+
+    def single(first: int, last: int, record: bool) -> None:
+        for n in range(first, last):
+            raw = next_message(n)
+            started = time.perf_counter()
+            result = mail_intake(raw=raw)
+            elapsed = time.perf_counter() - started
+            outcome = outcome_of(raw, result)
+            if record:
+                times.append(elapsed)
+                count(n, outcome)
+
+    def batch(first: int, last: int, record: bool) -> None:
+        handed: dict[int, tuple[float, bytes]] = {}
+
+        def feed():
+            for n in range(first, last):
+                started = time.perf_counter()
+                raw = next_message(n)
+                done = time.perf_counter()
+                generating[0] += done - started
+                handed[n] = (done, raw)
+                yield raw
+
+        for n, result in enumerate(intake_many(feed(), source="bench", chunk=chunk), first):
+            handed_at, raw = handed.pop(n)
+            outcome = outcome_of(raw, result)
+            if record:
+                times.append(time.perf_counter() - handed_at)
+                count(n, outcome)
+
+    run = batch if mode == "batch" else single
+    load_before = os.getloadavg()
+    with contextlib.nullcontext() if queue_emails else emails_suppressed():
+        wall = time.perf_counter()
+        run(0, count_, True)
         wall = time.perf_counter() - wall
-        intake_seconds = run.seconds
+        intake_seconds = wall - generating[0] if mode == "batch" else sum(times)
         tracemalloc.start()
-        for n in range(count, count + sample):
-            run(n)
+        run(count_, count_ + sample, False)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    print(f"messages: {count}")
-    print(f"intake time: {intake_seconds:.1f} s ({count / intake_seconds:.0f} messages/s)")
+    load_after = os.getloadavg()
+    times.sort()
+    p50 = times[len(times) // 2] * 1000
+    p95 = times[int(len(times) * 0.95)] * 1000
+    what = "handing in to result (after its chunk's commit)" if mode == "batch" else "one call"
+    print(f"mode: {mode}" + (f" (intake_many, chunks of {chunk})" if mode == "batch" else ""))
+    print("notification emails: " + ("queued" if queue_emails else "suppressed"))
+    print(f"messages: {count_}")
+    print(f"intake time: {intake_seconds:.1f} s ({count_ / intake_seconds:.0f} messages/s)")
     print(f"loop wall time (with generating the messages): {wall:.1f} s")
+    print(f"per message ({what}): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     print(f"target < 60 s: {'met' if intake_seconds < 60 else 'NOT met'}")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     print("RSS MB: " + ", ".join(rss))
     print(f"tracemalloc peak over {sample} more messages: {peak / 1024 / 1024:.1f} MB")
     print(f"inbound rows: {InboundMessage.objects.count()}")
+    print(
+        "load average (1, 5, 15 min): before "
+        + " ".join(f"{x:.1f}" for x in load_before)
+        + ", after "
+        + " ".join(f"{x:.1f}" for x in load_after)
+    )
 
 
 def main() -> None:
@@ -210,10 +268,24 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--sample", type=int, default=1000, help="messages under tracemalloc")
+    parser.add_argument(
+        "--mode",
+        choices=("batch", "single"),
+        default="batch",
+        help="intake_many in chunks (mail_receive --mbox/--maildir) or mail_intake one by one "
+        "(mail_receive on a pipe, the webhook)",
+    )
+    parser.add_argument("--chunk", type=int, default=50, help="intake_many's chunk size")
+    parser.add_argument(
+        "--emails",
+        action="store_true",
+        help="write the notification emails' deliveries and queue them for the worker (by "
+        "default suppressed, as in the first figures; in-portal notifications are written)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.messages, args.sample)
+        child(args.messages, args.sample, args.mode, args.chunk, args.emails)
         return
     with tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
@@ -243,7 +315,16 @@ def main() -> None:
         )
         print(f"database: {url.split('@')[-1]}")
         subprocess.run(  # noqa: S603
-            [python, __file__, "--child", f"--messages={args.messages}", f"--sample={args.sample}"],
+            [
+                python,
+                __file__,
+                "--child",
+                f"--messages={args.messages}",
+                f"--sample={args.sample}",
+                f"--mode={args.mode}",
+                f"--chunk={args.chunk}",
+                *(["--emails"] if args.emails else []),
+            ],
             cwd=ROOT,
             env=env,
             check=True,

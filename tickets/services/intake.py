@@ -286,9 +286,13 @@ def _store_chunk(items: list[_Item], *, source: str, now: datetime | None) -> No
     try:
         with transaction.atomic():
             InboundMessage.objects.bulk_create([item.inbound for item in new])
-    except IntegrityError:  # a concurrent delivery of one of them: one by one, as usual
-        for item in new:
+    except BaseException as exc:
+        for item in new:  # no row: no file either
             item.inbound.raw.delete(save=False)
+        if not isinstance(exc, IntegrityError):
+            raise
+        # a concurrent delivery of one of them: one by one, as usual
+        for item in new:
             item.inbound, item.created = _store(
                 item.raw, envelope_to="", envelope_from=None, source=source, now=now_or(now)
             )
