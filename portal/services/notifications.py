@@ -164,8 +164,23 @@ def thread_message_ids(pk: int, event_key: str, recipient_id: int | None) -> lis
 PERSONAL_KINDS = frozenset({"ticket.agent_reply"})
 
 
+def _list_unsubscribe(language: str) -> str:
+    """The ``List-Unsubscribe`` value: the notification settings page in ``language`` (a
+    batch computes it once per language: activating a language costs more than the rest of
+    an email's headers)."""
+    with translation.override(language):
+        return f"<{settings_url()}>"
+
+
 def _headers(
-    *, pk: int, event_key: str, kind: str, recipient_id: int | None, language: str, batch: bool
+    *,
+    pk: int,
+    event_key: str,
+    kind: str,
+    recipient_id: int | None,
+    language: str,
+    batch: bool,
+    list_unsubscribe: str,
 ) -> dict[str, str]:
     """The headers of one email delivery, the same on the one-by-one and the batch path:
     the Message-ID (stable, naming the event; on the batch path only for ticket mails, the
@@ -178,8 +193,7 @@ def _headers(
     headers["Content-Language"] = language
     if kind not in PERSONAL_KINDS:
         headers["Auto-Submitted"] = "auto-generated"
-        with translation.override(language):
-            headers["List-Unsubscribe"] = f"<{settings_url()}>"
+        headers["List-Unsubscribe"] = list_unsubscribe
     chain = thread_message_ids(pk, event_key, recipient_id)
     if chain:
         headers["In-Reply-To"] = chain[-1]
@@ -195,13 +209,15 @@ def _language(delivery: NotificationDelivery) -> str:
 
 def mail_headers(delivery: NotificationDelivery) -> dict[str, str]:
     """The headers of one email delivery sent on its own (see ``_headers``)."""
+    language = _language(delivery)
     return _headers(
         pk=delivery.pk,
         event_key=delivery.event_key,
         kind=delivery.kind,
         recipient_id=delivery.recipient_id,
-        language=_language(delivery),
+        language=language,
         batch=False,
+        list_unsubscribe=_list_unsubscribe(language),
     )
 
 
@@ -675,6 +691,7 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
     sent = 0
     renderer = NoticeRenderer()  # one MIME rendering per content, not per email
     parts_of: dict[tuple, MailParts] = {}  # one template rendering per content and language
+    unsubscribe_of: dict[str, str] = {}  # List-Unsubscribe per language
     mailer = mailers.default
     default_language = settings.LANGUAGE_CODE
     with collector_paused(), quick_commits(), mailer:
@@ -691,6 +708,9 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
                 parts = parts_of[content] = notification_parts(
                     subject=subject, body=body, language=language, replies=bool(reply_to)
                 )
+            list_unsubscribe = unsubscribe_of.get(language)
+            if list_unsubscribe is None:
+                list_unsubscribe = unsubscribe_of[language] = _list_unsubscribe(language)
             message = renderer.message(
                 **_email_fields(
                     to=to,
@@ -704,6 +724,7 @@ def deliveries_send_batch(ids: Iterable[int]) -> int:
                         recipient_id=recipient_id,
                         language=language,
                         batch=True,
+                        list_unsubscribe=list_unsubscribe,
                     ),
                 )
             )
