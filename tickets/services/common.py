@@ -20,8 +20,13 @@ SUBJECT_MAX = 200
 
 
 def lock(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked for the rest of the transaction (PostgreSQL), fresh."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """The ticket's row, locked for the rest of the transaction (PostgreSQL), fresh; with its
+    customer and queue, which every service reads next (the interaction, the notifications)."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "queue")
+        .get(pk=ticket.pk)
+    )
 
 
 def require_visible(ticket: Ticket, user) -> None:
