@@ -143,9 +143,12 @@ class PageGuard:
 
     def on_request_failed(self, request) -> None:
         failure = request.failure or ""
-        # A navigation that a click or a redirect replaced is aborted by the browser: not a
-        # failure of the site. Anything else (a script, a style, an image, a fetch) is.
-        if "ERR_ABORTED" in failure and request.is_navigation_request():
+        # Aborted by the page itself, not failed: a navigation that a click or a redirect
+        # replaced, an htmx request replaced by a newer one (hx-sync) or cut by leaving the
+        # page. A script, a style or an image that does not load still counts.
+        if "ERR_ABORTED" in failure and (
+            request.is_navigation_request() or request.resource_type in ("xhr", "fetch")
+        ):
             return
         self.add("request failed", f"{request.method} {request.url} ({failure})")
 

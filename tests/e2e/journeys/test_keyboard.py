@@ -19,14 +19,16 @@ pytestmark = [pytest.mark.e2e]
 FOCUS_JS = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return {name: 'body', visible: false};
-  const s = getComputedStyle(el);
-  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-  const ring = s.boxShadow && s.boxShadow !== 'none';
+  const shows = (s) => (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+    || (s.boxShadow && s.boxShadow !== 'none');
+  // A file input draws its focus on its button (::file-selector-button).
+  const visible = shows(getComputedStyle(el))
+    || (el.type === 'file' && shows(getComputedStyle(el, '::file-selector-button')));
   let name = el.tagName.toLowerCase();
   if (el.name) name += '[name=' + el.name + ']';
   if (el.type && el.tagName === 'INPUT') name += '[type=' + el.type + ']';
   const text = (el.innerText || el.value || '').trim().slice(0, 30);
-  return {name: text ? name + ' "' + text + '"' : name, visible: outline || ring};
+  return {name: text ? name + ' "' + text + '"' : name, visible};
 }"""
 
 

@@ -57,8 +57,14 @@ def test_visitor(journey, width):
     expect(page.locator("h1")).to_have_text("Lost or stolen card")
     walk.step("article")
 
+    walk.goto("/kb/")
+    walk.step("help-centre")
+
     walk.goto("/status/")
     walk.step("status")
+    page.locator("main a[href*='/status/incidents/']").first.click()
+    page.wait_for_url(re.compile(r".*/status/incidents/\d+/$"))
+    walk.step("status-incident")
 
     walk.goto("/community/")
     walk.step("community")
@@ -217,6 +223,9 @@ def test_agent(journey, width):
 
     walk.goto("/desk/insights/at-risk/")
     walk.step("at-risk")
+    walk.goto("/desk/insights/customers/C-ALICE/")
+    expect(page.locator("h1")).to_contain_text("Alice")
+    walk.step("customer-timeline")
     walk.finish()
 
 
@@ -270,7 +279,7 @@ def test_admin(journey, width):
     walk.step("report-top-articles")
     walk.goto("/admin/insights/")
     walk.step("insights-overview")
-    page.locator("a[href*='/admin/insights/customers/?']").first.click()
+    page.locator(".insights a[href*='/admin/insights/customers/?']").first.click()
     page.wait_for_url(re.compile(r".*/admin/insights/customers/\?.*list="))
     walk.step("insights-customers")
     walk.finish()
