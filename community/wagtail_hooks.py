@@ -10,8 +10,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from community import admin_panels
 from community.models import Category, ModerationAction, Tag
 from community.reports import CommunityReportView
+from portal.admin_panels import add_panels
 from portal.admin_reports import AdminOnlyMenuItem, report_urls
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
@@ -96,3 +98,9 @@ def register_report_menu_item():
     return AdminOnlyMenuItem(
         _("Community"), reverse("community_reports:community"), icon_name="group", order=810
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_support_home_panels(request, panels):
+    """Community answers promoted to KB drafts on the dashboard (editors)."""
+    add_panels(request, panels, admin_panels.PANELS)

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from knowledgebase import reports
+from knowledgebase import admin_panels, reports
+from portal.admin_panels import add_panels
 from portal.admin_reports import report_urls
 
 REPORTS = [
@@ -22,6 +23,7 @@ REPORTS = [
     ),
     ("no_clicks", "no-clicks/", reports.NoClickSearchReport, _("KB: searches, no click"), "search"),
     ("review_due", "review-due/", reports.ReviewDueReport, _("KB: review due"), "time"),
+    ("drafts", "drafts/", admin_panels.DraftsReport, _("KB: drafts to review"), "edit"),
     ("views_trend", "views-trend/", reports.ViewsTrendReport, _("KB: views per week"), "history"),
     (
         "deflection",
@@ -57,3 +59,9 @@ for _order, (_name, _route, _view, _label, _icon) in enumerate(REPORTS):
     @hooks.register("register_reports_menu_item")
     def _register(name=_name, label=_label, icon=_icon, order=1000 + _order):
         return _menu_item(name, label, icon, order)
+
+
+@hooks.register("construct_homepage_panels")
+def add_support_home_panels(request, panels):
+    """Drafts to review and content gaps on the dashboard (editors)."""
+    add_panels(request, panels, admin_panels.PANELS)

@@ -10,8 +10,10 @@ from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.permissions import register_permission_policy
 
+from outages import admin_panels
 from outages.models import Incident
 from outages.reports import IncidentReportView
+from portal.admin_panels import add_panels
 from portal.admin_reports import AdminOnlyMenuItem, report_urls
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
@@ -69,3 +71,9 @@ def register_report_menu_item():
     return AdminOnlyMenuItem(
         _("Incidents"), reverse("outages_reports:incidents"), icon_name="warning", order=810
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_support_home_panels(request, panels):
+    """Active incidents on the dashboard (agents and admins)."""
+    add_panels(request, panels, admin_panels.PANELS)

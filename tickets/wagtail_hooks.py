@@ -11,9 +11,11 @@ from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from portal.admin_panels import add_panels
 from portal.admin_reports import AdminOnlyMenuItem, report_urls
 from portal.admin_views import RolePermissionPolicy
 from portal.wagtail_hooks import PortalViewSet
+from tickets import admin_panels
 from tickets.models import BusinessCalendar, CannedReply, Holiday, Queue, SlaPolicy, Tag
 from tickets.reports import AgentPerformanceView
 
@@ -167,3 +169,9 @@ def register_inbound_retry_urls():
     from tickets.admin_inbound import inbound_admin_urls
 
     return inbound_admin_urls()
+
+
+@hooks.register("construct_homepage_panels")
+def add_support_home_panels(request, panels):
+    """Open tickets and the SLA today on the dashboard (agents and admins)."""
+    add_panels(request, panels, admin_panels.PANELS)

@@ -15,6 +15,7 @@ KB_REPORTS = [
     ("no_results", "no-results/"),
     ("no_clicks", "no-clicks/"),
     ("review_due", "review-due/"),
+    ("drafts", "drafts/"),
     ("views_trend", "views-trend/"),
     ("deflection", "deflection/"),
     ("recontacts", "recontacts/"),
