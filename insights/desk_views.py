@@ -102,14 +102,16 @@ def clv_fit_now(request):
         else:
             messages.success(
                 request,
-                _("The lifetime value fit ran: %(customers)d customers scored.")
+                _("Lifetime values estimated for %(customers)d customers.")
                 % {"customers": outcome.get("customers", 0)},
             )
     elif result.status == TaskResultStatus.FAILED:
-        messages.error(request, _("The lifetime value fit failed; the previous scores stay."))
+        messages.error(
+            request, _("Estimating lifetime values failed; the previous estimates stay.")
+        )
     else:
         messages.success(
-            request, _("The lifetime value fit is queued; the scores update in a few minutes.")
+            request, _("Lifetime values are being estimated; they update in a few minutes.")
         )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

@@ -143,9 +143,9 @@ def test_admin_reads_the_insights_overview_and_drills_down(live_server, new_page
 
     # the desk's at-risk list: when the fit ran and that it runs by itself; no shell commands
     page.goto(f"{base}/desk/insights/at-risk/")
-    expect(page.locator(".clv-fit-status")).to_contain_text(re.compile(r"runs by itself", re.I))
+    expect(page.locator(".clv-fit-status")).to_contain_text(re.compile(r"once a day", re.I))
     assert "manage.py" not in page.content()
-    expect(page.get_by_role("button", name="Run the fit now")).to_be_visible()
+    expect(page.get_by_role("button", name="Estimate now")).to_be_visible()
     screenshot(page, "insights-03-at-risk-1280")
 
     assert errors == [], "\n".join(errors)

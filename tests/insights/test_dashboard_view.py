@@ -218,8 +218,8 @@ def test_admin_runs_the_fit_now(client_for, root):
     assert response.status_code == 302 and response["Location"] == "/desk/insights/at-risk/"
     assert ClvFit.objects.count() == 1
     page = client.get("/desk/insights/at-risk/").content.decode()
-    assert "The lifetime value fit ran: 12 customers scored." in page
-    assert "runs by itself once a day" in page and "Run the fit now" in page
+    assert "Lifetime values estimated for 12 customers." in page
+    assert "estimated again once a day" in page and "Estimate now" in page
     assert "manage.py" not in page
 
 
@@ -248,13 +248,13 @@ def test_only_admins_run_the_fit(client_for, who, request):
 
 def test_agents_read_when_the_fit_ran_without_a_button_or_shell_command(client_for, ada):
     page = client_for(ada).get("/desk/insights/at-risk/").content.decode()
-    assert "has not run yet" in page and "runs by itself once a day" in page
-    assert "Run the fit now" not in page and "manage.py" not in page
+    assert "Lifetime value is not available yet" in page and "estimated once a day" in page
+    assert "Estimate now" not in page and "manage.py" not in page
     _orders()
     clv_fit_run(force=True)
     page = client_for(ada).get("/desk/insights/at-risk/").content.decode()
-    assert "Scores from the lifetime value fit of" in page
-    assert "12 customers with orders up to" in page
+    assert "Predicted values estimated" in page
+    assert "from the orders of 12 customers up to" in page
 
 
 def test_customer_panel_has_no_shell_command(client_for, ada, alice):
@@ -264,8 +264,8 @@ def test_customer_panel_has_no_shell_command(client_for, ada, alice):
     body = client_for(ada).get(f"/desk/tickets/{ticket.pk}/").content.decode()
     assert "Value and loyalty" in body
     assert "manage.py" not in body
-    assert "Not scored yet: the customer has no orders" in body
-    assert "runs by itself once a day" in body
+    assert "Not available yet: the customer has no orders" in body
+    assert "estimated once a day" in body
 
 
 def test_definitions_and_reasons_in_italian():
