@@ -116,7 +116,7 @@ class IncidentDeclareForm(forms.Form):
     offer_kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        choices=[("", _("None")), *CompensationOffer.Kind.choices],
+        choices=[("", _("No compensation")), *CompensationOffer.Kind.choices],
     )
     offer_amount = forms.DecimalField(
         label=_("Amount"),

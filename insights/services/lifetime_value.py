@@ -73,5 +73,5 @@ def clv_fit_request(*, by) -> TaskResult:
     from insights.tasks import clv_fit_task
 
     if not roles.is_admin(by):
-        raise PermissionDenied(_("Only admins can run the lifetime value fit."))
+        raise PermissionDenied(_("Only admins can estimate lifetime values now."))
     return clv_fit_task.enqueue(force=True)

@@ -119,7 +119,7 @@ def _pages(demo) -> dict[str | None, list[str]]:
     profile = MemberProfile.objects.order_by("pk").first()
     if profile:
         public.append(profile.get_absolute_url())
-    desk = ["/desk/", "/desk/incidents/", "/desk/insights/at-risk/"]
+    desk = ["/desk/", "/desk/incidents/", "/desk/incidents/new/", "/desk/insights/at-risk/"]
     desk.append(f"/desk/insights/customers/{customer.customer_ref}/")
     if ticket:
         desk.append(f"/desk/tickets/{ticket.pk}/")
