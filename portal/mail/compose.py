@@ -37,7 +37,8 @@ def _split_action(body: str) -> tuple[str, str]:
     """(body without its last paragraph, that paragraph) when the last paragraph is a single
     link into the portal; else (body, "")."""
     head, sep, last = body.rstrip().rpartition("\n\n")
-    if sep and last.startswith(settings.SITE_URL) and not any(c.isspace() for c in last):
+    portal = last.startswith(("https://", "http://")) and last.startswith(settings.SITE_URL)
+    if sep and portal and not any(c.isspace() for c in last):
         return head, last
     return body, ""
 

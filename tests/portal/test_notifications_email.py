@@ -88,6 +88,11 @@ def test_no_marker_where_replies_are_not_taken():
     assert "Reply above this line" not in parts.text + parts.html
     assert parts.text.startswith("Text.")
     assert "Open in the portal" not in parts.text + parts.html  # no link, no button
+    elsewhere = notification_parts(
+        subject="S", body="Text.\n\nhttps://elsewhere.example/x", language="en", replies=False
+    )
+    assert "Open in the portal" not in elsewhere.text + elsewhere.html  # not the portal's
+    assert "Text.\n\nhttps://elsewhere.example/x" in elsewhere.text
 
 
 def test_in_the_recipients_language_subject_parts_and_dates(alice, bob):
