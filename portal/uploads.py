@@ -56,6 +56,8 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "md": (frozenset({TEXT}), "text/markdown"),
 }
 ALLOWED_EXTENSIONS = tuple(sorted(ALLOWED))
+#: the served types a page may show as a thumbnail (``<img>`` through the checked download URL)
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 NAME_MAX = 150
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 HEADER_BYTES = 8192

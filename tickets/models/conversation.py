@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.markdown import render_markdown
 from portal.selectors import person_or_none
+from portal.uploads import PREVIEW_TYPES
 from tickets.models.choices import Category, Impact, Priority, Status
 from tickets.models.tickets import Ticket
 
@@ -120,6 +121,11 @@ class Attachment(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.message is not None and self.message.internal
+
+    @property
+    def is_image(self) -> bool:
+        """Shown as a thumbnail on the ticket pages (issue 18): a checked image type."""
+        return self.content_type in PREVIEW_TYPES
 
 
 class TicketEvent(models.Model):

@@ -18,11 +18,5 @@
     }
   }
 
-  // Destructive moderator buttons ask first.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
-      event.preventDefault();
-    }
-  });
+  // Destructive moderator buttons (data-confirm) ask first: portal.js's in-page dialog.
 })();
