@@ -89,3 +89,47 @@ def test_a_database_that_is_down_is_a_temporary_failure(monkeypatch, db):
 def test_call_command_with_a_stream(carol, queues):
     call_command("mail_receive", stdin=io.BytesIO(compose(sender="carol@example.com")))
     assert Ticket.objects.filter(customer=carol.customer).exists()
+
+
+def test_an_mbox_is_taken_in_once_and_again_adds_nothing(tmp_path, carol, queues, capsys):
+    import mailbox
+
+    path = tmp_path / "kept.mbox"
+    box = mailbox.mbox(path)
+    for n in range(3):
+        box.add(compose(sender="carol@example.com", subject=f"n{n}", message_id=f"<mb{n}@x.org>"))
+    box.add(compose(sender="carol@example.com", subject="n0", message_id="<mb0@x.org>"))
+    box.flush()
+    box.close()
+
+    call_command("mail_receive", "--mbox", str(path))
+
+    assert Ticket.objects.count() == 3 and InboundMessage.objects.count() == 3
+    assert set(InboundMessage.objects.values_list("source", flat=True)) == {"mbox"}
+    out = capsys.readouterr().out
+    assert "3 accepted new_ticket" in out and "1 accepted delivered before" in out
+
+    call_command("mail_receive", "--mbox", str(path))
+
+    assert Ticket.objects.count() == 3
+    assert "4 accepted delivered before" in capsys.readouterr().out
+
+
+def test_a_maildir_is_taken_in(tmp_path, carol, queues, capsys):
+    import mailbox
+
+    box = mailbox.Maildir(tmp_path / "Maildir")
+    box.add(compose(sender="carol@example.com", subject="kept", message_id="<md@x.org>"))
+
+    call_command("mail_receive", "--maildir", str(tmp_path / "Maildir"))
+
+    assert Ticket.objects.get().subject == "kept"
+    assert "1 accepted new_ticket" in capsys.readouterr().out
+
+
+def test_a_missing_mailbox_or_an_envelope_with_it_is_an_error(tmp_path, db):
+    with pytest.raises(CommandError) as error:
+        call_command("mail_receive", "--maildir", str(tmp_path / "nowhere"))
+    assert error.value.returncode == mail_receive.EX_DATAERR
+    with pytest.raises(CommandError, match="standard input"):
+        call_command("mail_receive", "--mbox", str(tmp_path / "x"), "--to", "a@b.c")
