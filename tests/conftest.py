@@ -197,3 +197,42 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if _transactional(item):
             item.add_marker(pytest.mark.serial)
+
+
+# --- one migrated template database for every test process ----------------------------------
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's set-up, but the migrated database is copied from a template that the
+    first process builds (tests/dbtemplate.py): each xdist worker and the serial run would
+    otherwise migrate from scratch. ``TEST_DB_TEMPLATE=0``, ``--reuse-db`` or
+    ``--no-migrations`` give pytest-django's own set-up."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests import dbtemplate
+
+    own = dbtemplate.enabled() and django_db_use_migrations and not django_db_keepdb
+    with django_db_blocker.unblock():
+        if own:
+            db_cfg = dbtemplate.setup_from_template(rebuild=django_db_createdb)
+        else:
+            from pytest_django.fixtures import _disable_migrations
+
+            if not django_db_use_migrations:
+                _disable_migrations()
+            db_cfg = setup_databases(
+                verbosity=request.config.option.verbose,
+                interactive=False,
+                keepdb=django_db_keepdb and not django_db_createdb,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
