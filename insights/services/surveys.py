@@ -43,6 +43,7 @@ from portal.models import Channel, Customer, InteractionKind
 from portal.services.errors import ServiceError
 from portal.services.interactions import interaction_record
 from portal.services.notifications import NotificationContent, notify
+from portal.templatetags.dates import day_text
 
 LINK_SALT = "insights.survey.link"
 COMMENT_MAX = 2000
@@ -194,7 +195,7 @@ def _content(survey: Survey, url: str):
             body=_("%(question)s It takes a few seconds; the link works once, until %(date)s.")
             % {
                 "question": question(survey.kind, survey.trigger),
-                "date": timezone.localtime(survey.expires_at).date().isoformat(),
+                "date": day_text(survey.expires_at),
             },
             url=url,
         )

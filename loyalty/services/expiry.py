@@ -30,6 +30,7 @@ from loyalty.models import Account, ExpiryNotice, PointsEntry, Redemption
 from portal.db.bulk import insert_from_select
 from portal.models import Customer
 from portal.services.notifications import NotificationContent, notify
+from portal.templatetags.dates import day_text
 
 SOURCE_TYPE = "expiry"
 
@@ -152,7 +153,7 @@ def _content(points: int, day):
                 "%(points)d of your loyalty points expire on %(date)s. Use them for a reward "
                 "before then."
             )
-            % {"points": points, "date": day.isoformat()},
+            % {"points": points, "date": day_text(day)},
             url="/me/loyalty/",
         )
 
