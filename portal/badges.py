@@ -129,6 +129,8 @@ def _run(rule: BadgeRule, user_ids: Collection[int] | None, now: datetime) -> in
         return 0
     if user_ids is not None:
         qualified &= set(user_ids)
+    if not qualified:
+        return 0
     return badge_award(user_ids=qualified, code=rule.code, source_type="rule", now=now)
 
 
@@ -143,7 +145,11 @@ def badges_check(user, *, now: datetime | None = None) -> int:
     if user is None or not getattr(user, "pk", None):
         return 0
     now = now or timezone.now()
-    return sum(_run(rule, [user.pk], now) for rule in badge_rules())
+    # Awards are never taken back: a rule whose badge the user holds has nothing to do (one
+    # query here instead of a check, a look-up and an award query per held badge; a forum
+    # vote or post runs this for its members).
+    held = set(BadgeAward.objects.filter(user_id=user.pk).values_list("badge__code", flat=True))
+    return sum(_run(rule, [user.pk], now) for rule in badge_rules() if rule.code not in held)
 
 
 def _shown(award: BadgeAward) -> BadgeAward:
