@@ -132,7 +132,7 @@ def incident_detail(request, pk: int):
     incident = _incident(request, pk)
     if request.GET.get("part") == "progress":
         context = {"incident": incident, **_progress_context(incident)}
-        return render(request, "outages/desk/includes_progress.html", context)
+        return render(request, "outages/desk/includes_progress_part.html", context)
     return _detail(request, incident)
 
 

@@ -458,6 +458,11 @@ class UpdateProgress:
     email_pending: int = 0
     email_failed: int = 0
 
+    @property
+    def total(self) -> int:
+        """Every delivery of this update so far (none: the fan-out has not reached it)."""
+        return self.web + self.email_sent + self.email_pending + self.email_failed
+
 
 @dataclass
 class Progress:

@@ -52,6 +52,9 @@ def test_right_after_publishing_the_notices_are_queued_and_the_page_polls(
     text = visible(html)
     assert "Queued: the notices start going out in a moment." in text
     assert "0 emails sent" not in text and "0 pending" not in text
+    assert "<dt>Emails sent</dt>" not in html  # no row of zeros while nothing started
+    table = html[html.index('id="delivery"') :]
+    assert 'notice-badge-queued">Queued<' in table[: table.index("</table>")]
     assert f'hx-get="{page(incident)}?part=progress"' in html and 'hx-trigger="every 3s"' in html
     # the main actions now: an update or the resolution, not another publication
     assert "Publish again" not in text
@@ -78,6 +81,9 @@ def test_sending_shows_n_of_n_while_the_fan_out_runs(
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html and 'id="notice-progress"' in html
+    # the table of deliveries per update comes along (out of band): both say the same
+    assert '<div id="delivery" hx-swap-oob="true">' in html
+    assert re.search(r'data-label="Emails sent">1<', html)
     text = visible(html)
     assert "Sending: 1 of 2 emails sent." in text
     assert "More recipients are still being added." in text
