@@ -201,12 +201,23 @@ def test_agent_reaches_every_section_and_the_desk_pages(live_server, new_page, s
         body="It fails every time.",
         opened_by=customer_user,
     )
+    from outages import services as outages
+    from portal.models import Product
+
+    incident = outages.incident_declare(
+        title="Fibre outage in the north",
+        products=[Product.objects.create(name="Fibre Broadband", slug="fibre-broadband")],
+        impact="partial",
+        message="We are looking into it.",
+    )
     page = new_page()
     sign_in(page, base, "ada.nav@example.com")
     desk_pages = {
         "queue": "/desk/",
         "ticket": f"/desk/tickets/{ticket.pk}/",
         "incidents": "/desk/incidents/",
+        "incident": f"/desk/incidents/{incident.pk}/",
+        "declare": "/desk/incidents/new/",
         "at-risk": "/desk/insights/at-risk/",
         "timeline": "/desk/insights/customers/C-LONG/",
     }
