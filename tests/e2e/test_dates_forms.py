@@ -187,8 +187,11 @@ def test_ticket_and_request_pages_with_thumbnail(live_server, new_page, screensh
         expect(thumb).to_have_attribute("alt", "router-light.png")
         expect(thumb).to_have_attribute("loading", "lazy")
         thumb.scroll_into_view_if_needed()
-        page.wait_for_function("document.querySelector('img.attachment-thumb').naturalWidth > 0")
-        assert thumb.evaluate("img => img.naturalWidth") == 320
+        for _attempt in range(50):  # wait_for_function would eval in the page: the CSP says no
+            if thumb.evaluate("img => img.complete && img.naturalWidth > 0"):
+                break
+            page.wait_for_timeout(100)
+        assert thumb.evaluate("img => img.naturalWidth") == 320, "the thumbnail loaded"
         body = page.locator("main").inner_text()
         assert not US_DATE.search(body), US_DATE.search(body).group(0)
         assert "a.m." not in body and "p.m." not in body
