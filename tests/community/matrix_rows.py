@@ -72,6 +72,11 @@ def forum(ctx) -> dict:
     return cache
 
 
+def world(ctx) -> None:
+    """Built once per module by the matrix (tests/portal/test_access_matrix.py: ``world``)."""
+    forum(ctx)
+
+
 def path(template: str) -> Callable:
     """``template`` formatted with the forum's objects' ids: {thread}, {hidden}, {question},
     {hidden_question}, {answer}, {flag}, {alice_handle}, {public}, {private} (slugs)."""

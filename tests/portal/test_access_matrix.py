@@ -37,13 +37,19 @@ automatically (a new app adds that file, nothing here changes). The contract:
   context (``ctx.__dict__.setdefault("_<app>", {})``) so path, data and check share them.
 - ``check(ctx, response)`` asserts more than the status (what was written, what is shown).
 
-Speed: the personas are created once per module, in a transaction rolled back at the end;
-each case runs in its own savepoint (pytest-django's ``db``), so whatever a case builds or a
-request writes is gone before the next case, and cases are independent of their order.
+- a rows module may also define ``world(ctx)``: it builds the objects many of its rows share
+  (the forum, say) on a context made once per module; every case starts from copies of what
+  it cached there, and settings it changed stay changed for the module.
+
+Speed: the personas and the world are created once per module, in a transaction rolled back
+at the end; each case runs in its own savepoint (pytest-django's ``db``), so whatever a case
+builds or a request writes is gone before the next case, and cases are independent of their
+order.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -114,6 +120,17 @@ class Ctx:
         self.tmp_path = tmp_path
         # Every persona exists in every case, so "other people's objects" are real.
         self.users = users
+
+    _OWN = frozenset({"role", "settings", "tmp_path", "users"})
+
+    def shared(self) -> dict:
+        """What the builders cached on this context (cached properties, ``_<app>`` dicts)."""
+        return {key: value for key, value in self.__dict__.items() if key not in self._OWN}
+
+    def adopt(self, shared: dict) -> None:
+        """Start from the module's shared objects, as copies: a case may change its own
+        instances (``refresh_from_db``, a check's edits) without the next case seeing it."""
+        self.__dict__.update(copy.deepcopy(shared))
 
     @property
     def user(self):
@@ -609,6 +626,15 @@ def row_modules() -> list[str]:
     )
 
 
+def _portal_world(ctx: Ctx) -> None:
+    assert ctx.kb  # Wagtail pages: about a second to build, asked for by many rows
+
+
+#: ``world(ctx)`` of each rows module (and the portal's own): builds the objects many cases
+#: share, once per module (see the ``world`` fixture), instead of once per case.
+WORLD_BUILDERS: list[Callable[[Ctx], None]] = [_portal_world]
+
+
 def _merge_app_rows() -> None:
     import importlib
     import sys
@@ -616,6 +642,8 @@ def _merge_app_rows() -> None:
     this = sys.modules[__name__]
     for dotted in row_modules():
         module = importlib.import_module(dotted)
+        if hasattr(module, "world"):
+            WORLD_BUILDERS.append(module.world)
         for target, rows in ((URL_ROWS, module.url_rows(this)), (API_ROWS, module.api_rows(this))):
             clash = set(target) & set(rows)
             if clash:
@@ -831,33 +859,73 @@ def _request(ctx: Ctx, kind: str, probe: Probe, client):
     return path, method(path, data=data or {})
 
 
+class ModuleSettings:
+    """Settings changed by attribute (like pytest-django's ``settings``) for a whole module."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_overrides", [])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        from django.test import override_settings
+
+        override = override_settings(**{name: value})
+        override.enable()
+        self._overrides.append(override)
+
+    def __getattr__(self, name: str) -> Any:
+        from django.conf import settings
+
+        return getattr(settings, name)
+
+    def restore(self) -> None:
+        while self._overrides:
+            self._overrides.pop().disable()
+
+
+@dataclass(frozen=True)
+class World:
+    users: dict[str, int]  # persona name -> pk
+    shared: dict  # what the world builders cached on their context
+
+
 @pytest.fixture(scope="module")
-def personas(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
-    """The personas, created once for the module in a transaction that is rolled back at the
-    end (what Django's TestCase.setUpTestData does). Each case's ``db`` opens a savepoint
-    inside it, so a case never sees what an earlier one wrote."""
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """The personas and the objects many rows point at (KB articles, the forum, ...), created
+    once for the module in a transaction that is rolled back at the end (what Django's
+    TestCase.setUpTestData does). Each case's ``db`` opens a savepoint inside it, so a case
+    never sees what an earlier one wrote. Settings the builders change (rate limits off,
+    MEDIA_ROOT) stay changed for the module's cases."""
     from django.db import transaction
 
     from tests.conftest import build_personas
 
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield {name: user.pk for name, user in build_personas().items()}
-        transaction.set_rollback(True)
+    settings = ModuleSettings()
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            users = build_personas()
+            builder = Ctx(users, "root", settings, tmp_path_factory.mktemp("matrix-world"))
+            for build in WORLD_BUILDERS:
+                build(builder)
+            yield World({name: user.pk for name, user in users.items()}, builder.shared())
+            transaction.set_rollback(True)
+    finally:
+        settings.restore()
 
 
 @pytest.fixture
-def ctx_users(personas, db) -> dict:
+def ctx_users(world, db) -> dict:
     """Fresh instances of the module's personas for one case (one query)."""
     from portal.models import User
 
-    by_pk = User.objects.in_bulk(personas.values())
-    return {name: by_pk[pk] for name, pk in personas.items()}
+    by_pk = User.objects.in_bulk(world.users.values())
+    return {name: by_pk[pk] for name, pk in world.users.items()}
 
 
 @pytest.mark.django_db  # static: a fixture-only request would not set up the test database
 @pytest.mark.parametrize(("kind", "probe", "role"), list(_cases()))
-def test_access(kind, probe: Probe, role, ctx_users, client, settings, tmp_path):
+def test_access(kind, probe: Probe, role, world, ctx_users, client, settings, tmp_path):
     ctx = Ctx(ctx_users, role, settings, tmp_path)
+    ctx.adopt(world.shared)
     path, response = _request(ctx, kind, probe, client)
     wanted = probe.expected[role]
     location = response.get("Location", "")
