@@ -17,6 +17,7 @@ class PromotedAnswersPanel(DashboardPanel):
     heading = _("Community answers to publish")
     empty_text = _("No promoted community answer is waiting.")
     order = 45
+    layout = "list"
 
     @classmethod
     def is_shown_to(cls, user) -> bool:

@@ -50,6 +50,7 @@ class KbDraftsPanel(DashboardPanel):
     heading = _("Articles waiting for review")
     empty_text = _("No drafts waiting: every article change is published.")
     order = 40
+    layout = "list"
 
     @classmethod
     def is_shown_to(cls, user) -> bool:
@@ -81,6 +82,7 @@ class ContentGapsPanel(DashboardPanel):
     heading = _("Content gaps")
     empty_text = _("Every search in the last 30 days found something.")
     order = 60
+    layout = "list"
 
     @classmethod
     def is_shown_to(cls, user) -> bool:

@@ -22,6 +22,7 @@ class ActiveIncidentsPanel(DashboardPanel):
     heading = _("Active incidents")
     empty_text = _("No active incidents.")
     order = 30
+    layout = "list"
 
     @classmethod
     def is_shown_to(cls, user) -> bool:

@@ -26,6 +26,7 @@ class PanelRow:
     value: int | str | None = None
     note: str = ""
     tone: str = ""  # "" | "warning" | "critical"
+    group: str = ""  # rows of one group sit together under this heading
 
 
 class DashboardPanel(Component):
@@ -37,6 +38,11 @@ class DashboardPanel(Component):
     empty_text = ""
     #: Wagtail's own panels start at 100: the support home comes first
     order = 50
+    #: "tiles" (short labels with a number) or "list" (titles, one a line)
+    layout = "tiles"
+
+    class Media:
+        css = {"all": ["portal/admin/dashboard.css"]}
 
     def __init__(self, request) -> None:
         self.request = request

@@ -49,7 +49,12 @@ class OpenTicketsPanel(DashboardPanel):
             return []
         labels = dict(Status.choices)
         rows = [
-            PanelRow(labels[status], desk_url(status=status), by_status[status])
+            PanelRow(
+                str(labels[status]),
+                desk_url(status=status),
+                by_status[status],
+                group=str(_("By status")),
+            )
             for status in ACTIVE_STATUSES
             if by_status.get(status)
         ]
@@ -60,12 +65,12 @@ class OpenTicketsPanel(DashboardPanel):
                     str(queue.name),
                     desk_url(queue=queue.pk),
                     by_queue[queue.pk],
-                    note=str(_("Queue")),
+                    group=str(_("By queue")),
                 )
             )
         if by_queue.get(None):
             rows.append(
-                PanelRow(str(_("No queue")), desk_url(), by_queue[None], note=str(_("Queue")))
+                PanelRow(str(_("No queue")), desk_url(), by_queue[None], group=str(_("By queue")))
             )
         return rows
 

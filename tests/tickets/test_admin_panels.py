@@ -52,7 +52,8 @@ def test_agent_sees_open_tickets_by_status_and_queue(client, root, alice, bob, o
     assert 'href="/desk/?status=new"' in html
     assert 'href="/desk/?status=waiting_customer"' in html
     assert f'href="/desk/?queue={queues["network"].pk}"' in html
-    assert ">Network</a>" in html
+    assert '<span class="support-panel__label">Network</span>' in html
+    assert "By status" in html and "By queue" in html
     assert 'href="/desk/"' in html, "links to the whole queue"
     rows = {row.label: row.value for row in OpenTicketsPanel(None).rows()}
     assert rows["New"] == 2 and rows["Waiting on customer"] == 1
