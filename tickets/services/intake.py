@@ -10,6 +10,9 @@ with the error, and an admin retries it (``inbound_retry``, Wagtail admin > Supp
 Inbound emails). A database that is down raises (``mail_receive`` exits EX_TEMPFAIL, the
 webhook answers 5xx) so the sender's mail server delivers it again later. This function is
 therefore not one transaction: storing and processing are two (processing is atomic).
+``intake_many`` takes many messages (``mail_receive --mbox/--maildir``) the same way a chunk
+at a time: one transaction stores a chunk, one processes it with a savepoint per message
+(each message still exactly once; see its documentation and bench/mail_intake.py).
 
 **What a message is** (processing, in this order):
 
