@@ -31,8 +31,6 @@ from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
 
 from portal.db.session import postgresql_settings
 from portal.models import Purchase
@@ -151,6 +149,8 @@ def _rfm_postgresql(*, as_of: date, end: datetime, scale: int, customer_ids) -> 
 # --- BG/NBD -------------------------------------------------------------------------------------
 def bgnbd_log_likelihood(params, x, t_x, T) -> np.ndarray:
     """Each customer's log-likelihood under BG/NBD with ``params = (r, alpha, a, b)``."""
+    from scipy.special import betaln, gammaln  # scipy costs seconds to import: only when fitting
+
     r, alpha, a, b = params
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = betaln(a, b + x) - betaln(a, b)
@@ -189,6 +189,8 @@ class BGNBD:
         x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
         if a <= 1:
             a = 1.0 + 1e-6
+        from scipy.special import hyp2f1
+
         hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
         first = (a + b + x - 1) / (a - 1)
         second = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp
@@ -202,6 +204,8 @@ class BGNBD:
 
 
 def fit_bgnbd(x, t_x, T) -> BGNBD:
+    from scipy.optimize import minimize
+
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     # identical (x, t_x, T) rows share one likelihood evaluation
     rows, weights = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
@@ -225,6 +229,8 @@ def fit_bgnbd(x, t_x, T) -> BGNBD:
 
 # --- Gamma-Gamma --------------------------------------------------------------------------------
 def gamma_gamma_log_likelihood(params, x, m) -> np.ndarray:
+    from scipy.special import gammaln
+
     p, q, gamma = params
     return (
         gammaln(p * x + q)
@@ -264,6 +270,8 @@ class GammaGamma:
 def fit_gamma_gamma(x, m) -> GammaGamma:
     """Fit on the customers with positive repeat transactions: ``x`` how many
     (``RFM.monetary_x``), ``m`` their mean value; the others are left out."""
+    from scipy.optimize import minimize
+
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]
