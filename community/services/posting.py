@@ -75,8 +75,23 @@ def _tags(names: Iterable[str]) -> list[Tag]:
 
 def publish(post: Post, *, now: datetime) -> None:
     """What happens when a post becomes public (on posting, or when a moderator approves it):
-    counters, the author's totals, mentions and followers notified."""
+    counters, the author's totals, the interaction (``forum_post`` for a thread's start or a
+    reply, ``forum_answer`` for an answer: a post that waits and is then rejected never
+    counts as posted or answered), mentions and followers notified."""
     thread = post.thread
+    author = post.author if post.author_id else None
+    if post.is_question:
+        record(
+            InteractionKind.FORUM_POST,
+            user=author,
+            target=thread,
+            now=now,
+            thread_kind=thread.kind,
+            post=post.pk,
+        )
+    else:
+        kind = InteractionKind.FORUM_ANSWER if thread.is_question else InteractionKind.FORUM_POST
+        record(kind, user=author, target=thread, now=now, post=post.pk)
     profile = profile_for(post.author) if post.author_id else None
     if post.is_question:
         Thread.objects.filter(pk=thread.pk).update(is_pending=False)
@@ -170,14 +185,6 @@ def thread_ask(
     ThreadFollow.objects.create(thread=thread, user=author, created_at=now)
     Thread.objects.filter(pk=thread.pk).update(follower_count=1)
     thread.follower_count = 1
-    record(
-        InteractionKind.FORUM_POST,
-        user=author,
-        target=thread,
-        now=now,
-        thread_kind=kind,
-        post=post.pk,
-    )
     if pending:
         thread_reindex(thread)  # the title, for moderators (the text once it is published)
     else:
@@ -222,8 +229,6 @@ def post_answer(
         created_at=now,
     )
     images_store(post=post, images=pictures, user=author)
-    kind = InteractionKind.FORUM_ANSWER if thread.is_question else InteractionKind.FORUM_POST
-    record(kind, user=author, target=thread, now=now, post=post.pk)
     if not pending:
         publish(post, now=now)
     return post

@@ -117,3 +117,29 @@ def test_member_page_counts_only_published_posts(client_for, question, alice, bo
     html = client_for(alice).get(profile_for(bob).get_absolute_url()).content.decode()
     assert re.search(r"<dt>Answers</dt><dd>1</dd>", html)
     assert shown.pk and hidden.pk
+
+
+def test_a_rejected_post_never_counts_as_posted_or_answered(
+    question, bob, carol, mo, answer, settings, general, ask
+):
+    """The interaction log (what insights count: answer rate, lifecycle) records a post when
+    it is published, so a post that waited and was rejected counts nowhere."""
+    from community.services import post_approve
+    from portal.models import Interaction, InteractionKind
+
+    answers = Interaction.objects.filter(kind=InteractionKind.FORUM_ANSWER, target_id=question.pk)
+    settings.COMMUNITY_PREMODERATE_FIRST_POSTS = True
+    spam = answer(carol, question, body="Buy now!")
+    assert not answers.exists()
+    post_reject(post=spam, moderator=mo, reason=REASON)
+    assert not answers.exists()
+    good = answer(bob, question, body="Hold the reset button.")
+    assert good.status == Post.Status.PENDING and not answers.exists()
+    post_approve(post=good, moderator=mo)
+    assert answers.count() == 1 and answers.get().metadata["post"] == good.pk
+    started = Interaction.objects.filter(kind=InteractionKind.FORUM_POST)
+    before = started.count()
+    rejected_question = ask(carol, general, title="Cheap phones here, click!")
+    assert started.count() == before
+    post_reject(post=rejected_question.posts.get(), moderator=mo, reason=REASON)
+    assert started.count() == before
