@@ -124,6 +124,9 @@ def _postgresql_setup(connection, *, rebuild: bool) -> tuple[str, bool]:
         with connection._nodb_cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}"')
             cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"')
+            # Tests throw their data away: a commit need not wait for the disk (the serial
+            # tests commit for real, thousands of times).
+            cursor.execute(f'ALTER DATABASE "{test_name}" SET synchronous_commit = off')
     connection.close()
     settings.DATABASES[connection.alias]["NAME"] = test_name
     connection.settings_dict["NAME"] = test_name
