@@ -69,6 +69,7 @@ help:
 	@echo "make run        demo on http://$(HOST):$(PORT) (migrate, seed_demo, task worker, web server)"
 	@echo "make test       the whole test suite, one worker per CPU (TEST_WORKERS=N to choose, 0: none)"
 	@echo "make test-fast  the suite without the browser tests"
+	@echo "make e2e        only the browser tests (the persona journeys among them)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix"
 	@echo "make check      Django system checks and missing-migration check"

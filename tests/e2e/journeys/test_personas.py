@@ -34,10 +34,10 @@ def png_bytes() -> bytes:
 def submit(page, field_name: str) -> None:
     """Click the main submit button of the form that holds ``field_name`` (the header has other
     forms: search, language, sign-out)."""
-    page.locator(f"form:has([name='{field_name}'])").locator(
-        "button[type=submit]:not([formaction]), input[type=submit]"
-    ).last.click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.locator(f"form:has([name='{field_name}'])").locator(
+            "button[type=submit]:not([formaction]), input[type=submit]"
+        ).last.click()
 
 
 @by_width
@@ -105,8 +105,8 @@ def test_new_customer(journey, width):
     assert link, messages[-1].body
     walk.page.goto(link.group(0))
     walk.step("confirm-email")
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
     assert User.objects.get(email=email).emailaddress_set.get().verified
 
     walk.goto("/tickets/new/")
@@ -201,15 +201,15 @@ def test_agent(journey, width):
     before = Message.objects.filter(ticket=ticket).count()
 
     page.fill("textarea[name=body]", f"Thanks, we are looking into it ({width}).")
-    page.locator("#composer").get_by_role("button", name="Send", exact=True).click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.locator("#composer").get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("main")).to_contain_text(f"we are looking into it ({width})")
     walk.step("desk-replied")
 
     page.locator("input[name=kind][value=note]").check()
     page.fill("textarea[name=body]", f"Checked the logs: line card fault ({width}).")
-    page.locator("#composer").get_by_role("button", name="Send", exact=True).click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.locator("#composer").get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("main")).to_contain_text(f"line card fault ({width})")
     walk.step("desk-internal-note")
     assert Message.objects.filter(ticket=ticket).count() == before + 2
@@ -255,8 +255,8 @@ def test_moderator(journey, width):
     item = page.locator("article.queue-item", has_text=title)
     expect(item).to_be_visible()
     walk.step("moderation-queue")
-    item.get_by_role("button", name="Reject").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        item.get_by_role("button", name="Reject").click()
     expect(page.locator("article.queue-item", has_text=title)).to_have_count(0)
     walk.step("post-rejected")
     question.refresh_from_db()
