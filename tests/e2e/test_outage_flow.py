@@ -83,9 +83,11 @@ def test_agent_publishes_affected_customer_claims_other_sees_nothing(
     agent.wait_for_url(re.compile(r".*/desk/incidents/\d+/$"))
     expect(agent.locator("h1")).to_contain_text(TITLE)
     expect(agent.locator(".stat").first).to_contain_text("1")  # would be told: alice
-    agent.once("dialog", lambda dialog: dialog.accept())  # "Tell 1 affected customer now?"
     agent.get_by_role("button", name="Publish", exact=True).click()
-    expect(agent.get_by_text("Published: 1 customer is being told.")).to_be_visible()
+    confirm = agent.get_by_role("dialog", name="Tell 1 affected customer now?")
+    confirm.get_by_role("button", name="Confirm").click()  # the portal's dialog, not the browser's
+    expect(agent.get_by_text("Published: the notice to 1 customer is on its way.")).to_be_visible()
+    expect(agent.get_by_role("link", name="Post an update")).to_be_visible()
     both_widths(agent, screenshot, "outages-02-desk-published")
 
     incident = Incident.objects.get(title=TITLE)
@@ -179,8 +181,8 @@ def test_agent_announces_maintenance_ahead_status_page_says_scheduled(
     agent.get_by_label("Scheduled maintenance announced ahead").check()
     agent.get_by_role("button", name="Declare", exact=True).click()
     agent.wait_for_url(re.compile(r".*/desk/incidents/\d+/$"))
-    agent.once("dialog", lambda dialog: dialog.accept())
     agent.get_by_role("button", name="Publish", exact=True).click()
+    agent.get_by_role("dialog").get_by_role("button", name="Confirm").click()
     expect(agent.get_by_text("Published:")).to_be_visible()
     expect(agent.locator(".badge.state-open")).to_have_text("Scheduled")
 
