@@ -40,7 +40,7 @@ def test_signup_verify_login_and_switch_language(
     page = new_page()
     page.goto(f"{base}/accounts/signup/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.fill("input[name=full_name]", "Newcomer Example")
+    page.fill("input[name=full_name]", "Zoe Browser")
     page.fill("input[name=email]", EMAIL)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
@@ -85,7 +85,7 @@ def test_signup_verify_login_and_switch_language(
     screenshot(page, "04-login")
     submit(page, "password")
     page.wait_for_url(f"{base}/")
-    expect(page.locator("header")).to_contain_text("zoe.browser")
+    expect(page.locator("header")).to_contain_text("Zoe")  # the name asked at sign-up
     expect(page.locator("header")).to_contain_text("My account")
     expect(page.get_by_role("link", name="Sign in")).to_have_count(0)
     screenshot(page, "05-home-signed-in")
@@ -96,11 +96,11 @@ def test_signup_verify_login_and_switch_language(
 
     # 5. Switch to Italian with the header's language form.
     page.goto(f"{base}/")
-    expect(page.locator("h1")).to_contain_text("Welcome back, zoe.browser")
+    expect(page.locator("h1")).to_contain_text("Welcome back, Zoe")
     page.locator("header form.lang-header").get_by_role("button", name="Italiano").click()
     page.wait_for_url(f"{base}/")
     expect(page.locator("html")).to_have_attribute("lang", "it")
-    expect(page.locator("h1")).to_contain_text("Ti diamo il bentornato, zoe.browser")
+    expect(page.locator("h1")).to_contain_text("Ti diamo il bentornato, Zoe")
     expect(page.locator("header")).to_contain_text("Il mio account")
     expect(page.locator("main")).to_contain_text("I tuoi servizi")
     expect(page.locator("header form.lang-header button[value=it]")).to_have_attribute(
