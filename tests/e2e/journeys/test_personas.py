@@ -59,6 +59,9 @@ def test_visitor(journey, width):
 
     walk.goto("/kb/")
     walk.step("help-centre")
+    page.locator("main a[href^='/kb/'][href$='/']:not([href='/kb/'])").first.click()
+    page.wait_for_url(re.compile(r".*/kb/[^/]+/$"))
+    walk.step("help-topic")
 
     walk.goto("/status/")
     walk.step("status")
@@ -75,6 +78,8 @@ def test_visitor(journey, width):
     walk.goto("/accounts/signup/")
     expect(page.locator("input[name=email]")).to_be_visible()
     walk.step("signup-page")
+    walk.goto("/accounts/password/reset/")
+    walk.step("password-reset")
     walk.finish()
 
 
@@ -181,6 +186,8 @@ def test_customer_with_organisation(journey, width):
     walk.step("me")
     walk.goto("/me/loyalty/")
     walk.step("loyalty")
+    walk.goto("/me/notifications/")
+    walk.step("notifications")
     walk.finish()
 
 
