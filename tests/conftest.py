@@ -236,3 +236,25 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+# --- the demo data, seeded once per module ---------------------------------------------------
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker) -> dict[str, int]:
+    """``seed_demo`` run once for the module (persona name -> user pk), in a transaction rolled
+    back at the end, with its on-commit work (interactions, notifications) run as it would be;
+    each test's ``db`` works in a savepoint inside it. Seeding costs tens of seconds: a module
+    whose tests read the demo shares one run."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import TestCase
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("seed_demo", stdout=StringIO())
+        names = ("alice", "amy", "bob", "carol", "ada", "mo", "root")
+        users = User.objects.filter(email__in=[f"{name}@example.com" for name in names])
+        yield {user.email.split("@")[0]: user.pk for user in users}
+        transaction.set_rollback(True)

@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 
 from catalogue.models import ServiceRequest
 from community.models import MemberProfile, Thread
@@ -87,10 +86,9 @@ def test_the_scanner_finds_what_it_must_and_leaves_code_and_links():
 
 
 @pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    return {name: User.objects.get(email=f"{name}@example.com") for name in PERSONAS}
+def demo(seeded_demo, db):
+    """The personas of the demo, seeded once for the module (tests/conftest.py)."""
+    return {name: User.objects.get(pk=seeded_demo[name]) for name in PERSONAS}
 
 
 PERSONAS = ("alice", "bob", "carol", "ada", "mo", "root")
