@@ -37,19 +37,17 @@ def _local(value: datetime) -> datetime:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
-def _count(text_one: str, text_many: str, count: int) -> str:
-    return ngettext(text_one, text_many, count) % {"count": count}
-
-
 def span_text(seconds: float) -> str:
     """A length of time in its largest whole unit: "1 minute" at least, "3 hours", "2 days"."""
     seconds = abs(seconds)
     if seconds < HOUR:
         minutes = max(1, int(seconds // MINUTE))
-        return _count("%(count)d minute", "%(count)d minutes", minutes)
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     if seconds < DAY:
-        return _count("%(count)d hour", "%(count)d hours", int(seconds // HOUR))
-    return _count("%(count)d day", "%(count)d days", int(seconds // DAY))
+        hours = int(seconds // HOUR)
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    days = int(seconds // DAY)
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
 
 @lru_cache(maxsize=4096)
@@ -95,10 +93,11 @@ def relative_text(value: datetime, now: datetime | None = None) -> str:
             return _("just now")
         if seconds < HOUR:
             minutes = int(seconds // MINUTE)
-            return _count("%(count)d minute ago", "%(count)d minutes ago", minutes)
+            text = ngettext("%(count)d minute ago", "%(count)d minutes ago", minutes)
+            return text % {"count": minutes}
         if days_apart == 0:
             hours = int(seconds // HOUR)
-            return _count("%(count)d hour ago", "%(count)d hours ago", hours)
+            return ngettext("%(count)d hour ago", "%(count)d hours ago", hours) % {"count": hours}
         if days_apart == 1:
             return _("yesterday at %(time)s") % {"time": date_format(value_local, "TIME_FORMAT")}
         return day_text(value_local)
@@ -107,10 +106,11 @@ def relative_text(value: datetime, now: datetime | None = None) -> str:
         return _("in under a minute")
     if ahead < HOUR:
         minutes = int(ahead // MINUTE)
-        return _count("in %(count)d minute", "in %(count)d minutes", minutes)
+        text = ngettext("in %(count)d minute", "in %(count)d minutes", minutes)
+        return text % {"count": minutes}
     if days_apart == 0:
         hours = int(ahead // HOUR)
-        return _count("in %(count)d hour", "in %(count)d hours", hours)
+        return ngettext("in %(count)d hour", "in %(count)d hours", hours) % {"count": hours}
     if days_apart == -1:
         return _("tomorrow at %(time)s") % {"time": date_format(value_local, "TIME_FORMAT")}
     return stamp_text(value_local)
