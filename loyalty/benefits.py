@@ -24,18 +24,25 @@ from django.utils.translation import gettext_lazy
 from loyalty.models import Account, Tier
 from portal.badges import badges_of
 from portal.models import Customer
+from portal.services.memo import memoized
 
 
 def _tier_of_customer_id(customer_id: int | None) -> Tier | None:
+    """The customer's tier (with its SLA policy), read once per batch run: opening a ticket
+    asks three times (priority, policy, factor)."""
     if customer_id is None:
         return None
-    account = (
-        Account.objects.filter(customer_id=customer_id)
-        .select_related("tier", "tier__sla_policy__calendar")
-        .only("tier")
-        .first()
-    )
-    return account.tier if account else None
+
+    def read() -> Tier | None:
+        account = (
+            Account.objects.filter(customer_id=customer_id)
+            .select_related("tier", "tier__sla_policy__calendar")
+            .only("tier")
+            .first()
+        )
+        return account.tier if account else None
+
+    return memoized(("loyalty.tier", customer_id), read)
 
 
 def tier_sla_policy(ticket):

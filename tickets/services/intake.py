@@ -68,6 +68,7 @@ from portal import roles
 from portal.models import Channel, Customer, NotificationDelivery, User
 from portal.services.errors import ServiceError
 from portal.services.helpers import now_or
+from portal.services.memo import run_memo
 from portal.uploads import upload_check
 from tickets.email import MailPart, ParsedMail, parse_message
 from tickets.email.parse import read_headers
@@ -307,7 +308,7 @@ def _store_chunk(items: list[_Item], *, source: str, now: datetime | None) -> No
 
 def _process_chunk(items: list[_Item], *, now: datetime | None) -> None:
     """Process the stored messages of a chunk in one transaction, each in a savepoint."""
-    with transaction.atomic():
+    with transaction.atomic(), run_memo():  # SLA policies, teams, tiers: read once a chunk
         lookups = _Lookups.load()
         locked = InboundMessage.objects.select_for_update().in_bulk(
             {item.inbound.pk for item in items}

@@ -21,6 +21,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from portal.models import User
+from portal.services.memo import memoized
 from portal.services.notifications import NotificationContent, notify
 from tickets.models import Message, Status, Ticket
 
@@ -42,10 +43,16 @@ def reply_address(ticket: Ticket) -> str:
 
 
 def _team(ticket: Ticket) -> list[User]:
-    team = ticket.queue.team if ticket.queue_id and ticket.queue.team_id else None
-    if team is None:
+    team_id = ticket.queue.team_id if ticket.queue_id else None
+    if team_id is None:
         return []
-    return list(User.objects.filter(Q(teams=team) | Q(led_teams=team), is_active=True).distinct())
+    members = memoized(  # once per batch run (a chunk of inbound email)
+        ("tickets.team", team_id),
+        lambda: list(
+            User.objects.filter(Q(teams=team_id) | Q(led_teams=team_id), is_active=True).distinct()
+        ),
+    )
+    return list(members)
 
 
 def _lead(ticket: Ticket) -> User | None:

@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from portal.models import InteractionKind
 from portal.services.interactions import interaction_record
+from portal.services.memo import memoized
 from tickets.businesshours import add_business_time, business_time_between
 from tickets.models import ACTIVE_STATUSES, SlaBreach, SlaPolicy, Ticket, TicketEvent
 
@@ -57,10 +58,17 @@ def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
     for resolver in _policy_resolvers:
         if (policy := resolver(ticket)) is not None:
             return policy
-    candidates = SlaPolicy.objects.active().filter(priority=ticket.priority)
-    if ticket.organisation_id:
+    return memoized(
+        ("sla.policy", ticket.priority, ticket.organisation_id),
+        lambda: _policy_by_priority(ticket.priority, ticket.organisation_id),
+    )
+
+
+def _policy_by_priority(priority: int, organisation_id: int | None) -> SlaPolicy | None:
+    candidates = SlaPolicy.objects.active().filter(priority=priority)
+    if organisation_id:
         candidates = candidates.filter(
-            Q(organisation_id=ticket.organisation_id) | Q(organisation__isnull=True)
+            Q(organisation_id=organisation_id) | Q(organisation__isnull=True)
         )
     else:
         candidates = candidates.filter(organisation__isnull=True)
