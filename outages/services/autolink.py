@@ -36,6 +36,7 @@ from outages.models import (
     IncidentTicketUnlink,
 )
 from portal.models import Interaction, InteractionKind
+from portal.services.memo import memoized
 from tickets.models import ACTIVE_STATUSES, Ticket
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,9 @@ def ticket_opened_received(sender, interaction: Interaction, **kwargs) -> None:
     if interaction.kind != InteractionKind.TICKET_OPEN or not interaction.target_id.isdigit():
         return
     try:
+        # Most of the time nothing is open: one query, once per batch run (a chunk of email).
+        if not memoized(("outages.any_open",), lambda: _open_incidents().exists()):
+            return
         ticket = Ticket.objects.filter(pk=int(interaction.target_id)).first()
         if ticket is not None:
             ticket_auto_link(ticket=ticket)

@@ -308,7 +308,8 @@ def _store_chunk(items: list[_Item], *, source: str, now: datetime | None) -> No
 
 def _process_chunk(items: list[_Item], *, now: datetime | None) -> None:
     """Process the stored messages of a chunk in one transaction, each in a savepoint."""
-    with transaction.atomic(), run_memo():  # SLA policies, teams, tiers: read once a chunk
+    # SLA policies, teams, tiers, open incidents: read once a chunk (after-commit work too)
+    with run_memo(), transaction.atomic():
         lookups = _Lookups.load()
         locked = InboundMessage.objects.select_for_update().in_bulk(
             {item.inbound.pk for item in items}
