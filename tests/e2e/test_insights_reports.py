@@ -81,7 +81,10 @@ def sign_in_as_root(page, base: str) -> None:
 def test_admin_reads_the_insights_overview_and_drills_down(live_server, new_page, screenshot):
     from django.core.cache import cache
 
+    from tests.e2e.test_kb_flow import kb_index
+
     cache.clear()  # allauth rate limits of earlier tests
+    kb_index()  # Wagtail's page tree, in case an earlier transactional test flushed it
     call_command("seed_demo", verbosity=0)
     base = live_server.url
     page = new_page()
