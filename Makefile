@@ -160,14 +160,17 @@ dovecot: env
 # worksteal: an idle worker takes tests queued for a busy one (a few tests take a minute).
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
+# The serial tests (they commit, flushing their database at the end) run whole files per worker,
+# each worker on its own database: a file's tests keep the order they were written for.
+PYTEST_SERIAL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 test: env chromium axe dovecot
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m "not serial" $(PYTEST_PARALLEL)
-	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m serial
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m serial $(PYTEST_SERIAL)
 
 test-fast: env dovecot
 	$(VENV)/bin/pytest -m "not e2e and not serial" $(PYTEST_PARALLEL)
-	$(VENV)/bin/pytest -m "serial and not e2e"
+	$(VENV)/bin/pytest -m "serial and not e2e" $(PYTEST_SERIAL)
 
 e2e: env chromium axe
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e

@@ -191,9 +191,9 @@ def _transactional(item) -> bool:
 
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark every transactional test ``serial``. ``make test`` runs the others first on
-    parallel workers, then these in one process: with work stealing, a worker that ran a
-    transactional test (and so flushed its database) could otherwise go on with tests that
-    expect the migrations' rows."""
+    parallel workers, then these a whole file per worker (``--dist loadfile``): with work
+    stealing, a worker that ran a transactional test (and so flushed its database) could
+    otherwise go on with tests that expect the migrations' rows."""
     for item in items:
         if _transactional(item):
             item.add_marker(pytest.mark.serial)
