@@ -90,3 +90,20 @@ def screenshot():
         return path
 
     return save
+
+
+@pytest.fixture
+def demo_server(live_server):
+    """The live server over the real ``seed_demo`` (for a browser test of the demo's pages).
+    Wagtail's page tree is built first when an earlier transactional test flushed it (the
+    demo would then have no help centre), and the cache is cleared of earlier tests' rate
+    limits."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from tests.e2e.test_kb_flow import kb_index
+
+    cache.clear()
+    kb_index()
+    call_command("seed_demo", verbosity=0)
+    return live_server

@@ -16,7 +16,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -90,15 +89,8 @@ def demo_paths():
     }
 
 
-def test_main_pages_of_every_persona_log_no_error(live_server, new_page):
-    from django.core.cache import cache
-
-    from tests.e2e.test_kb_flow import kb_index
-
-    cache.clear()  # allauth rate limits of earlier tests
-    kb_index()  # Wagtail's page tree, in case an earlier transactional test flushed it
-    call_command("seed_demo", verbosity=0)
-    base = live_server.url
+def test_main_pages_of_every_persona_log_no_error(demo_server, new_page):
+    base = demo_server.url
     objects = demo_paths()
 
     page = new_page()

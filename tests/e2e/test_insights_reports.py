@@ -17,7 +17,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -78,15 +77,8 @@ def sign_in_as_root(page, base: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def test_admin_reads_the_insights_overview_and_drills_down(live_server, new_page, screenshot):
-    from django.core.cache import cache
-
-    from tests.e2e.test_kb_flow import kb_index
-
-    cache.clear()  # allauth rate limits of earlier tests
-    kb_index()  # Wagtail's page tree, in case an earlier transactional test flushed it
-    call_command("seed_demo", verbosity=0)
-    base = live_server.url
+def test_admin_reads_the_insights_overview_and_drills_down(demo_server, new_page, screenshot):
+    base = demo_server.url
     page = new_page()
     errors = watch_for_errors(page)
     sign_in_as_root(page, base)
