@@ -69,7 +69,8 @@ def _migrate_into(connection, test_name: str) -> None:
     connection.close()
 
 
-def _sqlite_setup(connection, *, rebuild: bool) -> tuple[str, bool]:
+def _sqlite_setup(connection, *, rebuild: bool) -> str:
+    """Point ``connection`` at its own copy of the template; returns its former NAME."""
     vendor_key = template_key("sqlite")
     template = CACHE_DIR / f"sqlite-{vendor_key}.sqlite3"
     old_name = connection.settings_dict["NAME"]
@@ -99,10 +100,10 @@ def _sqlite_setup(connection, *, rebuild: bool) -> tuple[str, bool]:
             source.backup(connection.connection)
         finally:
             source.close()
-    return old_name, True
+    return old_name
 
 
-def _postgresql_setup(connection, *, rebuild: bool) -> tuple[str, bool]:
+def _postgresql_setup(connection, *, rebuild: bool) -> str:
     old_name = connection.settings_dict["NAME"]
     test_name = connection.creation._get_test_db_name()
     prefix = f"test_{old_name}_tpl_"[:50]
@@ -130,7 +131,7 @@ def _postgresql_setup(connection, *, rebuild: bool) -> tuple[str, bool]:
     connection.close()
     settings.DATABASES[connection.alias]["NAME"] = test_name
     connection.settings_dict["NAME"] = test_name
-    return old_name, True
+    return old_name
 
 
 def setup_from_template(*, rebuild: bool = False) -> list[tuple]:
@@ -141,12 +142,12 @@ def setup_from_template(*, rebuild: bool = False) -> list[tuple]:
         connection = connections[alias]
         vendor = connection.vendor
         if vendor == "sqlite":
-            old_name, destroy = _sqlite_setup(connection, rebuild=rebuild)
+            old_name = _sqlite_setup(connection, rebuild=rebuild)
         elif vendor == "postgresql":
-            old_name, destroy = _postgresql_setup(connection, rebuild=rebuild)
+            old_name = _postgresql_setup(connection, rebuild=rebuild)
         else:
             raise RuntimeError(f"no test-database template for {vendor}")
-        old_config.append((connection, old_name, destroy))
+        old_config.append((connection, old_name, True))  # True: drop the copy at the end
     return old_config
 
 
