@@ -27,14 +27,6 @@ from portal.models import Customer
 from portal.services.memo import memoized
 
 
-def _tiers() -> dict[int, Tier]:
-    """Every tier with its SLA policy (a handful of rows), read once per batch run."""
-    return memoized(
-        ("loyalty.tiers",),
-        lambda: {tier.pk: tier for tier in Tier.objects.select_related("sla_policy__calendar")},
-    )
-
-
 def _tier_of_customer_id(customer_id: int | None) -> Tier | None:
     """The customer's tier (with its SLA policy): opening a ticket asks three times
     (priority, policy, factor), read once per batch run (a chunk of inbound email)."""
@@ -42,12 +34,8 @@ def _tier_of_customer_id(customer_id: int | None) -> Tier | None:
         return None
 
     def read() -> Tier | None:
-        tier_id = (
-            Account.objects.filter(customer_id=customer_id)
-            .values_list("tier_id", flat=True)
-            .first()
-        )
-        return _tiers().get(tier_id) if tier_id is not None else None
+        tiers = Tier.objects.filter(accounts__customer_id=customer_id)
+        return tiers.select_related("sla_policy__calendar").first()
 
     return memoized(("loyalty.tier", customer_id), read)
 
