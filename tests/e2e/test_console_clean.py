@@ -17,6 +17,8 @@ import re
 import pytest
 from django.conf import settings
 
+from tests.e2e.browser import aborted_by_page
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 CSP_WORDS = re.compile(r"content security policy|refused to|csp", re.IGNORECASE)
@@ -47,6 +49,8 @@ class Problems:
             self._add(f"HTTP {response.status} {response.request.method} {response.url}")
 
     def _failed(self, request) -> None:
+        if aborted_by_page(request):
+            return
         self._add(f"request failed ({request.failure}) {request.method} {request.url}")
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import aborted_by_page
+
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 AXE_JS = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
@@ -142,14 +144,9 @@ class PageGuard:
         self.add("uncaught error", str(error))
 
     def on_request_failed(self, request) -> None:
-        failure = request.failure or ""
-        # Aborted by the page itself, not failed: a navigation that a click or a redirect
-        # replaced, an htmx request replaced by a newer one (hx-sync) or cut by leaving the
-        # page. A script, a style or an image that does not load still counts.
-        if "ERR_ABORTED" in failure and (
-            request.is_navigation_request() or request.resource_type in ("xhr", "fetch")
-        ):
+        if aborted_by_page(request):
             return
+        failure = request.failure or ""
         self.add("request failed", f"{request.method} {request.url} ({failure})")
 
     def on_response(self, response) -> None:
