@@ -23,6 +23,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
 from portal import roles
+from portal.i18n import TranslatedFields, column
 from portal.models import Customer, Product
 from portal.selectors import person_or_none
 
@@ -42,10 +43,24 @@ ICONS = (
 )
 
 
-class CatalogueCategory(models.Model):
+ITALIAN_HELP = _("Empty: Italian pages show the English text.")
+
+
+class CatalogueCategory(TranslatedFields, models.Model):
+    """A group of items. ``name`` and ``description`` are English; ``*_it`` their Italian
+    (``portal.i18n``: ``category.tr.name`` in the active language, English when empty)."""
+
+    translated_fields = ("name", "description")
+
     name = models.CharField(_("name"), max_length=100)
+    name_it = models.CharField(
+        _("name (Italian)"), max_length=100, blank=True, help_text=ITALIAN_HELP
+    )
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    description_it = models.CharField(
+        _("description (Italian)"), max_length=300, blank=True, help_text=ITALIAN_HELP
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -82,12 +97,27 @@ class CatalogueItemQuerySet(models.QuerySet):
         return self.active().filter(rule)
 
 
-class CatalogueItem(ClusterableModel):
+class CatalogueItem(TranslatedFields, ClusterableModel):
+    """An item customers request. The texts are English with optional Italian columns
+    (``*_it``, ``portal.i18n``): readers use ``item.tr.name`` etc. Search (``catalogue.search``)
+    can index ``portal.i18n.column(field, code)`` for each language in ``translated_fields``."""
+
+    translated_fields = ("name", "short_description", "description")
+
     name = models.CharField(_("name"), max_length=120)
+    name_it = models.CharField(
+        _("name (Italian)"), max_length=120, blank=True, help_text=ITALIAN_HELP
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     short_description = models.CharField(_("short description"), max_length=250)
+    short_description_it = models.CharField(
+        _("short description (Italian)"), max_length=250, blank=True, help_text=ITALIAN_HELP
+    )
     description = models.TextField(
         _("instructions"), blank=True, help_text=_("Shown above the form. Plain text.")
+    )
+    description_it = models.TextField(
+        _("instructions (Italian)"), blank=True, help_text=ITALIAN_HELP
     )
     category = models.ForeignKey(
         CatalogueCategory,
@@ -232,8 +262,18 @@ def parse_choices(text: str) -> list[tuple[str, str]]:
     return choices
 
 
-class FormField(Orderable):
-    """One field of an item's request form (ordered rows edited inline in the admin)."""
+def parse_choice_labels(text: str) -> dict[str, str]:
+    """Translated choice labels, one per line: ``value | label`` (value as in ``choices``)."""
+    return {value: label for value, label in parse_choices(text) if label}
+
+
+class FormField(TranslatedFields, Orderable):
+    """One field of an item's request form (ordered rows edited inline in the admin). The
+    label, help text and choice labels have Italian columns (``*_it``); ``choices_it`` holds
+    ``value | etichetta`` lines for the values of ``choices`` (a value left out keeps its
+    English label)."""
+
+    translated_fields = ("label", "help_text")
 
     item = ParentalKey(CatalogueItem, on_delete=models.CASCADE, related_name="form_fields")
     key = models.CharField(
@@ -242,11 +282,17 @@ class FormField(Orderable):
         help_text=_("Lower-case letters, digits and _; the name in the request data and API."),
     )
     label = models.CharField(_("label"), max_length=120)
+    label_it = models.CharField(
+        _("label (Italian)"), max_length=120, blank=True, help_text=ITALIAN_HELP
+    )
     field_type = models.CharField(
         _("type"), max_length=20, choices=FieldType.choices, default=FieldType.SHORT_TEXT
     )
     required = models.BooleanField(_("required"), default=True)
     help_text = models.CharField(_("help text"), max_length=250, blank=True)
+    help_text_it = models.CharField(
+        _("help text (Italian)"), max_length=250, blank=True, help_text=ITALIAN_HELP
+    )
     min_value = models.DecimalField(
         _("minimum"),
         max_digits=14,
@@ -274,6 +320,14 @@ class FormField(Orderable):
         blank=True,
         help_text=_('Choice fields: one per line, "value" or "value | label".'),
     )
+    choices_it = models.TextField(
+        _("choice labels (Italian)"),
+        blank=True,
+        help_text=_(
+            'One per line, "value | Italian label", for the values above; a value left out '
+            "keeps its English label."
+        ),
+    )
 
     class Meta(Orderable.Meta):
         verbose_name = _("form field")
@@ -288,6 +342,17 @@ class FormField(Orderable):
     @property
     def choice_list(self) -> list[tuple[str, str]]:
         return parse_choices(self.choices)
+
+    def choice_list_in(self, language: str | None = None) -> list[tuple[str, str]]:
+        """The choices with their labels in ``language`` (default: the active one); a value
+        without a translated label keeps the English one."""
+        name = column("choices", language)
+        labels = parse_choice_labels(getattr(self, name, "") or "") if name != "choices" else {}
+        return [(value, labels.get(value, label)) for value, label in self.choice_list]
+
+    @property
+    def tr_choice_list(self) -> list[tuple[str, str]]:
+        return self.choice_list_in()
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -306,6 +371,17 @@ class FormField(Orderable):
                 errors["choices"] = _("Choice values are at most 100 characters.")
         elif self.choices.strip():
             errors["choices"] = _("Only choice fields have choices.")
+        if self.choices_it.strip():
+            known = {value for value, _label in self.choice_list}
+            translated_values = [value for value, _label in parse_choices(self.choices_it)]
+            if self.field_type not in CHOICE_TYPES:
+                errors["choices_it"] = _("Only choice fields have choices.")
+            elif any(value not in known for value in translated_values):
+                errors["choices_it"] = _(
+                    'Use the values of the choices above: "value | Italian label".'
+                )
+            elif len(translated_values) != len(set(translated_values)):
+                errors["choices_it"] = _("Each choice value may appear once.")
         if self.field_type not in LIMITED_TYPES and (
             self.min_value is not None or self.max_value is not None
         ):

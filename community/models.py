@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
 from portal import roles
+from portal.i18n import TranslatedFields
 from portal.selectors import person_or_none
 
 
@@ -62,10 +63,28 @@ class CategoryQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
-class Category(models.Model):
+class Category(TranslatedFields, models.Model):
+    """A forum category. ``name``/``description`` are English, ``*_it`` Italian (optional:
+    ``portal.i18n``; readers use ``category.tr.name``, English when the Italian is empty).
+    Search may index ``portal.i18n.column(field, code)`` for each of ``translated_fields``."""
+
+    translated_fields = ("name", "description")
+
     name = models.CharField(_("name"), max_length=100)
+    name_it = models.CharField(
+        _("name (Italian)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: Italian pages show the English text."),
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    description_it = models.CharField(
+        _("description (Italian)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Empty: Italian pages show the English text."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     visibility = models.CharField(
         _("visible to"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.i18n import TranslatedFields
 from portal.models import Customer, Product
 from portal.selectors import person_or_none
 
@@ -33,7 +34,12 @@ class IncidentQuerySet(models.QuerySet):
         return self.published()
 
 
-class Incident(models.Model):
+class Incident(TranslatedFields, models.Model):
+    """An outage or maintenance. ``title`` is English, ``title_it`` Italian or empty
+    ("Not yet available in Italian": ``portal.i18n``, ``incident.tr.title``)."""
+
+    translated_fields = ("title",)
+
     class Impact(models.TextChoices):
         DEGRADED = "degraded", _("Degraded performance")
         PARTIAL = "partial", _("Partial outage")
@@ -47,6 +53,12 @@ class Incident(models.Model):
         RESOLVED = "resolved", _("Resolved")
 
     title = models.CharField(_("public title"), max_length=200)
+    title_it = models.CharField(
+        _("public title (Italian)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: Italian pages show the English title with a note."),
+    )
     products = models.ManyToManyField(Product, related_name="incidents", verbose_name=_("services"))
     region = models.CharField(_("region"), max_length=64, blank=True)
     keywords = models.CharField(
@@ -122,10 +134,17 @@ class Incident(models.Model):
         return state_label(self.state)
 
 
-class IncidentUpdate(models.Model):
+class IncidentUpdate(TranslatedFields, models.Model):
+    translated_fields = ("message",)
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(_("status"), max_length=16, choices=Incident.Status.choices)
     message = models.TextField(_("message"))
+    message_it = models.TextField(
+        _("message (Italian)"),
+        blank=True,
+        help_text=_("Empty: Italian pages show the English message with a note."),
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
