@@ -5,6 +5,9 @@
   retried call returns the first request (200) instead of making a second one (201);
 - ``GET /requests`` and ``GET /requests/{id}``: status, result and timeline.
 
+Names, descriptions, labels, help texts and choice labels are in the language asked for
+(``?lang=it`` or ``Accept-Language``; English where a text is not translated).
+
 Bad input is a JSON 4xx: 404 for an item you may not request, 409 for a key reused for
 another item, 422 for answers that do not pass (``errors`` lists them by field).
 """
@@ -27,6 +30,7 @@ from catalogue.services import request_submit
 from portal import roles
 from portal.api.auth import allow, is_person
 from portal.api.schemas import ErrorItemOut, ErrorOut, Id, StrictSchema
+from portal.i18n.api import LANG_OPENAPI, in_request_language
 from portal.models import Channel
 
 PEOPLE = gettext_lazy("Integration tokens do not belong to a user.")
@@ -120,9 +124,9 @@ def _number(value) -> float | None:
 def _item_out(item: CatalogueItem, request) -> dict:
     return {
         "slug": item.slug,
-        "name": item.name,
-        "short_description": item.short_description,
-        "category": item.category.name,
+        "name": item.tr.name,
+        "short_description": item.tr.short_description,
+        "category": item.category.tr.name,
         "automated": item.is_automated,
         "requires_approval": item.requires_approval,
         "expected_minutes": item.expected_minutes,
@@ -130,14 +134,14 @@ def _item_out(item: CatalogueItem, request) -> dict:
         "fields": [
             {
                 "key": f.key,
-                "label": f.label,
+                "label": f.tr.label,
                 "type": f.field_type,
                 "required": f.required,
-                "help_text": f.help_text,
+                "help_text": f.tr.help_text,
                 "min": _number(f.min_value),
                 "max": _number(f.max_value),
                 "pattern": f.pattern or None,
-                "choices": [{"value": v, "label": label} for v, label in f.choice_list]
+                "choices": [{"value": v, "label": label} for v, label in f.tr_choice_list]
                 if f.choice_list
                 else None,
             }
@@ -168,7 +172,13 @@ def _visible(request):
     return ServiceRequest.objects.visible_to(request.user).select_related("item", "ticket")
 
 
-@router.get("/catalogue", response={200: CatalogueOut, **ERRORS}, summary="Catalogue items")
+@router.get(
+    "/catalogue",
+    response={200: CatalogueOut, **ERRORS},
+    summary="Catalogue items",
+    openapi_extra=LANG_OPENAPI,
+)
+@in_request_language
 def catalogue_list(request):
     """The items you may request, with their form schema (empty for agents and admins)."""
     items = (

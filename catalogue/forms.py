@@ -67,9 +67,9 @@ def build_field(
     """The form field for ``definition``; a subscription or purchase choice offers only the
     customer's objects that ``automation`` can act on (``Automation.offer``)."""
     common: dict[str, Any] = {
-        "label": definition.label,
+        "label": definition.tr.label,
         "required": definition.required,
-        "help_text": definition.help_text,
+        "help_text": definition.tr.help_text,
     }
     kind = definition.field_type
     if kind in (FieldType.SHORT_TEXT, FieldType.LONG_TEXT):
@@ -97,13 +97,13 @@ def build_field(
     if kind == FieldType.DATE:
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if kind == FieldType.CHOICE:
-        choices = definition.choice_list
+        choices = definition.tr_choice_list
         widget = forms.RadioSelect if len(choices) <= 5 else forms.Select
         blank = [] if widget is forms.RadioSelect else [("", "---------")]
         return forms.ChoiceField(choices=blank + choices, widget=widget, **common)
     if kind == FieldType.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
-            choices=definition.choice_list, widget=forms.CheckboxSelectMultiple, **common
+            choices=definition.tr_choice_list, widget=forms.CheckboxSelectMultiple, **common
         )
     if kind == FieldType.YES_NO:
         return forms.TypedChoiceField(
@@ -193,7 +193,8 @@ class RequestForm(forms.Form):
 
 
 def answers_display(item: CatalogueItem, data: dict) -> list[tuple[str, str]]:
-    """(label, readable answer) for each answered field, in form order."""
+    """(label, readable answer) for each answered field, in form order, in the active
+    language (labels and choice labels fall back to English when not translated)."""
     rows = []
     definitions = {d.key: d for d in item.form_fields.all()}
     for key, definition in definitions.items():
@@ -204,7 +205,7 @@ def answers_display(item: CatalogueItem, data: dict) -> list[tuple[str, str]]:
         if kind == FieldType.YES_NO:
             text = str(_("Yes") if value else _("No"))
         elif kind in (FieldType.CHOICE, FieldType.MULTIPLE_CHOICE):
-            labels = dict(definition.choice_list)
+            labels = dict(definition.tr_choice_list)
             values = value if isinstance(value, list) else [value]
             text = ", ".join(labels.get(str(v), str(v)) for v in values)
         elif kind == FieldType.SUBSCRIPTION:
@@ -215,7 +216,7 @@ def answers_display(item: CatalogueItem, data: dict) -> list[tuple[str, str]]:
             text = purchase.order_ref if purchase else str(value)
         else:
             text = str(value)
-        rows.append((definition.label, text))
+        rows.append((definition.tr.label, text))
     return rows
 
 

@@ -100,9 +100,9 @@ class CategoryViewSet(PortalViewSet):
     icon = "folder-open-inverse"
     menu_label = gettext_lazy("Categories")
     views = ("index", "add", "edit", "delete")
-    list_display = ["name", "slug", "position"]
-    search_fields = ["name", "slug"]
-    form_fields = ["name", "slug", "description", "position"]
+    list_display = ["name", "name_it", "slug", "position"]
+    search_fields = ["name", "name_it", "slug"]
+    form_fields = ["name", "name_it", "slug", "description", "description_it", "position"]
 
 
 class ItemViewSet(PortalViewSet):
@@ -112,7 +112,7 @@ class ItemViewSet(PortalViewSet):
     views = ("index", "add", "edit")
     list_display = ["name", "category", "fulfilment", "audience", "requires_approval", "is_active"]
     list_filter = ["category", "fulfilment", "audience", "is_active"]
-    search_fields = ["name", "slug", "short_description"]
+    search_fields = ["name", "name_it", "slug", "short_description"]
     select_related = ("category",)
     panels = [
         MultiFieldPanel(
@@ -124,6 +124,18 @@ class ItemViewSet(PortalViewSet):
                 FieldRowPanel([FieldPanel("is_active"), FieldPanel("position")]),
             ],
             heading=gettext_lazy("Item"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("name_it"),
+                FieldPanel("short_description_it"),
+                FieldPanel("description_it"),
+            ],
+            heading=gettext_lazy("Italian"),
+            help_text=gettext_lazy(
+                "Empty fields show the English text on Italian pages. The form fields' Italian "
+                "labels, help texts and choice labels are in each field below."
+            ),
         ),
         MultiFieldPanel(
             [
@@ -141,7 +153,18 @@ class ItemViewSet(PortalViewSet):
             heading=gettext_lazy("Fulfilment"),
         ),
         InlinePanel(
-            "form_fields", heading=gettext_lazy("Request form"), label=gettext_lazy("Field")
+            "form_fields",
+            heading=gettext_lazy("Request form"),
+            label=gettext_lazy("Field"),
+            panels=[
+                FieldRowPanel([FieldPanel("key"), FieldPanel("field_type")]),
+                FieldRowPanel([FieldPanel("label"), FieldPanel("label_it")]),
+                FieldRowPanel([FieldPanel("help_text"), FieldPanel("help_text_it")]),
+                FieldPanel("required"),
+                FieldRowPanel([FieldPanel("min_value"), FieldPanel("max_value")]),
+                FieldPanel("pattern"),
+                FieldRowPanel([FieldPanel("choices"), FieldPanel("choices_it")]),
+            ],
         ),
     ]
 

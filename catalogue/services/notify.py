@@ -20,7 +20,7 @@ def request_finished(*, request: ServiceRequest) -> None:
     status = request.status
 
     def content(recipient: User) -> NotificationContent:
-        values = {"number": request.number, "item": request.item.name}
+        values = {"number": request.number, "item": request.item.tr.name}
         if status == RequestStatus.FULFILLED:
             title = _("[%(number)s] Done: %(item)s") % values
             body = request.result
@@ -57,9 +57,9 @@ def approval_needed(*, request: ServiceRequest) -> None:
     def content(recipient: User) -> NotificationContent:
         return NotificationContent(
             title=_("[%(number)s] Approval needed: %(item)s")
-            % {"number": request.number, "item": request.item.name},
+            % {"number": request.number, "item": request.item.tr.name},
             body=_("%(name)s asked for %(item)s. Approve or reject it on the request page.")
-            % {"name": request.customer.display_name, "item": request.item.name},
+            % {"name": request.customer.display_name, "item": request.item.tr.name},
             url=request.get_absolute_url(),
         )
 

@@ -163,8 +163,9 @@ class Translations:
     def missing(self) -> frozenset[str]:
         return frozenset(f for f in self._fields if is_missing(self._obj, f, self.language))
 
-    def __call__(self, language: str) -> Translations:
-        """The same object read in another language: ``obj.tr("it").name``."""
+    def in_language(self, language: str) -> Translations:
+        """The same object read in another language: ``obj.tr.in_language("it").name``
+        (not ``__call__``: templates call callables)."""
         return Translations(self._obj, self._fields, language)
 
 
