@@ -4,6 +4,9 @@ Anyone may list and read what they can see (a personal token or a session widens
 member's categories); members post questions and answers, vote and accept. Errors are JSON:
 401 bad token, 403 not allowed, 404 not visible, 422 refused input, 429 rate limited.
 
+Category names and descriptions are in the language asked for (``?lang=it`` or
+``Accept-Language``; English where not translated).
+
 Images cannot be uploaded through the API (JSON bodies only): attach them on the pages. Posts
 that have images show them in ``body_html`` (URLs that only the thread's readers may open).
 """
@@ -26,6 +29,7 @@ from community.models import Category, Post, Thread
 from community.services.common import BODY_MAX, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_person
 from portal.api.schemas import ErrorOut, Id, StrictSchema
+from portal.i18n.api import LANG_OPENAPI, in_request_language
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Product
 from portal.services.errors import ServiceError
@@ -202,9 +206,23 @@ def _detail(request, thread: Thread, page: AnswerPage | None = None) -> dict:
 
 
 # --- endpoints ---------------------------------------------------------------------------
-@router.get("/categories", response={200: list[CategoryOut], **ERRORS}, summary="Categories")
+@router.get(
+    "/categories",
+    response={200: list[CategoryOut], **ERRORS},
+    summary="Categories",
+    openapi_extra=LANG_OPENAPI,
+)
+@in_request_language
 def category_list(request):
-    return list(Category.objects.visible_to(request.user))
+    return [
+        {
+            "slug": category.slug,
+            "name": category.tr.name,
+            "description": category.tr.description,
+            "visibility": category.visibility,
+        }
+        for category in Category.objects.visible_to(request.user)
+    ]
 
 
 @router.get("/threads", response={200: ThreadList, **ERRORS}, summary="List threads")

@@ -127,7 +127,7 @@ class Category(TranslatedFields, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.tr.name  # form selects (ask, move) in the reader's language
 
     def get_absolute_url(self) -> str:
         return reverse("community:category", args=[self.slug])

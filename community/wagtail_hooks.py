@@ -27,11 +27,21 @@ class CategoryViewSet(PortalViewSet):
     icon = "folder-open-inverse"
     menu_label = _("Forum categories")
     views = ("index", "add", "edit", "delete")
-    list_display = ["name", "slug", "visibility", "group", "organisation", "order"]
+    list_display = ["name", "name_it", "slug", "visibility", "group", "organisation", "order"]
     list_filter = ["visibility"]
-    search_fields = ["name", "slug", "description"]
+    search_fields = ["name", "name_it", "slug", "description"]
     select_related = ("group", "organisation")
-    form_fields = ["name", "slug", "description", "order", "visibility", "group", "organisation"]
+    form_fields = [
+        "name",
+        "name_it",
+        "slug",
+        "description",
+        "description_it",
+        "order",
+        "visibility",
+        "group",
+        "organisation",
+    ]
 
 
 class TagViewSet(PortalViewSet):
