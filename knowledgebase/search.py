@@ -5,6 +5,18 @@ knows how to search its own objects for a user and turn them into ``SearchHit`` 
 Sources register with ``register(source)`` (from their app's ``AppConfig.ready``); the
 ``/search/`` page, the click tracker and the API only talk to this registry, so a new source
 plugs in without changes to the page.
+
+Languages (issue 17): a search runs in the visitor's language (the active one, from the URL).
+Articles in that language come first; then, marked with their language, articles in another
+language that have no translation in the visitor's language (never both copies of one
+article; alias pages, which show another page's content, never). Each tier is searched with
+its own language's stemming and stop words (``knowledgebase.search_backend``).
+
+Typos (``search_tolerant``): each word not in the visitor's vocabulary is corrected
+(``knowledgebase.spelling``) and the corrected query searched too. The correction replaces the
+results ("Showing results for ...") when the query found nothing, found only some of its words
+(the any-word fallback) where the correction finds all of them, or found less than a third as
+much; otherwise the page offers it ("Did you mean ...?").
 """
 
 from __future__ import annotations
@@ -12,12 +24,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from knowledgebase.text import QUERY_MAX_LENGTH, highlight, query_terms, snippet
+from knowledgebase.text import (
+    QUERY_MAX_LENGTH,
+    content_words,
+    highlight,
+    highlight_terms,
+    query_terms,
+    search_language,
+    snippet,
+    stem,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -27,6 +49,10 @@ MAX_TERMS = 12
 # COUNT_CAP" (the page says so and suggests a filter). Twenty pages of ten are more than
 # anyone reads, and counting every match of a common word is what made search slow.
 COUNT_CAP = 200
+# Another language's articles come after the visitor's only when they have no translation in
+# it; their ids are listed once per publish (cached). Past this many, a subquery instead.
+UNTRANSLATED_LIST_MAX = 2000
+CLEARLY_MORE = 3  # the corrected query replaces the results when it finds 3x as many
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -42,6 +68,11 @@ class SearchParams:
     category: int | None = None
     product: str | None = None
     source: str | None = None
+    language: str = ""  # the visitor's language; empty: the active one
+
+    @property
+    def lang(self) -> str:
+        return search_language(self.language or translation.get_language())
 
     @property
     def backend_query(self) -> str:
@@ -62,11 +93,58 @@ class SearchHit:
     snippet: SafeString
     type_label: str
     meta: list[str] = field(default_factory=list)
+    language: str = ""  # set when the hit is not in the visitor's language
+
+    @property
+    def language_name(self) -> str:
+        if not self.language:
+            return ""
+        return translation.get_language_info(self.language)["name_local"]
 
 
 class SourceResults(Protocol):
+    """A source's results. ``matched_all`` (optional, default True) is False when they match
+    only some words of the query (an any-word fallback)."""
+
     def count(self) -> int: ...
     def hits(self, start: int, stop: int) -> list[SearchHit]: ...
+
+
+class EmptyResults:
+    matched_all = True
+
+    def count(self) -> int:
+        return 0
+
+    def hits(self, start: int, stop: int) -> list[SearchHit]:
+        return []
+
+
+class ChainedResults:
+    """Several results of one source one after another (the visitor's language first)."""
+
+    def __init__(self, parts: list[SourceResults]):
+        self.parts = parts
+
+    @property
+    def matched_all(self) -> bool:
+        return any(getattr(p, "matched_all", True) and p.count() for p in self.parts)
+
+    def count(self) -> int:
+        total = sum(min(part.count(), COUNT_CAP) for part in self.parts)
+        capped = any(part.count() > COUNT_CAP for part in self.parts)
+        return COUNT_CAP + 1 if capped or total > COUNT_CAP else total
+
+    def hits(self, start: int, stop: int) -> list[SearchHit]:
+        hits: list[SearchHit] = []
+        offset = 0
+        for part in self.parts:
+            size = min(part.count(), COUNT_CAP)
+            lo, hi = max(start - offset, 0), min(stop - offset, size)
+            if lo < hi:
+                hits.extend(part.hits(lo, hi))
+            offset += size
+        return hits
 
 
 class SearchSource(Protocol):
@@ -126,6 +204,12 @@ class CombinedResults(Sequence):
         """True when a source stopped counting at ``COUNT_CAP`` (there are more)."""
         return any(count > COUNT_CAP for count in self.raw_counts)
 
+    @property
+    def partial(self) -> bool:
+        """True when results were found only by matching some of the query's words."""
+        found = [part for part, count in zip(self.parts, self.raw_counts, strict=True) if count]
+        return bool(found) and not any(getattr(part, "matched_all", True) for part in found)
+
     def __getitem__(self, index):
         if isinstance(index, int):
             return self[index : index + 1][0]
@@ -147,29 +231,147 @@ def search(params: SearchParams, *, request: HttpRequest) -> CombinedResults:
     return CombinedResults([source.search(params, request=request) for source in chosen])
 
 
+class TolerantResults(NamedTuple):
+    results: CombinedResults
+    corrected: SearchParams | None  # the results are the corrected query's ("Showing ...")
+    suggestion: SearchParams | None  # the results are the query's; "Did you mean ...?"
+
+
+def clearly_better(original: CombinedResults, corrected: CombinedResults) -> bool:
+    """The rule for replacing a query's results by its corrected query's."""
+    found, found_corrected = len(original), len(corrected)
+    if not found_corrected:
+        return False
+    if not found:
+        return True
+    if original.partial and not corrected.partial:
+        return True
+    return found_corrected >= CLEARLY_MORE * found
+
+
 def search_tolerant(
-    params: SearchParams, *, request: HttpRequest
-) -> tuple[CombinedResults, SearchParams | None]:
-    """``search``; when it finds nothing, the same search with the query's typos corrected
-    (``knowledgebase.spelling``). Returns the results and the corrected parameters (None when
-    the original query's results are returned)."""
+    params: SearchParams, *, request: HttpRequest, correct: bool = True
+) -> TolerantResults:
+    """``search``, and the same search with the query's typos corrected
+    (``knowledgebase.spelling``, in the visitor's language) when a word is unknown: the
+    corrected results when they are ``clearly_better``, else the query's with the correction
+    as a suggestion. ``correct=False``: the query as typed ("search instead for ...")."""
     from knowledgebase import spelling
 
     results = search(params, request=request)
-    if not params.backend_query or len(results):
-        return results, None
-    fixed = spelling.correct(search_terms(params.query)[:MAX_TERMS], user=request.user)
+    if not params.backend_query or not correct:
+        return TolerantResults(results, None, None)
+    fixed = spelling.correct(
+        search_terms(params.query)[:MAX_TERMS], user=request.user, language=params.lang
+    )
     if fixed is None:
-        return results, None
+        return TolerantResults(results, None, None)
     retry = replace(params, query=" ".join(fixed))
     corrected = search(retry, request=request)
-    return (corrected, retry) if len(corrected) else (results, None)
+    if clearly_better(results, corrected):
+        return TolerantResults(corrected, retry, None)
+    if len(corrected):
+        return TolerantResults(results, None, retry)
+    return TolerantResults(results, None, None)
+
+
+# --- languages --------------------------------------------------------------------------------
+def _locales_by_language() -> dict[str, list[int]]:
+    from wagtail.models import Locale
+
+    by_language: dict[str, list[int]] = {}
+    for pk, code in Locale.objects.values_list("pk", "language_code"):
+        by_language.setdefault(search_language(code), []).append(pk)
+    return by_language
+
+
+def in_language(pages, language: str):
+    """``pages`` in ``language``'s locales; all of them on a site with one language."""
+    by_language = _locales_by_language()
+    if len(by_language) < 2:
+        return pages
+    return pages.filter(locale_id__in=by_language.get(search_language(language), []))
+
+
+def language_tiers(articles, language: str, *, user) -> list[tuple[object, str]]:
+    """``articles`` (visible, no aliases) split by language: the visitor's first, then each
+    other language's articles that have no translation the visitor may read in theirs."""
+    by_language = _locales_by_language()
+    language = search_language(language)
+    if len(by_language) < 2:
+        only = next(iter(by_language), language)
+        return [(articles, only)]
+    tiers = [(articles.filter(locale_id__in=by_language.get(language, [])), language)]
+    for other, locale_ids in by_language.items():
+        if other == language:
+            continue
+        ids = untranslated_ids(user, visitor=language, other=other)
+        if ids is None:  # too many to list
+            mine = _readable(user).filter(locale_id__in=by_language.get(language, []))
+            tier = articles.filter(locale_id__in=locale_ids).exclude(
+                translation_key__in=mine.values("translation_key")
+            )
+        else:
+            tier = articles.filter(pk__in=ids) if ids else articles.none()
+        tiers.append((tier, other))
+    return tiers
+
+
+def without_aliases(pages):
+    """``pages`` without alias pages (they show another page's content, found as itself).
+    By primary key: the search backends filter only on indexed filter fields."""
+    from wagtail.models import Page
+
+    return pages.exclude(pk__in=Page.objects.filter(alias_of__isnull=False).values("pk"))
+
+
+def _readable(user):
+    from knowledgebase.models import ArticlePage
+
+    return ArticlePage.objects.visible_to(user).filter(alias_of__isnull=True)
+
+
+def untranslated_ids(user, *, visitor: str, other: str) -> list[int] | None:
+    """Ids of the articles in ``other`` that ``user`` may read and that have no readable
+    translation in ``visitor``'s language (None: more than ``UNTRANSLATED_LIST_MAX``).
+    Cached until the next publish."""
+    from django.core.cache import cache
+
+    from knowledgebase.models import audiences_for
+    from knowledgebase.spelling import content_version
+
+    audiences = ",".join(sorted(audiences_for(user)))
+    key = f"kb:untranslated:{content_version()}:{visitor}:{other}:{audiences}"
+    cached = cache.get(key)
+    if cached is not None:
+        return None if cached == "many" else cached
+    by_language = _locales_by_language()
+    mine = _readable(user).filter(locale_id__in=by_language.get(visitor, []))
+    ids = list(
+        _readable(user)
+        .filter(locale_id__in=by_language.get(other, []))
+        .exclude(translation_key__in=mine.values("translation_key"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[: UNTRANSLATED_LIST_MAX + 1]
+    )
+    many = len(ids) > UNTRANSLATED_LIST_MAX
+    cache.set(key, "many" if many else ids, 6 * 60 * 60)
+    return None if many else ids
 
 
 # --- the knowledge-base source ----------------------------------------------------------------
 class _ArticleResults:
-    def __init__(self, results, terms: list[str], request: HttpRequest):
+    def __init__(
+        self,
+        results,
+        terms: list[str],
+        request: HttpRequest,
+        *,
+        language: str = "",
+        matched_all: bool = True,
+    ):
         self.results, self.terms, self.request = results, terms, request
+        self.language, self.matched_all = language, matched_all
         self._count: int | None = None
 
     def count(self) -> int:
@@ -197,6 +399,7 @@ class _ArticleResults:
                     snippet=snippet(f"{page.summary} {page.body_text}", self.terms),
                     type_label=str(ArticleSource.label),
                     meta=[parent.title] if parent is not None else [],
+                    language=self.language,
                 )
             )
         return hits
@@ -228,32 +431,56 @@ class ArticleSource:
 
         return CategoryPage.objects.live().filter(pk=params.category).first()
 
-    def search(self, params: SearchParams, *, request: HttpRequest) -> _ArticleResults:
-        from modelsearch.query import And, PlainText
+    def search(self, params: SearchParams, *, request: HttpRequest) -> SourceResults:
+        from modelsearch.query import PlainText
 
         from knowledgebase.models import category_key
-        from knowledgebase.search_backend import capped_count
 
-        articles = self.queryset(params, user=request.user, category=False)
-        query = params.backend_query
+        articles = without_aliases(self.queryset(params, user=request.user, category=False))
         within = None
         if params.category:
             # "Below this category" is one more term of the query (``category_keys``): the
             # full-text index intersects it with the words, no path test per match.
             found = self.category(params)
             if found is None:
-                articles = articles.none()
-            else:
-                within = PlainText(category_key(found.path))
+                return EmptyResults()
+            within = PlainText(category_key(found.path))
+        visitor = params.lang
+        parts = [
+            self._search_tier(tier, language, params, within, request, marked=language != visitor)
+            for tier, language in language_tiers(articles, visitor, user=request.user)
+        ]
+        return parts[0] if len(parts) == 1 else ChainedResults(parts)
+
+    @staticmethod
+    def _search_tier(articles, language, params, within, request, *, marked: bool):
+        from modelsearch.query import And, PlainText
+
+        from knowledgebase.search_backend import capped_count, language_backend, query_words
+
+        backend = language_backend(language)
+        words = query_words(backend, search_terms(params.query)[:MAX_TERMS], language)
+        if not words:
+            return EmptyResults()
+        query = " ".join(words)
 
         def backend_query(operator: str):
-            words = PlainText(query, operator=operator)
-            return And([words, within]) if within is not None else words
+            found = PlainText(query, operator=operator)
+            return And([found, within]) if within is not None else found
 
-        results = articles.search(backend_query("and"), order_by_relevance=True)
-        if len(query.split()) > 1 and not capped_count(results, 0):
-            results = articles.search(backend_query("or"), order_by_relevance=True)
-        return _ArticleResults(results, query_terms(query), request)
+        results = backend.search(backend_query("and"), articles, order_by_relevance=True)
+        matched_all = True
+        if len(words) > 1 and not capped_count(results, 0):
+            results = backend.search(backend_query("or"), articles, order_by_relevance=True)
+            matched_all = False
+        terms = highlight_terms(query_terms(params.backend_query), language)
+        return _ArticleResults(
+            results,
+            terms,
+            request,
+            language=language if marked else "",
+            matched_all=matched_all,
+        )
 
     def url_for(self, object_id: str, *, request: HttpRequest) -> str | None:
         from knowledgebase.models import ArticlePage
@@ -265,3 +492,81 @@ class ArticleSource:
 
 
 register(ArticleSource())
+
+
+# --- suggestions ------------------------------------------------------------------------------
+def suggest_titles(text: str, *, user, language: str, limit: int = 6) -> list:
+    """Articles whose title or summary begins with the words typed so far (the last one as a
+    prefix), in the visitor's language; when none does, the same with each word corrected by
+    the vocabulary, the last one completed with up to one typo ("paswo" -> "password")."""
+    from knowledgebase import spelling
+    from knowledgebase.models import ArticlePage, audiences_for
+
+    terms = search_terms(text)[:6]
+    if not terms or len(" ".join(terms)) < 2:
+        return []
+    articles = without_aliases(in_language(ArticlePage.objects.visible_to(user), language))
+    found = list(articles.autocomplete(" ".join(terms))[:limit])
+    if found:
+        return found
+    vocab = spelling.vocabulary(audiences_for(user), language)
+    *head, last = terms
+    fixed = [vocab.closest(w) or w for w in head]
+    fixed.append(vocab.closest(last) or vocab.complete(last) or last)
+    if fixed == terms:
+        return []
+    return list(articles.autocomplete(" ".join(fixed))[:limit])
+
+
+# Article suggestions while a customer writes a ticket: an article is shown only when it is
+# about the text: one of the text's words (stemmed) in its title or tags, or two in its
+# summary and body. Unrelated text shows nothing rather than the nearest articles.
+SUGGEST_MIN_TITLE_WORDS = 1
+SUGGEST_MIN_BODY_WORDS = 2
+SUGGEST_CANDIDATES = 20
+
+
+def _stems(text: str, language: str) -> set[str]:
+    return {stem(w, language) for w in content_words(search_terms(text), language)}
+
+
+def relevant_articles(text: str, *, user, language: str, limit: int = 5) -> list:
+    """Articles that may answer ``text`` (a ticket's subject and description), best first,
+    among those ``user`` may read in ``language`` (any word may match, typos corrected), only
+    those that reach the minimum relevance above."""
+    from knowledgebase import spelling
+    from knowledgebase.models import ArticlePage
+    from knowledgebase.search_backend import language_backend, query_words
+
+    words = list(dict.fromkeys(search_terms(text)))[:32]
+    language = search_language(language)
+    if not content_words(words, language):
+        return []
+    fixed = spelling.correct(words, user=user, language=language)
+    words = fixed or words
+    readable = without_aliases(ArticlePage.objects.visible_to(user))
+    tiers = language_tiers(readable, language, user=user)
+    wanted = _stems(" ".join(words), language)
+    chosen = []
+    for articles, tier_language in tiers:
+        backend = language_backend(tier_language)
+        query = query_words(backend, words, tier_language)
+        if not query:
+            continue
+        results = backend.search(" ".join(query), articles, operator="or", order_by_relevance=True)
+        candidates = list(results[:SUGGEST_CANDIDATES])
+        tags: dict[int, list[str]] = {}
+        through = ArticlePage.tags.through
+        rows = through.objects.filter(content_object__in=[a.pk for a in candidates])
+        for page_id, name in rows.values_list("content_object_id", "tag__name"):
+            tags.setdefault(page_id, []).append(name)
+        stems = wanted if tier_language == language else _stems(" ".join(words), tier_language)
+        for article in candidates:
+            title = _stems(f"{article.title} {' '.join(tags.get(article.pk, []))}", tier_language)
+            body = _stems(f"{article.summary} {article.body_text}", tier_language)
+            if (
+                len(stems & title) >= SUGGEST_MIN_TITLE_WORDS
+                or len(stems & body) >= SUGGEST_MIN_BODY_WORDS
+            ):
+                chosen.append(article)
+    return chosen[: max(1, min(limit, 20))]

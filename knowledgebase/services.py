@@ -196,19 +196,20 @@ def search_click_record(
 
 
 # --- deflection ---------------------------------------------------------------------------
-def articles_suggest(*, text: str, user, limit: int = 5) -> list[ArticlePage]:
+def articles_suggest(
+    *, text: str, user, limit: int = 5, language: str | None = None
+) -> list[ArticlePage]:
     """Articles that may answer ``text`` (a ticket subject and description), best first,
-    among those ``user`` may read. Any word may match (OR), ranked by relevance."""
-    from knowledgebase.search import search_terms
+    among those ``user`` may read, in ``language`` (default: the active one) first; only
+    articles that match with a minimum relevance (``knowledgebase.search.relevant_articles``),
+    never padding with unrelated ones."""
+    from django.utils import translation
 
-    words = search_terms(text)
-    if not words:
-        return []
-    limit = max(1, min(limit, 20))
-    results = ArticlePage.objects.visible_to(user).search(
-        " ".join(words[:32]), operator="or", order_by_relevance=True
+    from knowledgebase.search import relevant_articles
+
+    return relevant_articles(
+        text, user=user, language=language or translation.get_language(), limit=limit
     )
-    return list(results[:limit])
 
 
 def _pending_views(user, session_key: str):

@@ -7,6 +7,9 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,6 +28,7 @@ CLICK_MAX_AGE = 24 * 60 * 60
 
 
 def _params(request) -> tuple[kb_search.SearchParams, int]:
+    """The search parameters from the query string (bad values are dropped, never a 500)."""
     form = SearchForm(request.GET)
     form.is_valid()  # invalid fields are simply absent from cleaned_data
     data = form.cleaned_data
@@ -35,19 +39,34 @@ def _params(request) -> tuple[kb_search.SearchParams, int]:
         category=data.get("category"),
         product=data.get("product") or None,
         source=source if source and kb_search.get_source(source) else None,
+        language=get_language() or "",
     )
     page = request.GET.get("page", "1")
     return params, int(page) if page.isdigit() and len(page) < 7 else 1
 
 
+def _search_url(params: kb_search.SearchParams, query: str, *, exact: bool = False) -> str:
+    """/search/ for ``query`` with the same filters (the links "search instead for" and
+    "did you mean")."""
+    args = {"q": query, **params.filters, **({"exact": "1"} if exact else {})}
+    return f"{reverse('knowledgebase:search')}?{urlencode(args)}"
+
+
 @require_GET
 def search(request):
     params, page_number = _params(request)
-    results, corrected = kb_search.search_tolerant(params, request=request)
+    exact = request.GET.get("exact") == "1"  # "search instead for" the query as typed
+    results, corrected, suggestion = kb_search.search_tolerant(
+        params, request=request, correct=not exact
+    )
     page = Paginator(results, PER_PAGE).get_page(page_number)
     context = {
         "params": params,
         "corrected": corrected.query if corrected else "",
+        "suggestion": suggestion.query if suggestion else "",
+        "exact": exact,
+        "exact_url": _search_url(params, params.query, exact=True),
+        "suggestion_url": _search_url(params, suggestion.query) if suggestion else "",
         "page_obj": page,
         "hits": page.object_list,
         "result_count": page.paginator.count,
@@ -103,13 +122,11 @@ def search_click(request):
 
 @require_GET
 def search_suggest(request):
-    """Titles as you type (htmx partial under the search box)."""
-    terms = kb_search.search_terms(normalise_query(request.GET.get("q", "")))[:6]
-    articles = []
-    if terms and len(" ".join(terms)) >= 2:
-        articles = list(
-            ArticlePage.objects.visible_to(request.user).autocomplete(" ".join(terms))[:6]
-        )
+    """Titles as you type (htmx partial under the search box), in the visitor's language,
+    tolerating one typo."""
+    text = normalise_query(request.GET.get("q", ""))
+    terms = kb_search.search_terms(text)[:6]
+    articles = kb_search.suggest_titles(text, user=request.user, language=get_language() or "")
     return render(
         request, "knowledgebase/includes/suggestions.html", {"articles": articles, "terms": terms}
     )

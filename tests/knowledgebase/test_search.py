@@ -190,7 +190,8 @@ def test_typo_is_corrected_when_nothing_matches(corpus, client):
     response = client.get("/search/?q=routr+restartng")
     html = response.content.decode()
     assert titles(response) == ["Router keeps restarting"]
-    assert "Nothing matched “routr restartng”" in html
+    assert "Showing results for “<strong>router restarting</strong>”" in html
+    assert "Search instead for" in html
     search = SearchQuery.objects.get()
     assert (search.query, search.corrected, search.result_count) == (
         "routr restartng",
