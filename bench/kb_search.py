@@ -114,7 +114,7 @@ def generate(articles: int) -> None:
     rng = random.Random(2026)
     vocabulary = _vocabulary(rng)
     weights = [1 / (rank + 1) ** 1.07 for rank in range(len(vocabulary))]
-    index = KnowledgeBaseIndexPage.objects.get(slug="kb")
+    index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
     categories = []
     for n in range(CATEGORIES):
         category = CategoryPage(title=f"Topic {n}: {TOPICS[n].title()}", slug=f"topic-{n}")

@@ -2,6 +2,9 @@
 
 Mounted at /api/v1/kb/. Anonymous callers (and integration tokens, which act for no user)
 see public articles only; signed-in customers also see customer articles; agents see all.
+Lists and suggestions hold the articles of one language, ``lang`` (default: the request's
+language): translations, and English articles not yet translated (aliases, ``translated``
+false). An article read by id is that page, in whatever language it is.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from knowledgebase import search as kb_search
 from knowledgebase import services, spelling
 from knowledgebase.models import ArticlePage
 from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
+from knowledgebase.translation import active_language, content_languages, is_missing_translation
 from portal.api.auth import SessionAuth, TokenAuth
 from portal.api.schemas import Id
 
@@ -42,6 +46,10 @@ class ArticleOut(Schema):
     products: list[str]
     last_published_at: datetime | None
     reading_time: int
+    language: str = Field(description="The language of the page's tree (its URL).")
+    translated: bool = Field(
+        description="False when the page stands in for a missing translation (English text)."
+    )
 
 
 class ArticleDetailOut(ArticleOut):
@@ -63,6 +71,17 @@ class ListFilters(Schema):
     product: str | None = None
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0, le=1_000_000)
+    lang: str = Field("", description="en or it; default: the request's language.")
+
+
+def _language(lang: str) -> str:
+    if not lang:
+        return active_language()
+    if lang not in content_languages():
+        raise HttpError(
+            422, _("lang must be one of: %(codes)s.") % {"codes": ", ".join(content_languages())}
+        )
+    return lang
 
 
 def _article_out(article: ArticlePage, request, *, url_suffix: str = "") -> dict:
@@ -76,22 +95,25 @@ def _article_out(article: ArticlePage, request, *, url_suffix: str = "") -> dict
         "products": sorted(p.slug for p in article.products.all()),
         "last_published_at": article.last_published_at,
         "reading_time": article.reading_time,
+        "language": article.locale.language_code,
+        "translated": not is_missing_translation(article),
     }
 
 
 def _with_relations(articles):
-    return articles.prefetch_related("tags", "products")
+    return articles.select_related("locale", "alias_of").prefetch_related("tags", "products")
 
 
 @router.get("/articles", response=ArticleList, summary="List or search articles")
 def article_list(request, filters: Query[ListFilters]):
     if len(filters.q) > QUERY_MAX_LENGTH * 10:
         raise HttpError(422, _("The query is too long."))
+    language = _language(filters.lang)
     params = kb_search.SearchParams(
         query=normalise_query(filters.q), category=filters.category, product=filters.product
     )
     source = kb_search.ArticleSource()
-    articles = source.queryset(params, user=request.user)
+    articles = source.queryset(params, user=request.user).in_language(language)
     window = slice(filters.offset, filters.offset + filters.limit)
     corrected = ""
     if params.backend_query:

@@ -16,6 +16,12 @@ def _pages_changed(sender, **kwargs) -> None:
     page_cache_clear()
 
 
+def _mirror_translations(sender, instance, **kwargs) -> None:
+    from knowledgebase.translation import mirror_page
+
+    mirror_page(instance)
+
+
 def _page_moved(sender, instance, **kwargs) -> None:
     from knowledgebase.services import articles_reindex_below
 
@@ -39,5 +45,7 @@ class KnowledgebaseConfig(AppConfig):
         # ... and what visitors may be served from the page cache.
         page_published.connect(_pages_changed, dispatch_uid="kb-pages-published")
         page_unpublished.connect(_pages_changed, dispatch_uid="kb-pages-unpublished")
+        # A published English page gets an alias in every other language (issue 17).
+        page_published.connect(_mirror_translations, dispatch_uid="kb-mirror-translations")
         # A move changes the categories an article is found under in search.
         post_page_move.connect(_page_moved, dispatch_uid="kb-page-moved")

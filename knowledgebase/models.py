@@ -28,6 +28,7 @@ from wagtail.search import index
 
 from knowledgebase.blocks import ArticleBodyBlock, heading_anchor
 from knowledgebase.text import reading_minutes, stream_plain_text
+from knowledgebase.translation import is_missing_translation, locale_for
 from portal import roles
 from portal.pagecache import mark_cacheable
 from portal.selectors import person_or_none
@@ -54,10 +55,18 @@ VISITOR_CACHE_SECONDS = 120  # publishing or unpublishing any page clears the ca
 
 
 class VisitorCachedPage(Page):
-    """A page anonymous visitors may be served from the page cache (``portal.pagecache``)."""
+    """A page anonymous visitors may be served from the page cache (``portal.pagecache``).
+
+    Its context says whether it stands in for a missing translation (an alias of the page in
+    another language: ``knowledgebase/includes/translation_note.html``)."""
 
     class Meta:
         abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["translation_missing"] = is_missing_translation(self)
+        return context
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
@@ -143,6 +152,14 @@ class ArticlePageQuerySet(PageQuerySet):
     def visible_to(self, user) -> ArticlePageQuerySet:
         """Live, unrestricted articles whose audience includes ``user``."""
         return self.live().public().filter(audience__in=audiences_for(user))
+
+    def in_language(self, language: str | None = None) -> ArticlePageQuerySet:
+        """The articles of one language's tree (translations and aliases standing in for
+        missing ones; ``knowledgebase.translation``): ``language`` or the active one. Lists
+        read through it so that a reader sees each article once, in their language;
+        reads by id (feedback, the beacon, the API's detail) do not."""
+        locale = locale_for(language)
+        return self.filter(locale=locale) if locale is not None else self.none()
 
 
 class ArticlePageManager(PageManager.from_queryset(ArticlePageQuerySet)):
@@ -299,6 +316,7 @@ class ArticlePage(VisitorCachedPage):
             return ArticlePage.objects.none()
         return (
             ArticlePage.objects.visible_to(user)
+            .filter(locale_id=self.locale_id)
             .exclude(pk__in=[self.pk, *exclude])
             .filter(Q(tags__in=tag_ids) | Q(products__in=product_ids))
             .annotate(

@@ -1,4 +1,9 @@
-"""Reads for the knowledge-base pages (always through ``ArticlePage.objects.visible_to``)."""
+"""Reads for the knowledge-base pages (always through ``ArticlePage.objects.visible_to``).
+
+Lists show the articles of one language (``in_language``: the reader's, translations and
+aliases standing in for missing ones), never a mix; an article read in another language
+counts for its version in the reader's language (same ``translation_key``). Views and
+feedback stay per page."""
 
 from __future__ import annotations
 
@@ -40,12 +45,26 @@ def popular_article_ids(*, days: int = POPULAR_DAYS, limit: int = 50) -> list[in
     return ids
 
 
-def popular_articles(*, user, limit: int = 6) -> list[ArticlePage]:
-    """Most-viewed articles the user may read, topped up with the most recently published."""
+def _same_articles_in(visible, ids: list[int]) -> list[ArticlePage]:
+    """The articles of ``visible`` (one language) that are ``ids`` or their versions in
+    another language, in the order of ``ids``, each once."""
+    keys = list(ArticlePage.objects.filter(pk__in=ids).values_list("pk", "translation_key"))
+    key_of = dict(keys)
+    by_key = {a.translation_key: a for a in visible.filter(translation_key__in=key_of.values())}
+    chosen: list[ArticlePage] = []
+    for i in ids:
+        article = by_key.get(key_of.get(i))
+        if article is not None and article not in chosen:
+            chosen.append(article)
+    return chosen
+
+
+def popular_articles(*, user, limit: int = 6, language: str | None = None) -> list[ArticlePage]:
+    """Most-viewed articles the user may read in ``language`` (the active one by default),
+    topped up with the most recently published. An article ranks by its most-viewed version."""
     ids = popular_article_ids()
-    visible = ArticlePage.objects.visible_to(user)
-    by_id = {a.pk: a for a in visible.filter(pk__in=ids)}
-    chosen = [by_id[i] for i in ids if i in by_id][:limit]
+    visible = ArticlePage.objects.visible_to(user).in_language(language)
+    chosen = _same_articles_in(visible, ids)[:limit]
     if len(chosen) < limit:
         chosen += list(
             visible.exclude(pk__in=[a.pk for a in chosen]).order_by("-first_published_at")[
@@ -56,16 +75,15 @@ def popular_articles(*, user, limit: int = 6) -> list[ArticlePage]:
 
 
 def related_articles(article: ArticlePage, *, user, limit: int = 5) -> list[ArticlePage]:
-    """Editor-chosen related articles first (those the user may read), then automatic ones
-    sharing tags or products."""
-    visible = ArticlePage.objects.visible_to(user)
+    """Editor-chosen related articles first (those the user may read, in the article's
+    language), then automatic ones sharing tags or products."""
+    visible = ArticlePage.objects.visible_to(user).filter(locale_id=article.locale_id)
     chosen_ids = list(
         RelatedArticle.objects.filter(page=article)
         .order_by("sort_order")
         .values_list("article_id", flat=True)
     )
-    by_id = {a.pk: a for a in visible.filter(pk__in=chosen_ids)}
-    chosen = [by_id[i] for i in chosen_ids if i in by_id and i != article.pk][:limit]
+    chosen = [a for a in _same_articles_in(visible, chosen_ids) if a.pk != article.pk][:limit]
     if len(chosen) < limit:
         chosen += list(
             article.related_automatic(

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "ninja",
+    # Editors translate pages in wagtail-localize's editor; its locales app replaces
+    # wagtail.locales (issue 17, knowledgebase/translation.py).
+    "wagtail_localize",
+    "wagtail_localize.locales",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -334,6 +338,10 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # The admin's update check calls releases.wagtail.org from the browser: our CSP refuses it (a
 # console error on the dashboard) and upgrades follow uv.lock, not a banner.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Content in both interface languages: the Italian tree under /it/ mirrors the English one,
+# an untranslated page being an alias of its source (knowledgebase/translation.py).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 OPENSEARCH_URL = env_str("OPENSEARCH_URL")
 if OPENSEARCH_URL:
     WAGTAILSEARCH_BACKENDS = {

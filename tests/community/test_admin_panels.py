@@ -25,7 +25,7 @@ def editor(db) -> User:
 
 @pytest.fixture
 def promoted(question, alice, bob, mo, answer):
-    kb = KnowledgeBaseIndexPage.objects.get(slug="kb")
+    kb = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
     category = CategoryPage(title="Internet", slug=slugify("Internet"))
     kb.add_child(instance=category)
     category.save_revision().publish()

@@ -154,7 +154,7 @@ def test_staff_threads_cannot_become_tickets(general, ada, mo, ask):
 
 @pytest.fixture
 def kb_category(db) -> CategoryPage:
-    kb = KnowledgeBaseIndexPage.objects.get(slug="kb")
+    kb = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
     category = CategoryPage(title="Internet", slug=slugify("Internet"))
     kb.add_child(instance=category)
     category.save_revision().publish()

@@ -25,7 +25,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def kb_index(db) -> KnowledgeBaseIndexPage:
-    return KnowledgeBaseIndexPage.objects.get(slug="kb")
+    return KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
 
 
 def make_category(parent, title: str) -> CategoryPage:

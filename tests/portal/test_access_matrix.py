@@ -195,7 +195,7 @@ class Ctx:
         from knowledgebase.models import Audience, KnowledgeBaseIndexPage
         from tests.knowledgebase.conftest import make_article, make_category
 
-        index = KnowledgeBaseIndexPage.objects.get(slug="kb")
+        index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
         category = make_category(index, "Matrix cards")
         return {
             "public": make_article(category, "Matrix lost card", tags=("matrixcard",)),

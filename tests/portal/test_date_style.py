@@ -77,7 +77,7 @@ def pages(alice, ada, settings, tmp_path):
     request, _created = request_submit(
         item=item, submitted_by=alice, data={}, idempotency_key=uuid.uuid4().hex
     )
-    index = KnowledgeBaseIndexPage.objects.get(slug="kb")
+    index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
     article = make_article(make_category(index, "Connectivity"), "Router keeps restarting")
     return {
         "customer": [

@@ -270,7 +270,7 @@ def objects(alice, bob, settings, tmp_path) -> dict:
         row.full_clean()
         row.save()
     category = Category.objects.create(name="Broadband", slug="broadband", order=1)
-    index = KnowledgeBaseIndexPage.objects.get(slug="kb")
+    index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
     survey = survey_send(
         customer=alice.customer,
         kind=SurveyKind.NPS,

@@ -105,4 +105,5 @@ def kb_tree(db):
     from knowledgebase.models import KnowledgeBaseIndexPage
     from tests.knowledgebase.conftest import make_article
 
-    return make_article(KnowledgeBaseIndexPage.objects.get(slug="kb"), "Cached article")
+    index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
+    return make_article(index, "Cached article")

@@ -127,7 +127,7 @@ def _canned_replies(alice, ada, root) -> None:
 def _articles(alice, ada, root) -> None:
     from knowledgebase.models import ArticlePage, Audience, KnowledgeBaseIndexPage
 
-    index = KnowledgeBaseIndexPage.objects.get(slug="kb")
+    index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
     for audience in (Audience.PUBLIC, Audience.CUSTOMERS, Audience.AGENTS):
         index.add_child(
             instance=ArticlePage(

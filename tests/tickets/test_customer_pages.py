@@ -32,7 +32,7 @@ def new_ticket_data(**extra):
 
 @pytest.fixture
 def kb_articles(db):
-    index = KnowledgeBaseIndexPage.objects.get(slug="kb")
+    index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
     category = make_category(index, "Connectivity")
     return {
         "router": make_article(
