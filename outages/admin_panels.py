@@ -38,7 +38,7 @@ class ActiveIncidentsPanel(DashboardPanel):
                 state = _("Draft, not published")
             rows.append(
                 PanelRow(
-                    incident.title,
+                    incident.tr.title,
                     reverse("outages_desk:detail", args=[incident.pk]),
                     incident.get_impact_display(),
                     note=str(state),

@@ -4,7 +4,11 @@ Public reads (anyone; a token or session is accepted but not needed): ``GET /sta
 service with its current state), ``GET /incidents`` (open, scheduled and recent incidents with
 their updates) and ``GET /incidents/{id}``. They read through ``Incident.objects.visible_to``:
 callers who are not agents see published incidents and published updates only, and an
-unpublished incident is a 404. Anonymous answers may be cached for 30 seconds.
+unpublished incident is a 404. Anonymous answers may be cached for 30 seconds (they vary by
+``Accept-Language``). Titles, update messages and labels are in the language asked for
+(``?lang=it`` or ``Accept-Language``, else English); a text not yet translated is given in
+English and named in ``untranslated``. Writes take the Italian texts as ``title_it`` and
+``message_it`` (optional).
 
 Writes (agents with a session or personal token, integration tokens such as a monitoring
 system's; others 403): ``POST /incidents`` (declare, optionally with a compensation offer and
@@ -23,7 +27,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -35,6 +39,8 @@ from outages.services import incident_declare, incident_publish, incident_update
 from portal import roles
 from portal.api.auth import SessionAuth, TokenAuth, allow, is_integration
 from portal.api.schemas import ErrorOut, StrictSchema
+from portal.i18n import translated
+from portal.i18n.api import LANG_OPENAPI, in_request_language
 from portal.idempotency import idempotency_openapi, idempotent
 from portal.models import Product
 
@@ -81,6 +87,9 @@ class IncidentUpdateOut(Schema):
     state_label: str
     message: str
     published_at: datetime | None
+    untranslated: list[str] = Field(
+        description="Texts given in English for lack of a translation (e.g. message)."
+    )
 
 
 class IncidentOut(Schema):
@@ -100,6 +109,9 @@ class IncidentOut(Schema):
     scheduled: bool = Field(description="Announced ahead: it has not started yet.")
     url: str
     updates: list[IncidentUpdateOut]
+    untranslated: list[str] = Field(
+        description="Texts given in English for lack of a translation (e.g. title)."
+    )
 
 
 class IncidentList(Schema):
@@ -112,12 +124,13 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> None:
         patch_cache_control(response, private=True)
     else:
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    patch_vary_headers(response, ["Accept-Language"])
 
 
 def _incident_out(incident: Incident, request: HttpRequest) -> dict:
     return {
         "id": incident.pk,
-        "title": incident.title,
+        "title": translated(incident, "title"),
         "impact": incident.impact,
         "impact_label": str(incident.get_impact_display()),
         "status": incident.status,
@@ -137,15 +150,24 @@ def _incident_out(incident: Incident, request: HttpRequest) -> dict:
                 "status_label": str(update.get_status_display()),
                 "state": update.state,
                 "state_label": str(update.state_label),
-                "message": update.message,
+                "message": translated(update, "message"),
                 "published_at": update.published_at,
+                "untranslated": update.missing_translations(),
             }
             for update in incident.public_updates
         ],
+        "untranslated": incident.missing_translations(),
     }
 
 
-@router.get("/status", response=StatusOut, auth=PUBLIC, url_name="outages_status")
+@router.get(
+    "/status",
+    response=StatusOut,
+    auth=PUBLIC,
+    url_name="outages_status",
+    openapi_extra=LANG_OPENAPI,
+)
+@in_request_language
 def status(request: HttpRequest, response: HttpResponse):
     """Every service with its current state (worst open incident wins) and 90-day uptime."""
     board = selectors.status_board(user=request.user)
@@ -168,7 +190,14 @@ def status(request: HttpRequest, response: HttpResponse):
     }
 
 
-@router.get("/incidents", response=IncidentList, auth=PUBLIC, url_name="outages_incidents")
+@router.get(
+    "/incidents",
+    response=IncidentList,
+    auth=PUBLIC,
+    url_name="outages_incidents",
+    openapi_extra=LANG_OPENAPI,
+)
+@in_request_language
 def incidents(request: HttpRequest, response: HttpResponse):
     """Open incidents (including scheduled maintenance) and those of the last 90 days,
     newest first, each with its updates (newest first)."""
@@ -183,7 +212,9 @@ def incidents(request: HttpRequest, response: HttpResponse):
     response={200: IncidentOut, 404: ErrorOut},
     auth=PUBLIC,
     url_name="outages_incident",
+    openapi_extra=LANG_OPENAPI,
 )
+@in_request_language
 def incident(request: HttpRequest, response: HttpResponse, incident_id: int):
     """One incident with its updates; an incident that is not published is a 404 unless the
     caller is an agent."""
@@ -213,11 +244,17 @@ class OfferIn(StrictSchema):
 
 class IncidentIn(StrictSchema):
     title: str = PydanticField(min_length=1, max_length=200)
+    title_it: str = PydanticField(
+        "",
+        max_length=200,
+        description="The title in Italian; empty: Italian readers get the English one with a note.",
+    )
     services: list[str] = PydanticField(
         min_length=1, max_length=50, description="Slugs of the affected services."
     )
     impact: Literal["degraded", "partial", "major", "maintenance"]
     message: str = PydanticField(min_length=1, max_length=20_000)
+    message_it: str = PydanticField("", max_length=20_000, description="The message in Italian.")
     region: str = PydanticField("", max_length=64)
     keywords: str = PydanticField(
         "",
@@ -234,6 +271,7 @@ class IncidentIn(StrictSchema):
 class IncidentUpdateIn(StrictSchema):
     status: Literal["investigating", "identified", "monitoring", "resolved"]
     message: str = PydanticField(min_length=1, max_length=20_000)
+    message_it: str = PydanticField("", max_length=20_000, description="The update in Italian.")
     reply_linked: bool = PydanticField(
         False, description="Also reply on the linked tickets (agents only)."
     )
@@ -279,9 +317,11 @@ def incident_create(request: HttpRequest, payload: IncidentIn):
     with transaction.atomic():  # declared and published, or nothing
         incident = incident_declare(
             title=payload.title,
+            title_it=payload.title_it,
             products=products,
             impact=payload.impact,
             message=payload.message,
+            message_it=payload.message_it,
             region=payload.region,
             keywords=payload.keywords,
             starts_at=_aware(payload.starts_at, "starts_at"),
@@ -312,6 +352,7 @@ def incident_update_create(request: HttpRequest, incident_id: int, payload: Inci
         incident=incident,
         status=payload.status,
         message=payload.message,
+        message_it=payload.message_it,
         by=_by(request),
         reply_linked=payload.reply_linked,
     )

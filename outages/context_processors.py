@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from outages.models import Incident
 from outages.selectors import banner_incidents
+from portal.i18n import translated
 
 
 def outage_banner(request) -> dict:
@@ -15,7 +16,11 @@ def outage_banner(request) -> dict:
         # The incident's own page says "you are affected" already: no banner there.
         labels = dict(Incident.Impact.choices)
         return [
-            {**row, "impact_label": str(labels.get(row["impact"], row["impact"]))}
+            {
+                **row,
+                "title": translated(row, "title"),
+                "impact_label": str(labels.get(row["impact"], row["impact"])),
+            }
             for row in banner_incidents(user)
             if request.path != f"/status/incidents/{row['pk']}/"
         ]

@@ -14,6 +14,7 @@ from portal.models import Product, Subscription
 from tickets.services.common import SUBJECT_MAX
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+ITALIAN_EMPTY = _("Optional. Empty: Italian readers see the English text with a note.")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -64,6 +65,13 @@ class IncidentDeclareForm(forms.Form):
         max_length=TITLE_MAX,
         help_text=_("Customers see it on the status page, the banner and the notice."),
     )
+    title_it = forms.CharField(
+        label=_("Public title in Italian"),
+        max_length=TITLE_MAX,
+        required=False,
+        help_text=ITALIAN_EMPTY,
+        widget=forms.TextInput(attrs={"lang": "it"}),
+    )
     products = forms.ModelMultipleChoiceField(
         label=_("Affected services"),
         queryset=Product.objects.none(),
@@ -93,6 +101,13 @@ class IncidentDeclareForm(forms.Form):
         max_length=MESSAGE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What customers notice and what you are doing about it."),
+    )
+    message_it = forms.CharField(
+        label=_("First message in Italian"),
+        max_length=MESSAGE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "it"}),
+        help_text=ITALIAN_EMPTY,
     )
     starts_at = forms.DateTimeField(
         label=_("Starts"),
@@ -169,6 +184,13 @@ class IncidentUpdateForm(forms.Form):
     message = forms.CharField(
         label=_("Update"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
+    message_it = forms.CharField(
+        label=_("Update in Italian"),
+        max_length=MESSAGE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "it"}),
+        help_text=ITALIAN_EMPTY,
+    )
     reply_linked = forms.BooleanField(
         label=_("Also reply to the linked tickets"), required=False, initial=True
     )
@@ -180,6 +202,13 @@ class IncidentResolveForm(forms.Form):
         max_length=MESSAGE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent to everyone told about the incident and to its linked tickets."),
+    )
+    message_it = forms.CharField(
+        label=_("Resolution message in Italian"),
+        max_length=MESSAGE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "it"}),
+        help_text=ITALIAN_EMPTY,
     )
     resolve_linked = forms.BooleanField(
         label=_("Resolve the linked tickets with this message"), required=False, initial=True

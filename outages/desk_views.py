@@ -78,9 +78,11 @@ def incident_new(request):
         try:
             incident = incident_declare(
                 title=data["title"],
+                title_it=data["title_it"],
                 products=data["products"],
                 impact=data["impact"],
                 message=data["message"],
+                message_it=data["message_it"],
                 region=data["region"],
                 keywords=data["keywords"],
                 starts_at=data["starts_at"],
@@ -185,6 +187,7 @@ def incident_update_view(request, pk: int):
                 incident=incident,
                 status=data["status"],
                 message=data["message"],
+                message_it=data["message_it"],
                 by=request.user,
                 reply_linked=data["reply_linked"],
             )
@@ -208,6 +211,7 @@ def incident_resolve_view(request, pk: int):
                 incident=incident,
                 status=Incident.Status.RESOLVED,
                 message=form.cleaned_data["message"],
+                message_it=form.cleaned_data["message_it"],
                 by=request.user,
                 reply_linked=form.cleaned_data["resolve_linked"],
             )

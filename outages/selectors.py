@@ -392,7 +392,7 @@ def banner_incidents(user) -> list[dict]:
             .open()
             .filter(audience__customer__user_id=user.pk)
             .order_by("-starts_at", "-pk")
-            .values("pk", "title", "impact")[:3]
+            .values("pk", "title", "title_it", "impact")[:3]
         )
         cache.set(key, cached, BANNER_TTL)
     return cached
@@ -420,7 +420,9 @@ def desk_incidents(*, user, q: str = "", status: str = "", impact: str = "", pro
     """Incidents for the desk list: open ones first (newest first), then the resolved."""
     incidents = Incident.objects.visible_to(user)
     if q:
-        incidents = incidents.filter(Q(title__icontains=q) | Q(region__icontains=q))
+        incidents = incidents.filter(
+            Q(title__icontains=q) | Q(title_it__icontains=q) | Q(region__icontains=q)
+        )
     if status == "open":
         incidents = incidents.open()
     elif status == "resolved":

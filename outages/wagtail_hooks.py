@@ -40,9 +40,10 @@ class IncidentViewSet(PortalViewSet):
         DateColumn("published_at", label=_("Published")),
     ]
     list_filter = ["status", "impact", "products"]
-    search_fields = ["title", "region"]
+    search_fields = ["title", "title_it", "region"]
     inspect_view_fields = [
         "title",
+        "title_it",
         "products",
         "region",
         "impact",

@@ -128,14 +128,22 @@ def _reply_all(tickets: list[Ticket], *, by: User, body: str, status_after=None)
 
 @transaction.atomic
 def incident_update_with_tickets(
-    *, incident: Incident, status: str, message: str, by: User | None, reply_linked: bool
+    *,
+    incident: Incident,
+    status: str,
+    message: str,
+    by: User | None,
+    reply_linked: bool,
+    message_it: str = "",
 ) -> tuple[IncidentUpdate, TicketsOutcome]:
     """Post an update (and notify as ``incident_update_post`` does); with ``reply_linked``
     the same message goes to every open linked ticket as a public reply. Resolving the
     incident this way also resolves those tickets."""
     if reply_linked:
         require_agent(by)
-    update = incident_update_post(incident=incident, status=status, message=message)
+    update = incident_update_post(
+        incident=incident, status=status, message=message, message_it=message_it
+    )
     outcome = TicketsOutcome(0, 0)
     if reply_linked:
         resolving = status == Incident.Status.RESOLVED

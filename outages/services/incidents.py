@@ -44,12 +44,21 @@ def incident_declare(
     offer_amount: Decimal | None = None,
     offer_automatic: bool = False,
     keywords: str = "",
+    title_it: str = "",
+    message_it: str = "",
 ) -> Incident:
     """Declare an incident (not yet published) with its first message and, optionally, the
     compensation its affected customers will get (``offer_kind``: credit, discount, points)
-    and keywords (comma-separated) that link affected customers' new tickets to it."""
+    and keywords (comma-separated) that link affected customers' new tickets to it.
+    ``title_it``/``message_it``: the Italian texts, empty when not (yet) written: Italian
+    readers then get the English ones with a note (``portal.i18n``)."""
     products = list(products)
     title, region, message = title.strip(), region.strip(), message.strip()
+    title_it, message_it = (title_it or "").strip(), (message_it or "").strip()
+    if len(title_it) > TITLE_MAX:
+        raise IncidentError(_("Keep the title under %(max)d characters.") % {"max": TITLE_MAX})
+    if len(message_it) > MESSAGE_MAX:
+        raise IncidentError(_("Keep the message under %(max)d characters.") % {"max": MESSAGE_MAX})
     keywords = ", ".join(
         dict.fromkeys(word.strip() for word in (keywords or "").split(",") if word.strip())
     )
@@ -80,6 +89,7 @@ def incident_declare(
         raise IncidentError(_("Give the compensation an amount above zero."))
     incident = Incident.objects.create(
         title=title,
+        title_it=title_it,
         region=region,
         keywords=keywords,
         impact=impact,
@@ -88,7 +98,9 @@ def incident_declare(
         created_by=by,
     )
     incident.products.set(products)
-    IncidentUpdate.objects.create(incident=incident, status=incident.status, message=message)
+    IncidentUpdate.objects.create(
+        incident=incident, status=incident.status, message=message, message_it=message_it
+    )
     if offer_kind:
         CompensationOffer.objects.create(
             incident=incident, kind=offer_kind, amount=offer_amount, automatic=offer_automatic
@@ -150,12 +162,15 @@ def incident_publish(*, incident: Incident) -> int:
 
 
 @transaction.atomic
-def incident_update_post(*, incident: Incident, status: str, message: str) -> IncidentUpdate:
+def incident_update_post(
+    *, incident: Incident, status: str, message: str, message_it: str = ""
+) -> IncidentUpdate:
+    """Post an update (``message_it``: its Italian, or empty) and, once published, notify."""
     if status not in Incident.Status.values:
         raise IncidentError(_("Unknown status."))
     if not message.strip():
         raise IncidentError(_("Write what changed."))
-    if len(message.strip()) > MESSAGE_MAX:
+    if max(len(message.strip()), len((message_it or "").strip())) > MESSAGE_MAX:
         raise IncidentError(_("Keep the message under %(max)d characters.") % {"max": MESSAGE_MAX})
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not incident.is_open:
@@ -165,6 +180,7 @@ def incident_update_post(*, incident: Incident, status: str, message: str) -> In
         incident=incident,
         status=status,
         message=message.strip(),
+        message_it=(message_it or "").strip(),
         published_at=now if incident.published_at else None,
     )
     incident.status = status
@@ -180,5 +196,7 @@ def incident_update_post(*, incident: Incident, status: str, message: str) -> In
     return update
 
 
-def incident_resolve(*, incident: Incident, message: str) -> IncidentUpdate:
-    return incident_update_post(incident=incident, status=Incident.Status.RESOLVED, message=message)
+def incident_resolve(*, incident: Incident, message: str, message_it: str = "") -> IncidentUpdate:
+    return incident_update_post(
+        incident=incident, status=Incident.Status.RESOLVED, message=message, message_it=message_it
+    )

@@ -27,6 +27,7 @@ from outages.models import (
 from outages.selectors import notice_event_key
 from outages.services.common import customer_lock
 from outages.services.compensation import compensation_grant_bulk
+from portal.i18n import is_missing, translated
 from portal.models import Customer, NotificationDelivery, User
 from portal.models.interactions import Channel, Interaction, InteractionKind
 from portal.services.interactions import interaction_record, interaction_record_bulk
@@ -66,9 +67,13 @@ def _content(
     """The notice of one update, built once per language (in that language): the update's
     text, the affected services, the severity in words, the compensation offered (``offer``:
     the incident's offer when these recipients are its affected audience, else None) and
-    the status page; the email's link is the incident's page."""
+    the status page; the email's link is the incident's page. The title and the update's
+    text are in ``language`` when the agent wrote them so, else English with a note."""
 
     def build(language: str) -> NotificationContent:
+        message = translated(update, "message", language)
+        if is_missing(update, "message", language):
+            message = _("Not yet available in Italian: shown in English.") + "\n\n" + message
         lines = [
             _("Affected services: %(services)s") % {"services": ", ".join(services)},
             _("Severity: %(impact)s") % {"impact": incident.get_impact_display()},
@@ -88,8 +93,8 @@ def _content(
         )
         return NotificationContent(
             title=_("%(status)s: %(title)s")
-            % {"status": update.state_label, "title": incident.title},
-            body=f"{update.message}\n\n" + "\n".join(lines),
+            % {"status": update.state_label, "title": translated(incident, "title", language)},
+            body=f"{message}\n\n" + "\n".join(lines),
             url=reverse("outages:incident", args=[incident.pk]),
         )
 

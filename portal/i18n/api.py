@@ -13,6 +13,7 @@ Use ``@in_request_language`` under the router's decorator and document the param
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -53,4 +54,8 @@ def in_request_language(view: Callable[..., Any]) -> Callable[..., Any]:
         with translation.override(request_language(request)):
             return view(request, *args, **kwargs)
 
+    # django-ninja reads the parameters' annotations; evaluated here, in the view's module
+    # (``from __future__ import annotations`` leaves strings that the wrapper's module cannot
+    # resolve).
+    wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
     return wrapper
