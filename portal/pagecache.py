@@ -17,8 +17,12 @@ What may be cached is decided conservatively, on both sides:
   that renders a CSRF token sets the ``csrftoken`` cookie, so it is never stored: forms on
   cacheable pages must not need one for anonymous visitors (see ``csrf_for_signed_in``).
 
-The key holds the host, the path, the page number and the visitor's language (cookie or
-``Accept-Language``, as ``LocaleMiddleware`` decides). ``page_cache_clear()`` bumps a version
+The key holds the host, the path, the page number and the language the page is answered in
+(``portal.languages.request_language``: the URL's, ``/it/`` or unprefixed English). A visitor
+whom ``portal.i18n_middleware.LanguageRedirectMiddleware`` sends to another language (an
+Italian language cookie on an unprefixed page; ``Accept-Language`` on a first visit of ``/``) is
+never answered from the cache: the middleware comes before the redirect, so it lets the request
+through (``portal.languages.visitor_redirected``). ``page_cache_clear()`` bumps a version
 stored beside the entries, so every cached page is dropped at once (Wagtail's publish and
 unpublish call it); otherwise an entry lives for the seconds its view chose.
 While the cache is down (Redis unavailable) pages are served uncached: the cache backend
@@ -38,8 +42,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils.translation import get_language_from_request
 from django.views.decorators.csrf import csrf_exempt
+
+from portal.languages import request_language, visitor_redirected
 
 VERSION_KEY = "pagecache:version"
 PAGE_ONLY = re.compile(r"page=[1-9][0-9]{0,5}")
@@ -150,7 +155,9 @@ class VisitorPageCacheMiddleware:
             return None
         if "HTTP_HX_REQUEST" in request.META or "HTTP_AUTHORIZATION" in request.META:
             return None
-        language = get_language_from_request(request)
+        if visitor_redirected(request):  # answered by a redirect to the chosen language
+            return None
+        language = request_language(request)
         raw = f"{request.META.get('HTTP_HOST', '')}|{request.path}|{query}|{language}"
         return "pagecache:" + hashlib.sha256(raw.encode()).hexdigest()
 

@@ -88,13 +88,18 @@ MIDDLEWARE = [
     # Before the session: anonymous visitors of public pages are answered from the cache.
     "portal.pagecache.VisitorPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The URL's language (/it/ Italian, unprefixed English) on the pages people read; the
+    # cookie or Accept-Language elsewhere (portal/i18n_middleware.py, docs/i18n.md).
+    "portal.i18n_middleware.LocaleMiddleware",
     # Django's CommonMiddleware, without the trailing-slash redirect under /api/.
     "portal.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Signed-in pages and API answers to a token: Cache-Control: private (portal/middleware.py).
     "portal.middleware.PrivateCacheControlMiddleware",
+    # A GET of an unprefixed page by someone who chose Italian (cookie, or a signed-in
+    # customer's preference) goes to the /it/ page; after AuthenticationMiddleware.
+    "portal.i18n_middleware.LanguageRedirectMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -1,8 +1,8 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.api import api
 from portal.pagecache import csrf_for_signed_in
-from portal.views import health, notifications, pages
+from portal.views import health, language, notifications, pages
 
 api.add_router("/kb/", "knowledgebase.api.router")
 api.add_router("/tickets", "tickets.api.router")
@@ -38,26 +38,14 @@ portal_patterns = (
             notifications.notification_open,
             name="notification_open",
         ),
-        path("healthz", health.healthz, name="healthz"),
     ],
     "portal",
 )
-
+# The same everywhere, in no language: machines, the admin, files (portal/languages.py).
 urlpatterns = [
-    path("", include(portal_patterns)),
-    path("", include("knowledgebase.urls")),
-    path("tickets/", include("tickets.urls")),
-    path("desk/incidents/", include("outages.desk_urls")),
-    path("desk/insights/", include("insights.desk_urls")),
-    path("desk/", include("tickets.desk_urls")),
-    path("status/", include("outages.urls")),
-    path("", include("catalogue.urls")),  # /catalogue/..., /requests/...
-    path("community/", include("community.urls")),
-    path("", include("insights.urls")),  # /surveys/<token>/
-    path("", include("loyalty.urls")),  # /me/loyalty/..., /r/<code>/
+    path("healthz", health.healthz, name="healthz"),
     # Anonymous visitors switch language without a CSRF token, so public pages can be cached.
-    path("i18n/setlang/", csrf_for_signed_in(set_language), name="set_language"),
-    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", csrf_for_signed_in(language.set_language), name="set_language"),
     path("api/v1/", api.urls),
     # The Wagtail admin signs in through allauth (rate limits, MFA): no side door.
     path(
@@ -76,12 +64,28 @@ urlpatterns = [
     # Public pages only: ArticlePage.get_sitemap_urls leaves out restricted audiences.
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Every page people read, in each language: English unprefixed, Italian under /it/
+# (docs/i18n.md). Wagtail's page serving is last: it matches any path.
+urlpatterns += i18n_patterns(
+    path("", include(portal_patterns)),
+    path("", include("knowledgebase.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("desk/incidents/", include("outages.desk_urls")),
+    path("desk/insights/", include("insights.desk_urls")),
+    path("desk/", include("tickets.desk_urls")),
+    path("status/", include("outages.urls")),
+    path("", include("catalogue.urls")),  # /catalogue/..., /requests/...
+    path("community/", include("community.urls")),
+    path("", include("insights.urls")),  # /surveys/<token>/
+    path("", include("loyalty.urls")),  # /me/loyalty/..., /r/<code>/
+    path("accounts/", include("allauth.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)
 
 # Server errors: 503 with Retry-After while the database is unavailable, else 500; JSON
 # under /api/; the request id as the reference (portal/views/errors.py).
 handler500 = "portal.views.errors.server_error"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [path("", include(wagtail_urls))]

@@ -4,16 +4,18 @@ from datetime import datetime, time
 
 from allauth.account.utils import has_verified_email
 from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.forms import ProfileForm, TokenCreateForm
+from portal.i18n_middleware import set_language_cookie
+from portal.languages import url_in_language
 from portal.models import ApiToken, Interaction, Notification, Purchase, Subscription
 from portal.pagecache import mark_cacheable
 from portal.selectors import customer_since
@@ -93,11 +95,12 @@ def me(request):
                 consent_surveys=form.cleaned_data["consent_surveys"],
                 consent_marketing=form.cleaned_data["consent_marketing"],
             )
-            messages.success(request, _("Your profile has been saved."))
-            response = redirect("portal:me")
             language = form.cleaned_data["language"]
-            translation.activate(language)
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+            translation.activate(language)  # the message is in the language chosen
+            messages.success(request, _("Your profile has been saved."))
+            # Back to /me/ in that language (/it/me/ for Italian), and the cookie to match.
+            response = redirect(url_in_language(request, reverse("portal:me"), language))
+            set_language_cookie(response, language)
             return response
         messages.error(request, _("Please correct the errors below."))
         status = 400

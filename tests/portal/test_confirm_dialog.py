@@ -36,5 +36,5 @@ def test_pages_carry_the_dialog_translated(alice, client_for):
     assert ">Cancel</button>" in html
     assert ">Confirm</button>" in html
     client.cookies["django_language"] = "it"
-    html = client.get("/me/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    html = client.get("/it/me/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
     assert ">Annulla</button>" in html

@@ -128,7 +128,8 @@ def test_switching_language_with_the_buttons(client):
     assert 'name="next" value="/"' in form
     response = client.post(reverse("set_language"), {"language": "it", "next": "/"})
     assert response.status_code == 302
-    html = client.get("/").content.decode()
+    assert response["Location"] == "/it/"  # the same page in Italian
+    html = client.get(response["Location"]).content.decode()
     form = region(html, 'class="lang-form lang-header"', "</form>")
     assert re.search(r'value="it"[^>]*aria-current="true"', form)
 
