@@ -235,6 +235,160 @@ ITEMS: dict[str, tuple] = {
     ),
 }
 
+# Italian for every category, item and form field (``*_it`` columns, ``portal.i18n``).
+# Filled where still empty, so a re-run completes an older demo and keeps an admin's edits.
+CATEGORIES_IT = {
+    "account": ("Account e accesso", "Accesso, password e recapiti."),
+    "subscriptions": ("Abbonamenti", "Sospendi, disdici o trasferisci i tuoi servizi."),
+    "billing": ("Fatture e carte", "Ricevute, carte di pagamento e limiti di spesa."),
+    "business": ("Per le aziende", "Richieste per gli account delle organizzazioni."),
+}
+
+# slug: (name, short description, instructions, {field key: (label, help text, choices)})
+ITEMS_IT: dict[str, tuple] = {
+    "password-reset": (
+        "Reimposta la password",
+        "Ricevi un link per sceglierne una nuova.",
+        "",
+        {"email": ("Indirizzo email dell'account", "", "")},
+    ),
+    "change-email": (
+        "Cambia l'email di contatto",
+        "Usa un altro indirizzo per l'accesso e le comunicazioni.",
+        "",
+        {
+            "new_email": (
+                "Nuovo indirizzo email",
+                "Ti mandiamo un link a quell'indirizzo: il cambio avviene quando lo apri.",
+                "",
+            )
+        },
+    ),
+    "cancel-subscription": (
+        "Disdici un abbonamento",
+        "Chiudi un servizio alla data che preferisci.",
+        "",
+        {
+            "subscription": ("Abbonamento", "", ""),
+            "effective_date": (
+                "Ultimo giorno di servizio",
+                "Lascia vuoto per chiuderlo oggi.",
+                "",
+            ),
+            "reason": (
+                "Perché ci lasci?",
+                "",
+                "price | Costa troppo\nmoving | Mi trasferisco\nquality | Non sono soddisfatto "
+                "del servizio\nother | Altro",
+            ),
+        },
+    ),
+    "pause-subscription": (
+        "Sospendi un abbonamento",
+        "Parti per un po'? Sospendi il servizio invece di disdirlo.",
+        "",
+        {
+            "subscription": ("Abbonamento", "", ""),
+            "resume_on": ("Riattiva il", "", ""),
+        },
+    ),
+    "invoice-copy": (
+        "Copia di una fattura o ricevuta",
+        "Scarica la copia di un ordine passato e ricevila via email.",
+        "",
+        {"purchase": ("Ordine", "", "")},
+    ),
+    "lost-card": (
+        "Segnala una carta smarrita o rubata",
+        "Blocca subito la carta e ricevine una nuova.",
+        "",
+        {
+            "last_four": (
+                "Ultime quattro cifre della carta",
+                "Come sono stampate sulla carta, per esempio 4242.",
+                "",
+            ),
+            "what": ("Che cosa è successo?", "", "lost | Smarrita\nstolen | Rubata"),
+            "unknown_payments": ("Hai notato pagamenti che non hai fatto tu?", "", ""),
+        },
+    ),
+    "card-limit": (
+        "Cambia il limite di spesa della carta",
+        "Un nuovo limite mensile, impostato dal sistema delle carte.",
+        "Demo: l'indirizzo del sistema delle carte non esiste, quindi dopo tre tentativi "
+        "queste richieste passano a un ticket.",
+        {
+            "limit": ("Nuovo limite mensile (EUR)", "", ""),
+            "reason": ("C'è altro che dovremmo sapere?", "", ""),
+        },
+    ),
+    "move-fibre": (
+        "Trasferisci la fibra a un nuovo indirizzo",
+        "Cambi casa? La tua connessione viene con te.",
+        "",
+        {
+            "address": ("Nuovo indirizzo", "", ""),
+            "moving_date": ("Data del trasloco", "", ""),
+            "extras": (
+                "Trasferisci anche",
+                "",
+                "tv | Decoder TV\nphone | Numero di rete fissa\nwifi | Ripetitori Wi-Fi",
+            ),
+        },
+    ),
+    "extra-seats": (
+        "Aggiungi utenti all'account aziendale",
+        "Più postazioni per la tua organizzazione (solo amministratori).",
+        "",
+        {
+            "seats": ("Quanti utenti?", "", ""),
+            "same_plan": ("Stesso piano degli utenti attuali?", "", ""),
+        },
+    ),
+    "replacement-device": (
+        "Ordina un dispositivo sostitutivo",
+        "Un nuovo router, decoder o telefono per un collega (con l'approvazione "
+        "dell'amministratore).",
+        "",
+        {
+            "device": ("Dispositivo", "", "router | Router\ntv_box | Decoder TV\nphone | Telefono"),
+            "why": ("Che cosa non va in quello attuale?", "", ""),
+        },
+    ),
+}
+
+
+def _fill(obj, values: dict[str, str]) -> None:
+    """Set the Italian columns that are still empty; save only when something changed."""
+    changed = [name for name, value in values.items() if value and not getattr(obj, name)]
+    for name in changed:
+        setattr(obj, name, values[name])
+    if changed:
+        obj.save(update_fields=changed)
+
+
+def translate_catalogue() -> None:
+    """The Italian of the demo categories, items and form fields (where still empty)."""
+    for category in CatalogueCategory.objects.filter(slug__in=CATEGORIES_IT):
+        name, description = CATEGORIES_IT[category.slug]
+        _fill(category, {"name_it": name, "description_it": description})
+    items = CatalogueItem.objects.filter(slug__in=ITEMS_IT).prefetch_related("form_fields")
+    for item in items:
+        name, short, instructions, fields = ITEMS_IT[item.slug]
+        _fill(
+            item,
+            {
+                "name_it": name,
+                "short_description_it": short,
+                "description_it": instructions if item.description else "",
+            },
+        )
+        for field in item.form_fields.all():
+            if field.key in fields:
+                label, help_text, choices = fields[field.key]
+                _fill(field, {"label_it": label, "help_text_it": help_text, "choices_it": choices})
+
+
 CARDS = (
     ("C-ALICE", "4242", "Visa"),
     ("C-ALICE", "5454", "Mastercard"),
@@ -293,6 +447,7 @@ def seed_catalogue() -> tuple[int, dict[str, CatalogueItem]]:
             row.save()
         items[slug] = item
         created += 1
+    translate_catalogue()
     for ref, last_four, brand in CARDS:
         customer = Customer.objects.filter(customer_ref=ref).first()
         if customer is not None:

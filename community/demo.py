@@ -5,6 +5,11 @@ database is looked at, each with a natural key (its title): a re-run creates onl
 ones. Everything goes through the services with past timestamps (the same code path as real
 posts: counters, reputation ledger, interactions), with emails suppressed, pre-moderation and
 rate limits off, except one new member's question left waiting in the moderation queue.
+
+Italian: every category gets its Italian name and description (where still empty), and three
+Italian-speaking members (``ITALIAN_MEMBERS``, preferred language Italian, the demo password)
+ask and answer a few threads in Italian (``ITALIAN_TOPICS``), planned from their own
+``random.Random(17)`` so the English threads stay exactly as they were.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.test import override_settings
 
@@ -30,6 +37,23 @@ CATEGORIES = (
     ("tips", "Tips and announcements", "Share what worked for you; news from the team.", 5),
 )
 PRIVATE = ("acme-team", "Acme Logistics team", "Only for Acme Logistics colleagues.", 6)
+CATEGORIES_IT = {
+    "broadband-tv": ("Internet e TV", "Fibra, router, Wi-Fi e TV in streaming."),
+    "mobile": (
+        "Mobile e roaming",
+        "Piani, SIM ed eSIM, traffico dati all'estero, portabilità del numero.",
+    ),
+    "cards-payments": ("Carte e pagamenti", "Carte, contactless, bonifici e fatturazione."),
+    "orders-delivery": ("Ordini e consegne", "Ordini nel negozio, spedizioni, resi e garanzia."),
+    "tips": ("Consigli e novità", "Condividi quello che ha funzionato per te; notizie dal team."),
+    "acme-team": ("Team Acme Logistics", "Solo per i colleghi di Acme Logistics."),
+}
+# (email, full name): members who read the portal in Italian.
+ITALIAN_MEMBERS = (
+    ("giulia@example.com", "Giulia Bianchi"),
+    ("marco@example.com", "Marco Ferri"),
+    ("chiara@example.com", "Chiara Greco"),
+)
 
 
 @dataclass(frozen=True)
@@ -374,6 +398,75 @@ VARIANTS = (
     ),
 )
 
+ITALIAN_TOPICS = (
+    T(
+        "broadband-tv",
+        "Il Wi-Fi rallenta la sera in salotto",
+        "Da qualche settimana, verso le nove di sera, il Wi-Fi in salotto diventa lentissimo. "
+        "Il router è in corridoio, dietro una porta. Conviene comprare un ripetitore?",
+        (
+            "Prima di comprare qualcosa prova a spostare il router più in alto, lontano da porte "
+            "e mobili: a casa mia è bastato questo.",
+            "La sera molti vicini usano la stessa frequenza. Dalle impostazioni del router "
+            "scegli la rete a **5 GHz** e lascia il canale su automatico.",
+            "Se la casa è su due piani, il Mesh Duo funziona molto meglio di un ripetitore "
+            "classico: una sola rete e nessuna disconnessione passando da una stanza all'altra.",
+        ),
+        ("wifi", "router"),
+    ),
+    T(
+        "mobile",
+        "Come si attiva la eSIM sul telefono nuovo?",
+        "Ho appena preso un telefono nuovo e vorrei passare alla eSIM senza cambiare numero. "
+        "Devo per forza andare in negozio?",
+        (
+            "Niente negozio: chiedi il codice QR dall'area personale e inquadralo dal telefono "
+            "in Impostazioni > Rete mobile > Aggiungi eSIM.",
+            "Tieni a portata di mano la vecchia SIM: prima di disattivarla ti arriva un codice "
+            "via SMS da confermare.",
+        ),
+        ("esim",),
+    ),
+    T(
+        "cards-payments",
+        "Pagamento contactless rifiutato al supermercato",
+        "Oggi alla cassa la carta è stata rifiutata con il contactless, ma inserendola e "
+        "digitando il PIN il pagamento è andato a buon fine. È normale?",
+        (
+            "Sì: dopo alcuni pagamenti contactless di fila la banca chiede il PIN per "
+            "sicurezza. Fatto una volta, il conteggio riparte da zero.",
+            "Capita anche a me ogni cinque o sei pagamenti. Se invece la carta viene rifiutata "
+            "anche con il PIN, controlla il limite di spesa mensile nel catalogo dei servizi.",
+        ),
+        ("card",),
+    ),
+    T(
+        "orders-delivery",
+        "Telefono arrivato con lo schermo graffiato: posso renderlo?",
+        "Il telefono che ho ordinato è arrivato con un graffio sullo schermo. Posso restituirlo "
+        "anche se ho già tolto la pellicola?",
+        (
+            "Certo, hai 14 giorni per il reso anche se hai aperto la confezione. Fai una foto "
+            "del graffio e allegala alla richiesta.",
+            "L'ho fatto il mese scorso: il corriere è passato a ritirarlo dopo due giorni e il "
+            "rimborso è arrivato entro una settimana.",
+        ),
+        ("returns",),
+    ),
+    T(
+        "tips",
+        "Consiglio: seguite lo stato dei vostri servizi",
+        "Da quando seguo la pagina di stato della fibra ricevo un'email appena c'è un guasto "
+        "in zona, così non perdo tempo a riavviare il router per niente.",
+        (
+            "Ottimo consiglio, non sapevo che si potesse seguire un singolo servizio. Attivato!",
+            "Utile anche per la manutenzione programmata: l'avviso arriva qualche giorno prima.",
+        ),
+        ("status",),
+        kind="discussion",
+    ),
+)
+
 
 def _plan() -> list[Topic]:
     topics = list(TOPICS) + list(ACME)
@@ -410,7 +503,78 @@ def _categories() -> dict[str, Category]:
                 "organisation": acme,
             },
         )[0]
+    for slug, category in out.items():
+        name, description = CATEGORIES_IT.get(slug, ("", ""))
+        changed = [
+            field
+            for field, value in (("name_it", name), ("description_it", description))
+            if value and not getattr(category, field)
+        ]
+        for field in changed:
+            setattr(category, field, dict(name_it=name, description_it=description)[field])
+        if changed:
+            category.save(update_fields=changed)
     return out
+
+
+def _italian_members() -> list[User]:
+    """The Italian-speaking demo members (created once, like people who signed up)."""
+    from allauth.account.models import EmailAddress
+
+    from portal.services.customers import customer_for_signup
+
+    people = []
+    password = None
+    for email, full_name in ITALIAN_MEMBERS:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            password = password or make_password(settings.PORTAL_DEMO_PASSWORD)
+            user = User.objects.create(email=email, full_name=full_name, password=password)
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            customer = customer_for_signup(user=user)
+            customer.language = "it"
+            customer.save(update_fields=["language"])
+        people.append(user)
+    return people
+
+
+def _italian_threads(services, categories, now: datetime) -> tuple[int, int]:
+    """The Italian threads, each asked by one Italian member and answered by the others."""
+    rng = random.Random(17)  # noqa: S311 - demo data, not security
+    members = _italian_members()
+    existing = set(Thread.objects.values_list("title", flat=True))
+    created = answers = 0
+    for number, topic in enumerate(ITALIAN_TOPICS):
+        asked_at = now - timedelta(days=rng.uniform(3, 40))
+        if topic.title in existing or topic.category not in categories:
+            continue
+        asker = members[number % len(members)]
+        others = [m for m in members if m != asker]
+        thread = services.thread_ask(
+            author=asker,
+            category=categories[topic.category],
+            title=topic.title,
+            body=topic.body,
+            kind=topic.kind,
+            tags=topic.tags,
+            now=asked_at,
+        )
+        created += 1
+        posts = []
+        at = asked_at
+        for turn, text in enumerate(topic.answers):
+            at = min(at + timedelta(hours=rng.uniform(0.5, 20)), now)
+            author = others[turn % len(others)]
+            posts.append(services.post_answer(thread=thread, author=author, body=text, now=at))
+            answers += 1
+        for post in posts:
+            for voter in members:
+                if voter.pk != post.author_id:
+                    services.vote_cast(post=post, voter=voter, value=1, now=at)
+        if posts and topic.kind == "question":
+            services.answer_accept(thread=thread, post=posts[0], user=asker, now=at)
+        Thread.objects.filter(pk=thread.pk).update(view_count=rng.randint(20, 300))
+    return created, answers
 
 
 def seed(*, now: datetime) -> str:
@@ -488,6 +652,9 @@ def seed(*, now: datetime) -> str:
                 services.answer_accept(thread=thread, post=best, user=asker, now=at)
             Thread.objects.filter(pk=thread.pk).update(view_count=rng.randint(8, 900))
         waiting = _moderation_examples(services, categories, members, personas, now)
+        italian, italian_answers = _italian_threads(services, categories, now)
+        created += italian
+        answers += italian_answers
     return (
         f"{created} threads and {answers} answers added "
         f"({Thread.objects.count()} threads in {len(categories)} categories){waiting}"

@@ -13,6 +13,10 @@ They go through the services (declare, publish, updates, resolve), so audiences,
 grants and interactions are real; the notices are sent right away with emails suppressed (the
 queued fan-out task then finds nothing left to send) and the timestamps are moved back to
 when the demo says things happened.
+
+Every incident and update has its Italian (``ITALIAN``, by English title: the title and the
+messages in update order), written at declaration; a re-run adds the Italian to demo incidents
+made before it existed (``services.incident_translation_set``), keeping any set by an agent.
 """
 
 from __future__ import annotations
@@ -118,6 +122,41 @@ INCIDENTS = (
     ),
 )
 
+# English title -> (Italian title, Italian messages in the order of the updates)
+ITALIAN: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Fibre broadband down in several areas": (
+        "Fibra non disponibile in diverse zone",
+        (
+            "Molti clienti non riescono a connettersi. Stiamo verificando.",
+            "La causa è un guasto a un router della rete principale: stiamo spostando il "
+            "traffico su altri apparati.",
+            "Le connessioni stanno tornando. Teniamo la situazione sotto controllo.",
+            "Tutto funziona di nuovo. Sul tuo conto trovi un credito di 10,00.",
+        ),
+    ),
+    "Slow mobile data": (
+        "Traffico dati mobile lento",
+        (
+            "La sera la navigazione da rete mobile è più lenta del solito.",
+            "Abbiamo aumentato la capacità della rete: la velocità è tornata normale.",
+        ),
+    ),
+    "Service interruption in your area": (
+        "Interruzione del servizio nella tua zona",
+        (
+            "Alcuni clienti non riescono a usare il servizio. Ci stiamo lavorando.",
+            "La causa è un guasto elettrico in una delle nostre sedi. I tecnici sono sul posto "
+            "e contiamo di risolvere entro due ore.",
+        ),
+    ),
+    "Planned maintenance of TV Streaming": (
+        "Manutenzione programmata di TV Streaming",
+        (
+            "Aggiorniamo i server dello streaming. Durante l'intervento la TV in diretta "
+            "potrebbe interrompersi per qualche minuto.",
+        ),
+    ),
+}
 
 DEMO_KEYWORDS = "no connection, cannot connect, offline, power failure"
 
@@ -138,7 +177,9 @@ def _alice_service(*, fallback: str) -> tuple[Product | None, str]:
 def seed(*, now: datetime) -> str:
     created = []
     for spec in INCIDENTS:
-        if Incident.objects.filter(title=spec.title).exists():
+        existing = Incident.objects.filter(title=spec.title).first()
+        if existing is not None:
+            _translate(existing)
             continue
         if _create(spec, now=now):
             created.append(spec.title)
@@ -156,13 +197,17 @@ def _create(spec: DemoIncident, *, now: datetime) -> Incident | None:
     starts_at = now + spec.start
     ends_at = starts_at + spec.duration if spec.duration else None
     (_first_status, first_message, _at), *later = spec.updates
+    title_it, messages_it = ITALIAN.get(spec.title, ("", ()))
+    messages_it = tuple(messages_it) + ("",) * (len(spec.updates) - len(messages_it))
     with emails_suppressed():
         with transaction.atomic():
             incident = services.incident_declare(
                 title=spec.title,
+                title_it=title_it,
                 products=[product],
                 impact=spec.impact,
                 message=first_message,
+                message_it=messages_it[0],
                 region=region if spec.region_of_alice else "",
                 # the open one: affected customers' new tickets about it are linked to it
                 keywords=DEMO_KEYWORDS if spec.region_of_alice else "",
@@ -175,12 +220,29 @@ def _create(spec: DemoIncident, *, now: datetime) -> Incident | None:
                     incident=incident, kind=kind, amount=Decimal(amount), automatic=automatic
                 )
             services.incident_publish(incident=incident)
-            for status, message, _after in later:
-                services.incident_update_post(incident=incident, status=status, message=message)
+            for (status, message, _after), message_it in zip(later, messages_it[1:], strict=True):
+                services.incident_update_post(
+                    incident=incident, status=status, message=message, message_it=message_it
+                )
         services.notices_send(incident_id=incident.pk)
     _drop_queued_fan_out(incident)
     _backdate(incident, spec, starts_at=starts_at, ends_at=ends_at, now=now)
     return incident
+
+
+def _translate(incident: Incident) -> None:
+    """The Italian of a demo incident made before it existed (what is set stays)."""
+    title_it, messages_it = ITALIAN.get(incident.title, ("", ()))
+    updates = list(incident.updates.order_by("created_at", "pk"))
+    missing = {
+        update.pk: text
+        for update, text in zip(updates, messages_it, strict=False)
+        if not update.message_it
+    }
+    if missing or not incident.title_it:
+        services.incident_translation_set(
+            incident=incident, title_it=incident.title_it or title_it, messages_it=missing
+        )
 
 
 def _drop_queued_fan_out(incident: Incident) -> None:

@@ -39,6 +39,7 @@ from outages.services.incidents import (
     incident_declare,
     incident_publish,
     incident_resolve,
+    incident_translation_set,
     incident_update_post,
 )
 from outages.services.notices import BATCH_SIZE, notice_view_record, notices_send
@@ -68,6 +69,7 @@ __all__ = [
     "incident_resolve",
     "incident_ticket_link",
     "incident_ticket_unlink",
+    "incident_translation_set",
     "incident_update_post",
     "incident_update_with_tickets",
     "incidents_auto_link",

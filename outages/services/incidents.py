@@ -196,6 +196,34 @@ def incident_update_post(
     return update
 
 
+@transaction.atomic
+def incident_translation_set(
+    *, incident: Incident, title_it: str, messages_it: dict[int, str] | None = None
+) -> Incident:
+    """Set (or clear, with "") the Italian title and the Italian of some updates
+    (``messages_it``: update id -> text) after the fact. Notices already sent stay as they
+    were; the pages show the new text at once."""
+    title_it = (title_it or "").strip()
+    if len(title_it) > TITLE_MAX:
+        raise IncidentError(_("Keep the title under %(max)d characters.") % {"max": TITLE_MAX})
+    messages_it = {pk: (text or "").strip() for pk, text in (messages_it or {}).items()}
+    if any(len(text) > MESSAGE_MAX for text in messages_it.values()):
+        raise IncidentError(_("Keep the message under %(max)d characters.") % {"max": MESSAGE_MAX})
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    updates = {u.pk: u for u in incident.updates.filter(pk__in=list(messages_it))}
+    if set(updates) != set(messages_it):
+        raise IncidentError(_("Unknown update."))
+    if incident.title_it != title_it:
+        incident.title_it = title_it
+        incident.save(update_fields=["title_it"])
+    for pk, text in messages_it.items():
+        if updates[pk].message_it != text:
+            IncidentUpdate.objects.filter(pk=pk).update(message_it=text)
+    if incident.published_at:
+        _status_changed()
+    return incident
+
+
 def incident_resolve(*, incident: Incident, message: str, message_it: str = "") -> IncidentUpdate:
     return incident_update_post(
         incident=incident, status=Incident.Status.RESOLVED, message=message, message_it=message_it
