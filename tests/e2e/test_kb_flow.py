@@ -54,8 +54,12 @@ def test_search_open_and_rate_an_article(live_server, new_page, screenshot):
         cards,
         "Lost or stolen card",
         summary="Block your card straight away.",
-        paragraphs=("Open the app, tap Cards and then Block.", "Order a replacement card."),
-        headings=("Block the card", "Order a new one"),
+        paragraphs=(
+            "Open the app, tap Cards and then Block.",
+            "Order a replacement card.",
+            "Unblock it in the app if it turns up.",
+        ),
+        headings=("Block the card", "Order a new one", "If you find it again"),  # a TOC: 3+
         tags=("card", "fraud"),
     )
     make_article(cards, "Card fraud playbook", audience=Audience.AGENTS, tags=("card",))
