@@ -141,12 +141,16 @@ class Translations:
     (``obj.tr.name``), plus ``obj.tr.missing`` (the fields not yet translated) and
     ``obj.tr.language`` (the language they are read in)."""
 
-    __slots__ = ("_fields", "_obj", "language")
+    __slots__ = ("_fields", "_language", "_obj")
 
     def __init__(self, obj: Any, fields: Iterable[str], language: str | None = None) -> None:
         self._obj = obj
         self._fields = tuple(fields)
-        self.language = current_language(language)
+        self._language = language  # None: the language active when a field is read
+
+    @property
+    def language(self) -> str:
+        return current_language(self._language)
 
     def __getattr__(self, field: str) -> Any:
         if field.startswith("_") or field not in self._fields:
