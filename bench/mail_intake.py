@@ -105,6 +105,7 @@ def child(
     mode: str = "batch",
     chunk: int = 50,
     queue_emails: bool = False,
+    profile: str = "",
 ) -> None:
     sys.path.insert(0, str(ROOT))
     import django
@@ -113,6 +114,7 @@ def child(
     import tracemalloc
 
     from django.contrib.auth.models import Group
+    from django.db import connection
 
     from portal import roles
     from portal.models import Customer, Team, User
@@ -249,9 +251,25 @@ def child(
     load_before = os.getloadavg()
     with contextlib.nullcontext() if queue_emails else emails_suppressed():
         cpu, db_cpu = time.process_time(), backend_cpu()
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        statements = [0]
+
+        def counted(execute, sql, params, many, context):
+            statements[0] += 1
+            return execute(sql, params, many, context)
+
         wall = time.perf_counter()
-        run(0, count_, True)
+        with connection.execute_wrapper(counted):
+            run(0, count_, True)
         wall = time.perf_counter() - wall
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
         cpu, db_cpu = time.process_time() - cpu, backend_cpu() - db_cpu
         intake_seconds = wall - generating[0] if mode == "batch" else sum(times)
         tracemalloc.start()
@@ -280,6 +298,7 @@ def child(
         f"{total_cpu / count_ * 1000:.2f} ms a message ({count_ / total_cpu:.0f} messages "
         "per CPU second: about the rate on an idle machine, where the two take turns)"
     )
+    print(f"statements sent to the database: {statements[0] / count_:.1f} a message")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     print("RSS MB: " + ", ".join(rss))
     print(f"tracemalloc peak over {sample} more messages: {peak / 1024 / 1024:.1f} MB")
@@ -311,10 +330,13 @@ def main() -> None:
         help="write the notification emails' deliveries and queue them for the worker (by "
         "default suppressed, as in the first figures; in-portal notifications are written)",
     )
+    parser.add_argument(
+        "--profile", default="", help="write cProfile statistics of the timed run to this file"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.messages, args.sample, args.mode, args.chunk, args.emails)
+        child(args.messages, args.sample, args.mode, args.chunk, args.emails, args.profile)
         return
     with tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
@@ -353,6 +375,7 @@ def main() -> None:
                 f"--mode={args.mode}",
                 f"--chunk={args.chunk}",
                 *(["--emails"] if args.emails else []),
+                *([f"--profile={os.path.abspath(args.profile)}"] if args.profile else []),
             ],
             cwd=ROOT,
             env=env,
