@@ -18,7 +18,7 @@ and media files) is outside and keeps the visitor's language cookie or ``Accept-
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -97,6 +97,11 @@ def is_localized(path: str, urlconf=None) -> bool:
     urlconf = urlconf or settings.ROOT_URLCONF
     if path_language(path):
         return True
+    return _unprefixed_is_localized(path, urlconf)
+
+
+@lru_cache(maxsize=4096)  # asked up to three times a request (locale, page cache, redirect)
+def _unprefixed_is_localized(path: str, urlconf) -> bool:
     if not is_language_prefix_patterns_used(urlconf)[0]:
         return False
     resolver, prefixes = _outside_i18n(urlconf)

@@ -179,10 +179,11 @@ def test_ticket_and_request_pages_with_thumbnail(live_server, new_page, screensh
     page = new_page(locale="en-GB" if lang == "en" else "it-IT")
     problems = watch(page)
     sign_in(page, base, "alice.h5@example.com")
+    prefix = "" if lang == "en" else f"/{lang}"  # the URL decides the language (docs/i18n.md)
     ticket = Ticket.objects.get(pk=world["ticket"].pk)
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"{base}/tickets/{ticket.pk}/")
+        page.goto(f"{base}{prefix}/tickets/{ticket.pk}/")
         thumb = page.locator("img.attachment-thumb")
         expect(thumb).to_have_attribute("alt", "router-light.png")
         expect(thumb).to_have_attribute("loading", "lazy")
@@ -202,7 +203,7 @@ def test_ticket_and_request_pages_with_thumbnail(live_server, new_page, screensh
         overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
         assert overflow <= 0, f"{overflow}px of horizontal overflow at {width}"
         screenshot(page, f"dates-forms-ticket-{lang}-{width}")
-        page.goto(f"{base}/requests/{world['request'].pk}/")
+        page.goto(f"{base}{prefix}/requests/{world['request'].pk}/")
         body = page.locator("main").inner_text()
         assert not US_DATE.search(body)
         assert "a.m." not in body and "p.m." not in body

@@ -98,7 +98,7 @@ def test_signup_verify_login_and_switch_language(
     page.goto(f"{base}/")
     expect(page.locator("h1")).to_contain_text("Welcome back, Zoe")
     page.locator("header form.lang-header").get_by_role("button", name="Italiano").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/it/")  # the same page in Italian
     expect(page.locator("html")).to_have_attribute("lang", "it")
     expect(page.locator("h1")).to_contain_text("Ti diamo il bentornato, Zoe")
     expect(page.locator("header")).to_contain_text("Il mio account")
