@@ -28,7 +28,7 @@ from wagtail.search import index
 
 from knowledgebase.blocks import ArticleBodyBlock, heading_anchor
 from knowledgebase.text import reading_minutes, stream_plain_text
-from knowledgebase.translation import is_missing_translation, locale_for
+from knowledgebase.translation import is_missing_translation, locale_for, source_language
 from portal import roles
 from portal.pagecache import mark_cacheable
 from portal.selectors import person_or_none
@@ -67,6 +67,26 @@ class VisitorCachedPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["translation_missing"] = is_missing_translation(self)
         return context
+
+    def get_sitemap_urls(self, request=None):
+        """The English page and its published translations (not the aliases standing in for
+        missing ones), each naming the others as hreflang alternates. Wagtail's sitemap
+        walks the English tree; a page of another tree is listed by its English source."""
+        if self.locale.language_code != source_language():
+            return []
+        versions = [self, *self.get_translations().live().public().filter(alias_of__isnull=True)]
+        if len(versions) == 1:
+            return super().get_sitemap_urls(request)
+        entries = [
+            {
+                "location": version.get_full_url(request),
+                "lastmod": version.last_published_at or version.latest_revision_created_at,
+                "lang_code": version.locale.language_code,
+            }
+            for version in versions
+        ]
+        alternates = [{"lang_code": e["lang_code"], "location": e["location"]} for e in entries]
+        return [{**entry, "alternates": alternates} for entry in entries]
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)

@@ -129,7 +129,7 @@ def translate_page(
         raise ValueError(f"{page} is already in {locale.language_code}")
     target = page.get_translation_or_none(locale)
     if target is None:
-        target = page.copy_for_translation(locale, copy_parents=True, user=user)
+        target = page.copy_for_translation(locale, copy_parents=True)
     elif target.alias_of_id:
         ConvertAliasPageAction(target, user=user).execute(skip_permission_checks=True)
     target = Page.objects.get(pk=target.pk).specific

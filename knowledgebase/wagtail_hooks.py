@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from knowledgebase import admin_panels, reports
+from knowledgebase import admin_panels, reports, translation_report
 from portal.admin_panels import add_panels
 from portal.admin_reports import report_urls
 
@@ -38,6 +38,13 @@ REPORTS = [
         reports.RecontactedArticlesReport,
         _("KB: articles customers came back from"),
         "warning",
+    ),
+    (
+        "translations",
+        "translations/",
+        translation_report.TranslationStatusReport,
+        _("KB: translations missing or out of date"),
+        "globe",
     ),
 ]
 

@@ -19,6 +19,7 @@ KB_REPORTS = [
     ("views_trend", "views-trend/"),
     ("deflection", "deflection/"),
     ("recontacts", "recontacts/"),
+    ("translations", "translations/"),
 ]
 
 

@@ -694,6 +694,28 @@ PREFIX_RULES: list[PrefixRule] = [
         ],
     ),
     PrefixRule(
+        "wagtail-localize (translation editor, locales; issue 17)",
+        prefix="admin/",
+        packages=("wagtail_localize.", "django.views.i18n"),
+        name_prefixes=("wagtail_localize:", "wagtaillocales:"),
+        probes=[
+            Probe(
+                "GET",
+                "/admin/localize/reports/translations/",
+                only(
+                    ("root",),
+                    200,
+                    others=Redirect("/accounts/login/?next=/admin/localize/reports/translations/"),
+                ),
+            ),
+            Probe(
+                "GET",
+                "/admin/locales/",
+                only(("root",), 200, others=Redirect("/accounts/login/?next=/admin/locales/")),
+            ),
+        ],
+    ),
+    PrefixRule(
         "Wagtail documents",
         prefix="documents/",
         packages=("wagtail.documents.",),
