@@ -121,15 +121,23 @@ class Vocabulary:
         if len(prefix) < MIN_PREFIX or not prefix.isalpha():
             return None
         size = len(prefix)
-        longer = [w for n, words in self.by_length.items() if n >= size for w in words]
+        longer = [w for n, words in self.by_length.items() if n >= size - 1 for w in words]
         if any(w.startswith(prefix) for w in longer):
             return None
-        heads = [w[:size] for w in longer]
-        found = process.extract(prefix, heads, scorer=OSA.distance, score_cutoff=1, limit=None)
-        if not found:
-            return None
-        best = min(found, key=lambda f: (f[1], -self.counts[longer[f[2]]], longer[f[2]]))
-        return longer[best[2]]
+        best: tuple[int, int, str] | None = None
+        # One typo in what was typed: the intended prefix is as long, one letter longer (a
+        # letter left out) or one shorter (one too many).
+        for cut in (size, size + 1, size - 1):
+            candidates = [w for w in longer if len(w) >= cut]
+            heads = [w[:cut] for w in candidates]
+            for _head, score, index in process.extract(
+                prefix, heads, scorer=OSA.distance, score_cutoff=1, limit=None
+            ):
+                word = candidates[index]
+                key = (int(score), -self.counts[word], word)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None
 
 
 def _count(counter: Counter, text: str, weight: int) -> None:
