@@ -53,7 +53,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone, translation
 
@@ -62,6 +62,7 @@ from portal.db.session import quick_commits
 from portal.mail.compose import MailParts, notification_parts, settings_url
 from portal.mail.prerender import NoticeRenderer
 from portal.models import Notification, NotificationDelivery, User
+from portal.services.memo import memoized
 
 logger = logging.getLogger(__name__)
 
@@ -261,16 +262,26 @@ def delivery_email(delivery: NotificationDelivery) -> EmailMultiAlternatives:
     )
 
 
-def _create(model, **fields):
-    """Insert a row that may already exist (unique key): the new row, or None."""
-    try:
-        with transaction.atomic():
-            return model.objects.create(**fields)
-    except IntegrityError:
-        return None
+_NOTIFICATION_FIELDS = ["user", "kind", "event_key", "title", "body", "url", "created_at"]
+_DELIVERY_FIELDS = [
+    "event_key",
+    "recipient",
+    "channel",
+    "kind",
+    "status",
+    "notification",
+    "to_address",
+    "reply_to",
+    "subject",
+    "body",
+    "attempts",
+    "last_error",
+    "created_at",
+    "sent_at",
+]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def notify(
     *,
     event_key: str,
@@ -280,10 +291,18 @@ def notify(
     content: Callable[[User], NotificationContent],
 ) -> NotifyResult:
     """Notify ``recipients`` of one event, each on the channels they chose for ``topic``
-    (preferences ``web_<topic>`` and ``email_<topic>``). Idempotent per ``event_key``."""
-    result = NotifyResult()
+    (preferences ``web_<topic>`` and ``email_<topic>``). Idempotent per ``event_key``: the
+    rows are written with ``INSERT ... ON CONFLICT DO NOTHING`` (``portal.db.bulk.insert_new``),
+    one statement for the notifications and one for the deliveries (web and email; a
+    savepoint and an insert per row before: 9 statements for an agent told on both channels,
+    now 2; ``bench/mail_intake.py``), and only the rows actually inserted are returned and
+    sent. No savepoint of its own: a failure fails the caller's transaction."""
     now = timezone.now()
+    at = datetime_adapter(connection)(now)
     seen: set[int] = set()
+    web_rows: list[tuple] = []
+    email_rows: list[tuple] = []
+    users: dict[int, User] = {}
     for user in recipients:
         if user is None or user.pk in seen or not user.is_active:
             continue
@@ -292,51 +311,88 @@ def notify(
         email = user.wants(f"email_{topic}") and bool(user.email) and not _emails_off.get()
         if not (web or email):
             continue
-        with translation.override(language_for(user)):
+        users[user.pk] = user
+        language = memoized(("notify-language", user.pk), lambda user=user: language_for(user))
+        with translation.override(language):
             message = content(user)
         if web:
-            notification = _create(
-                Notification,
-                user=user,
-                kind=kind,
-                event_key=event_key,
-                title=message.title[:200],
-                body=message.body[:500],
-                url=message.url[:300],
-                created_at=now,
-            )
-            if notification is not None:
-                result.notifications.append(notification)
-                _create(
-                    NotificationDelivery,
-                    event_key=event_key,
-                    recipient=user,
-                    channel=NotificationDelivery.Channel.WEB,
-                    kind=kind,
-                    status=NotificationDelivery.Status.SENT,
-                    notification=notification,
-                    subject=message.title[:250],
-                    created_at=now,
-                    sent_at=now,
+            web_rows.append(
+                (
+                    user.pk,
+                    kind,
+                    event_key,
+                    message.title[:200],
+                    message.body[:500],
+                    message.url[:300],
+                    at,
                 )
+            )
         if email:
             body = message.body
             if message.url:
                 body = f"{body}\n\n{_absolute(message.url)}"
-            delivery = _create(
-                NotificationDelivery,
-                event_key=event_key,
-                recipient=user,
-                channel=NotificationDelivery.Channel.EMAIL,
+            email_rows.append(
+                (
+                    event_key,
+                    user.pk,
+                    NotificationDelivery.Channel.EMAIL,
+                    kind,
+                    NotificationDelivery.Status.PENDING,
+                    None,
+                    user.email,
+                    message.reply_to,
+                    message.title[:250],
+                    body,
+                    0,
+                    "",
+                    at,
+                    None,
+                )
+            )
+    result = NotifyResult()
+    deliveries: list[tuple] = []
+    if web_rows:
+        webs = {row[0]: row for row in web_rows}
+        for pk, user_id in insert_new(Notification, _NOTIFICATION_FIELDS, web_rows, ["id", "user"]):
+            _user, _kind, _key, title, body, url, _at = webs[user_id]
+            notification = Notification(
+                pk=pk,
+                user=users[user_id],
                 kind=kind,
-                to_address=user.email,
-                reply_to=message.reply_to,
-                subject=message.title[:250],
+                event_key=event_key,
+                title=title,
                 body=body,
+                url=url,
                 created_at=now,
             )
-            if delivery is not None:
-                result.emails.append(delivery)
+            notification._state.adding = False
+            result.notifications.append(notification)
+            deliveries.append(
+                (event_key, user_id, "web", kind, "sent", pk, "", "", title, "", 0, "", at, at)
+            )
+    deliveries += email_rows
+    emails = {row[1]: row for row in email_rows}
+    for pk, user_id, channel in insert_new(
+        NotificationDelivery, _DELIVERY_FIELDS, deliveries, ["id", "recipient", "channel"]
+    ):
+        if channel != NotificationDelivery.Channel.EMAIL:
+            continue
+        row = emails[user_id]
+        delivery = NotificationDelivery(
+            pk=pk,
+            event_key=event_key,
+            recipient=users[user_id],
+            channel=NotificationDelivery.Channel.EMAIL,
+            kind=kind,
+            status=NotificationDelivery.Status.PENDING,
+            to_address=row[6],
+            reply_to=row[7],
+            subject=row[8],
+            body=row[9],
+            created_at=now,
+        )
+        delivery._state.adding = False
+        result.emails.append(delivery)
     if result.emails:
         ids = [delivery.pk for delivery in result.emails]
         transaction.on_commit(lambda: _enqueue(ids))
