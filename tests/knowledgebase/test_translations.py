@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import TestCase
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from wagtail.models import Locale, Page
 from wagtail_localize.models import LocaleSynchronization, StringSegment, Translation
@@ -256,22 +257,36 @@ def put_string(client, translation: Translation, segment: StringSegment, value: 
     )
 
 
-def translate_in_editor(client, page: ArticlePage) -> ArticlePage:
-    """What an editor does: "Translate" on the English page, each string in the translation
-    editor, then Publish."""
+def submit_in_editor(client, page: ArticlePage) -> Translation:
+    """ "Translate this page" into Italian (wagtail-localize's submit view)."""
     it = Locale.objects.get(language_code="it")
     response = client.post(f"/admin/localize/submit/page/{page.pk}/", {"locales": [it.pk]})
     target = italian(page)
-    assert response.status_code == 302 and response["Location"] == f"/admin/pages/{target.pk}/edit/"
-    translation = Translation.objects.get(source__object_id=page.translation_key, target_locale=it)
-    for segment in StringSegment.objects.filter(source=translation.source):
-        value = (
-            "mio-" + segment.string.data
-            if segment.context.path == "slug"
-            else ("IT " + segment.string.data)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/pages/{target.pk}/edit/"
+    return Translation.objects.get(source__object_id=page.translation_key, target_locale=it)
+
+
+def translate_in_editor(client, page: ArticlePage, *, submit: bool = True) -> ArticlePage:
+    """What an editor does: "Translate" on the English page, each string in the translation
+    editor, then Publish."""
+    if submit:
+        translation = submit_in_editor(client, page)
+    else:
+        translation = Translation.objects.get(
+            source__object_id=page.translation_key, target_locale__language_code="it"
         )
-        assert put_string(client, translation, segment, value).status_code in (200, 201)
-    response = client.post(f"/admin/pages/{target.pk}/edit/", {"action": "publish"})
+    for segment in StringSegment.objects.filter(source=translation.source):
+        prefix = "mio-" if segment.context.path == "slug" else "IT "
+        response = put_string(client, translation, segment, prefix + segment.string.data)
+        assert response.status_code in (200, 201)
+    return publish_in_editor(client, italian(page))
+
+
+def publish_in_editor(client, target: Page) -> ArticlePage:
+    """ "Publish" in the translation editor (wagtail-localize publishes on commit)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(f"/admin/pages/{target.pk}/edit/", {"action": "publish"})
     assert response.status_code == 302
     return ArticlePage.objects.get(pk=target.pk)
 
