@@ -83,7 +83,7 @@ def incident_rows() -> list[IncidentRow]:
         rows.append(
             IncidentRow(
                 pk=incident.pk,
-                title=incident.title,
+                title=incident.tr.title,
                 impact=force_str(incident.get_impact_display()),
                 status=force_str(incident.state_label),
                 starts_at=incident.starts_at,

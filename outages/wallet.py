@@ -49,7 +49,7 @@ def _item(grant: CompensationGrant, order_ref: str = "") -> wallet.WalletItem:
     return wallet.WalletItem(
         source=OutageWallet.name,
         kind=KINDS.get(grant.kind, grant.kind),
-        title=_("Compensation: %(incident)s") % {"incident": grant.incident.title},
+        title=_("Compensation: %(incident)s") % {"incident": grant.incident.tr.title},
         code=grant.code,
         state=wallet.USED if used else wallet.ACTIVE,
         created_at=grant.created_at,
