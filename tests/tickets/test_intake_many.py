@@ -100,6 +100,27 @@ def test_a_flood_in_one_chunk_counts_like_one_by_one(settings, carol, queues):
     assert reasons == ["new_ticket"] * 3 + ["flood"] * 2
 
 
+def test_a_flood_spread_over_chunks_counts_the_mail_stored_before_the_chunk(
+    settings, carol, alice, queues
+):
+    settings.EMAIL_INBOUND_FLOOD_PER_MINUTE = 3
+    mails = [new_mail(n, sender="carol@example.com") for n in range(5)]
+    mails.insert(1, new_mail(50))  # alice's, in between: not carol's flood
+
+    reasons = [result.inbound.reason for result in intake_many(mails, chunk=2)]
+
+    assert reasons == ["new_ticket"] * 4 + ["flood"] * 2
+
+
+def test_a_sender_in_other_letter_case_is_still_found_in_a_chunk(alice, queues):
+    mails = [new_mail(60), new_mail(61, sender="Alice@Example.COM")]
+
+    results = list(intake_many(mails, chunk=10))
+
+    assert [r.inbound.reason for r in results] == ["new_ticket", "new_ticket"]
+    assert {r.inbound.ticket.customer.user for r in results} == {alice}
+
+
 def test_a_failing_message_is_kept_and_the_rest_of_its_chunk_goes_on(alice, root, queues):
     from tickets.services import intake
 
