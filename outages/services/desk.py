@@ -26,6 +26,7 @@ from outages.models import (
 from outages.selectors import affected_customers
 from outages.services.errors import IncidentError
 from outages.services.incidents import incident_update_post
+from portal.i18n import translated
 from portal.models import Customer, Purchase, Subscription, User
 from portal.services.helpers import require_agent
 from tickets.models import ACTIVE_STATUSES, TRANSITIONS, Category, Impact, Status, Ticket
@@ -106,11 +107,17 @@ def _linked_active(incident: Incident) -> list[Ticket]:
             incident_links__incident=incident,
             status__in=ACTIVE_STATUSES,
             merged_into__isnull=True,
-        ).order_by("pk")
+        )
+        .select_related("customer")
+        .order_by("pk")
     )
 
 
-def _reply_all(tickets: list[Ticket], *, by: User, body: str, status_after=None) -> TicketsOutcome:
+def _reply_all(
+    tickets: list[Ticket], *, by: User, update: IncidentUpdate, status_after=None
+) -> TicketsOutcome:
+    """Reply ``update``'s message on each ticket, in its customer's language (the English
+    when the agent left the Italian empty)."""
     done = skipped = 0
     for ticket in tickets:
         if status_after is not None and status_after not in TRANSITIONS[ticket.status]:
@@ -118,6 +125,7 @@ def _reply_all(tickets: list[Ticket], *, by: User, body: str, status_after=None)
             continue
         try:
             with transaction.atomic():
+                body = translated(update, "message", ticket.customer.language)
                 ticket_reply(ticket=ticket, author=by, body=body, status_after=status_after)
         except TicketError:
             skipped += 1
@@ -150,7 +158,7 @@ def incident_update_with_tickets(
         outcome = _reply_all(
             _linked_active(incident),
             by=by,
-            body=update.message,
+            update=update,
             status_after=Status.RESOLVED if resolving else None,
         )
     return update, outcome

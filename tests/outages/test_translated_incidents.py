@@ -280,3 +280,43 @@ def test_the_demo_incidents_are_in_italian():
         assert title_it and title_it != spec.title
         assert len(messages_it) == len(spec.updates), spec.title
         assert all(messages_it), spec.title
+
+
+def test_linked_tickets_get_the_update_in_their_customers_language(
+    subscribed, fibre_svc, alice, bob, ada
+):
+    from tickets.services import ticket_open
+
+    bob.customer.language = "it"
+    bob.customer.save(update_fields=["language"])
+    incident = declare([fibre_svc])
+    tickets = {}
+    for user in (alice, bob):
+        tickets[user.email] = ticket_open(
+            customer=user.customer,
+            subject="No internet",
+            body="Nothing works.",
+            opened_by=user,
+            product=fibre_svc,
+        )
+        services.incident_ticket_link(incident=incident, ticket=tickets[user.email], by=ada)
+    services.incident_update_with_tickets(
+        incident=incident,
+        status="identified",
+        message=LATER,
+        message_it=LATER_IT,
+        by=ada,
+        reply_linked=True,
+    )
+    services.incident_update_with_tickets(
+        incident=incident, status="monitoring", message="Watching.", by=ada, reply_linked=True
+    )
+
+    def replies(email):
+        ticket = tickets[email]
+        return list(
+            ticket.messages.filter(author=ada).order_by("pk").values_list("body", flat=True)
+        )
+
+    assert replies("bob@example.com") == [LATER_IT, "Watching."]  # English when no Italian
+    assert replies("alice@example.com") == [LATER, "Watching."]
