@@ -14,6 +14,11 @@ embedded set-up, PostgreSQL full text in production, OpenSearch when configured)
 - **Ranking**: relevance (BM25 on SQLite with the title weighing ``TITLE_WEIGHT`` times the
   body, see ``knowledgebase.search_backend``; ``ts_rank`` with the title boost on PostgreSQL).
   Every word must match on the search page and in the API, any word for suggestions.
+- **Languages** (issue 17): threads have no language of their own, so they are indexed and
+  searched with the backend's default configuration whatever the visitor's language; category
+  names are shown in the visitor's language; typos are corrected once for every source by
+  ``knowledgebase.search.search_tolerant``, and the titles of public threads written in the
+  visitor's language (judged by their stop words) feed its vocabulary (``vocabulary_texts``).
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from wagtail.search.backends import get_search_backend
 
 from community.models import Post, Thread
 from knowledgebase.search import SearchHit, SearchParams, register, search_terms
-from knowledgebase.text import highlight, snippet
+from knowledgebase.text import STOP_WORDS, highlight, highlight_terms, search_language, snippet
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
 MAX_TERMS = 8
+VOCABULARY_THREADS = 5000  # the most recent public threads' titles feed the vocabulary
 STOP = frozenset(
     [
         "the",
@@ -67,6 +73,17 @@ STOP = frozenset(
 def _terms(text: str) -> list[str]:
     words = [w for w in search_terms(text) if len(w) > 2 and w not in STOP]
     return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def written_in(text: str) -> str | None:
+    """The language whose stop words ``text`` uses most (None: no stop words or a tie)."""
+    words = search_terms(text)
+    counts = {
+        language: sum(1 for w in words if w in stops) for language, stops in STOP_WORDS.items()
+    }
+    best = max(counts.values())
+    winners = [language for language, n in counts.items() if n == best]
+    return search_language(winners[0]) if best and len(winners) == 1 else None
 
 
 def thread_reindex(thread: Thread) -> None:
@@ -118,7 +135,7 @@ class _ThreadResults:
         )
         hits = []
         for thread in threads:
-            meta = [thread.category.name]
+            meta = [str(thread.category.tr.name)]
             if thread.is_solved:
                 meta.append(str(_("Solved")))
             meta.append(str(_("%(n)d answers")) % {"n": thread.answer_count})
@@ -147,7 +164,20 @@ class ThreadSource:
         elif params.product:
             among = Thread.objects.filter(products__slug=params.product)
         threads = threads_matching(params.backend_query, user=request.user, among=among)
-        return _ThreadResults(threads, _terms(params.backend_query), request)
+        terms = highlight_terms(_terms(params.backend_query), params.lang)
+        return _ThreadResults(threads, terms, request)
+
+    @staticmethod
+    def vocabulary_texts(*, language: str, audiences: list[str]) -> list[str]:
+        """Titles of the most recent threads anyone may read, those written in ``language``
+        (words for the spelling correction)."""
+        titles = (
+            Thread.objects.visible_to(None)
+            .listed()
+            .order_by("-pk")
+            .values_list("title", flat=True)[:VOCABULARY_THREADS]
+        )
+        return [title for title in titles if written_in(title) in (None, language)]
 
     def url_for(self, object_id: str, *, request: HttpRequest) -> str | None:
         if not str(object_id).isdigit() or len(str(object_id)) > 12:

@@ -168,7 +168,7 @@ def _word_counts(audiences: list[str], language: str) -> dict[str, int]:
         _count(counter, name, TITLE_WEIGHT)
     for source in search.sources():
         texts = getattr(source, "vocabulary_texts", None)
-        for text in texts(language=language) if texts else ():
+        for text in texts(language=language, audiences=audiences) if texts else ():
             _count(counter, text, SOURCE_WEIGHT)
     return dict(counter)
 
