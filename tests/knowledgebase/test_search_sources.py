@@ -28,9 +28,7 @@ def results(response) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def password_item(db) -> CatalogueItem:
-    category = CatalogueCategory.objects.create(
-        name="Account", name_it="Account", slug="account-x"
-    )
+    category = CatalogueCategory.objects.create(name="Account", name_it="Account", slug="account-x")
     return CatalogueItem.objects.create(
         name="Reset my password",
         name_it="Reimposta la mia password",
