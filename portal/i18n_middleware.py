@@ -33,6 +33,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from portal.languages import (
     default_language,
+    path_language,
     plain_page_view,
     request_language,
     supported_language,
@@ -105,6 +106,7 @@ class LanguageRedirectMiddleware:
         response = self.get_response(request)
         if sync_cookie:
             set_language_cookie(response, sync_cookie)
+        self._keep_language(request, response)
         login_language = getattr(request, LOGIN_LANGUAGE, None)
         if login_language:
             self._after_login(request, response, login_language)
@@ -120,6 +122,25 @@ class LanguageRedirectMiddleware:
                 return preferred, (preferred if preferred != cookie else None)
             return cookie, None
         return visitor_choice(request), None
+
+    @staticmethod
+    def _keep_language(request: HttpRequest, response: HttpResponse) -> None:
+        """A redirect from an Italian page to an unprefixed page (a stored link, a search
+        result's English URL) stays in Italian, unless the view chose a language itself (it
+        set the language cookie: the profile form)."""
+        language = path_language(request.path_info)
+        if (
+            language is None
+            or language == default_language()
+            or response.status_code not in REDIRECT_STATUSES
+            or settings.LANGUAGE_COOKIE_NAME in response.cookies
+        ):
+            return
+        location = response.get("Location", "")
+        if url_has_allowed_host_and_scheme(
+            location, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            response["Location"] = url_in_language(request, location, language)
 
     @staticmethod
     def _after_login(request: HttpRequest, response: HttpResponse, language: str) -> None:
