@@ -154,16 +154,40 @@ def article_detail(request, article_id: Id):
 
 
 @router.get("/suggest", response=list[ArticleOut], summary="Articles that may answer a text")
-def suggest(request, text: str = "", limit: int = 5):
-    """For the ticket form: articles likely to answer the ticket's text. Links carry
-    ``?via=suggest`` so a view can later count as a deflection."""
+def suggest(request, text: str = "", limit: int = 5, lang: str = ""):
+    """For the ticket form: articles likely to answer the ticket's text, in ``lang`` (default:
+    the request's language) first. Links carry ``?via=suggest`` so a view can later count as a
+    deflection."""
     if len(text) > SUGGEST_TEXT_MAX:
         raise HttpError(422, _("The text is too long."))
     if not 1 <= limit <= 20:
         raise HttpError(422, _("limit must be 1-20."))
-    articles = services.articles_suggest(text=text, user=request.user, limit=limit)
-    by_id = {
+    language = _language(lang)
+    found = services.articles_suggest(text=text, user=request.user, limit=limit, language=language)
+    articles = _as_read_in(found, language, user=request.user)
+    return [_article_out(a, request, url_suffix="?via=suggest") for a in articles]
+
+
+def _as_read_in(articles: list[ArticlePage], language: str, *, user) -> list[ArticlePage]:
+    """``articles`` (with their relations) each as the page of ``language``'s tree when it
+    has one (a translation, or the alias showing the English text under /it/), else as found;
+    each article once."""
+    keys = [a.translation_key for a in articles]
+    local = {
+        a.translation_key: a
+        for a in _with_relations(
+            ArticlePage.objects.visible_to(user)
+            .in_language(language)
+            .filter(translation_key__in=keys)
+        )
+    }
+    others = {
         a.pk: a
         for a in _with_relations(ArticlePage.objects.filter(pk__in=[a.pk for a in articles]))
     }
-    return [_article_out(by_id[a.pk], request, url_suffix="?via=suggest") for a in articles]
+    chosen: dict = {}
+    for article in articles:
+        chosen.setdefault(
+            article.translation_key, local.get(article.translation_key) or others[article.pk]
+        )
+    return list(chosen.values())

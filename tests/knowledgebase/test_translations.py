@@ -235,6 +235,18 @@ def test_api_refuses_an_unknown_language(corpus, client, lang):
     assert "lang" in response.json()["detail"]
 
 
+def test_api_suggestions_take_a_language(corpus, client):
+    text = "my router keeps restarting"
+    italian_urls = [
+        i["url"] for i in client.get("/api/v1/kb/suggest", {"text": text, "lang": "it"}).json()
+    ]
+    assert italian_urls and "/it/kb/connectivity/router-keeps-restarting/" in italian_urls[0]
+    english = client.get("/api/v1/kb/suggest", {"text": text, "lang": "en"}).json()
+    assert "/it/" not in english[0]["url"] and "/kb/connectivity/router" in english[0]["url"]
+    bad = client.get("/api/v1/kb/suggest", {"text": "card", "lang": "fr"})
+    assert bad.status_code == 422
+
+
 # --- the sitemap ----------------------------------------------------------------------------
 def test_sitemap_lists_translations_with_alternates_not_aliases(corpus, client):
     translate_lost(corpus)
