@@ -221,6 +221,8 @@ class ReviewDueReport(_KBReport):
     def get_queryset(self):
         return (
             ArticlePage.objects.live()
+            # An alias standing in for a missing translation is reviewed with its source.
+            .filter(alias_of__isnull=True)
             .filter(Q(next_review__isnull=True) | Q(next_review__lt=timezone.localdate()))
             .select_related("content_owner")
             .order_by(F("next_review").asc(nulls_first=True), "title")
