@@ -215,6 +215,36 @@ class IncidentResolveForm(forms.Form):
     )
 
 
+class IncidentItalianForm(forms.Form):
+    """The Italian title and the Italian of each update, to add (or correct) after the fact:
+    one ``update_<id>`` field per update, newest first."""
+
+    title_it = forms.CharField(
+        label=_("Public title in Italian"),
+        max_length=TITLE_MAX,
+        required=False,
+        help_text=ITALIAN_EMPTY,
+        widget=forms.TextInput(attrs={"lang": "it"}),
+    )
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title_it"].initial = incident.title_it
+        self.updates = list(incident.updates.order_by("-created_at", "-pk"))
+        for update in self.updates:
+            self.fields[f"update_{update.pk}"] = forms.CharField(
+                label=_("%(state)s: “%(message)s”")
+                % {"state": update.state_label, "message": update.message[:80]},
+                max_length=MESSAGE_MAX,
+                required=False,
+                initial=update.message_it,
+                widget=forms.Textarea(attrs={"rows": 2, "lang": "it"}),
+            )
+
+    def messages_it(self) -> dict[int, str]:
+        return {u.pk: self.cleaned_data.get(f"update_{u.pk}", "") for u in self.updates}
+
+
 class LinkTicketForm(forms.Form):
     ticket = forms.CharField(
         label=_("Link a ticket"), max_length=20, help_text=_("Its number, e.g. T-123.")

@@ -15,6 +15,7 @@ from outages import selectors
 from outages.desk_forms import (
     IncidentDeclareForm,
     IncidentFilterForm,
+    IncidentItalianForm,
     IncidentResolveForm,
     IncidentUpdateForm,
     LinkTicketForm,
@@ -28,6 +29,7 @@ from outages.services import (
     incident_publish,
     incident_ticket_link,
     incident_ticket_unlink,
+    incident_translation_set,
     incident_update_with_tickets,
 )
 from portal.decorators import agent_required
@@ -120,6 +122,7 @@ def _detail(request, incident: Incident, *, status: int = 200, **forms_):
         "update_form": forms_.get("update_form") or IncidentUpdateForm(),
         "resolve_form": forms_.get("resolve_form") or IncidentResolveForm(),
         "link_form": forms_.get("link_form") or LinkTicketForm(),
+        "italian_form": forms_.get("italian_form") or IncidentItalianForm(incident=incident),
         "proactive_form": forms_.get("proactive_form")
         or ProactiveTicketsForm(initial=ProactiveTicketsForm.initial_for(incident)),
     }
@@ -198,6 +201,27 @@ def incident_update_view(request, pk: int):
             _tickets_message(request, outcome, _("Replied on %(count)d linked tickets."))
             return redirect("outages_desk:detail", pk=incident.pk)
     return _detail(request, incident, status=400, update_form=form)
+
+
+@agent_required
+@require_POST
+def incident_italian_view(request, pk: int):
+    """Add or correct the Italian title and update texts (empty: not yet translated)."""
+    incident = _incident(request, pk)
+    form = IncidentItalianForm(request.POST, incident=incident)
+    if form.is_valid():
+        try:
+            incident_translation_set(
+                incident=incident,
+                title_it=form.cleaned_data["title_it"],
+                messages_it=form.messages_it(),
+            )
+        except IncidentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Italian texts saved."))
+            return redirect("outages_desk:detail", pk=incident.pk)
+    return _detail(request, incident, status=400, italian_form=form)
 
 
 @agent_required

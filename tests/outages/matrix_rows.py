@@ -315,6 +315,21 @@ def _desk_url_rows(m) -> dict:
             ),
             m.Probe("GET", _desk("/desk/incidents/{id}/resolve/"), agents(405)),
         ],
+        "outages_desk:italian": [
+            m.Probe(
+                "POST",
+                _desk("/desk/incidents/{id}/italian/"),
+                agents(to_incident),
+                data={"title_it": "Guasto di prova"},
+            ),
+            m.Probe(
+                "POST",
+                _desk("/desk/incidents/{id}/italian/"),
+                agents(400),
+                data={"title_it": "x" * 201},
+            ),
+            m.Probe("GET", _desk("/desk/incidents/{id}/italian/"), agents(405)),
+        ],
         "outages_desk:link": [
             m.Probe(
                 "POST",

@@ -320,3 +320,26 @@ def test_linked_tickets_get_the_update_in_their_customers_language(
 
     assert replies("bob@example.com") == [LATER_IT, "Watching."]  # English when no Italian
     assert replies("alice@example.com") == [LATER, "Watching."]
+
+
+def test_the_desk_adds_the_italian_afterwards(fibre_svc, ada, client_for, client):
+    incident = declare([fibre_svc], italian=False)
+    first = incident.updates.get()
+    desk = client_for(ada)
+    detail = desk.get(f"/desk/incidents/{incident.pk}/").content.decode()
+    assert f'name="update_{first.pk}"' in detail and 'id="italian"' in detail
+    response = desk.post(
+        f"/desk/incidents/{incident.pk}/italian/",
+        {"title_it": TITLE_IT, f"update_{first.pk}": FIRST_IT},
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    first.refresh_from_db()
+    assert (incident.title_it, first.message_it) == (TITLE_IT, FIRST_IT)
+    bad = desk.post(f"/desk/incidents/{incident.pk}/italian/", {"title_it": "x" * 201})
+    assert bad.status_code == 400 and 'id="italian"' in bad.content.decode()
+    incident.refresh_from_db()
+    assert incident.title_it == TITLE_IT, "nothing half-written"
+    client.logout()
+    page = client.get(url("outages:incident", incident.pk, language="it")).content.decode()
+    assert TITLE_IT in page and FIRST_IT in page and NOTE not in page
