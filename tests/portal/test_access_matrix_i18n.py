@@ -14,6 +14,8 @@ import re
 from html import unescape
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 
 from portal.languages import is_localized
@@ -46,6 +48,16 @@ world = matrix.world
 ctx_users = matrix.ctx_users
 
 
+def _close(response) -> None:
+    """End a file's response as the test client ends the others: the request is finished
+    (and its language with it) without closing the test's database connection."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def _without_language(location: str) -> str:
     return location.replace("/it/", "/")
 
@@ -67,7 +79,8 @@ def test_every_page_answers_in_italian_as_in_english(
         if ctx.user is not None:
             client.force_login(ctx.user)
         answers[prefix] = response = client.get(prefix + path)
-        response.close()  # a file's response: the request ends (and its language with it)
+        if response.streaming:
+            _close(response)
     english, italian = answers[""], answers["/it"]
     where = f"GET /it{path} as {role}"
     assert italian.status_code == english.status_code, (
