@@ -264,8 +264,8 @@ ARTICLES = (
                 ),
                 h("Se hai già risposto"),
                 p(
-                    "Cambia la password, blocca la carta dall'app e chiamaci subito: prima lo "
-                    "sappiamo, più possiamo fermare."
+                    "Cambia la password, blocca la carta dall'app e chiamaci subito: prima ce "
+                    "lo dici, più possibilità abbiamo di fermare i pagamenti."
                 ),
                 callout(
                     "warning",
