@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from outages.models import CompensationOffer, Incident
@@ -234,7 +235,7 @@ class IncidentItalianForm(forms.Form):
         for update in self.updates:
             self.fields[f"update_{update.pk}"] = forms.CharField(
                 label=_("%(state)s: “%(message)s”")
-                % {"state": update.state_label, "message": update.message[:80]},
+                % {"state": update.state_label, "message": Truncator(update.message).chars(80)},
                 max_length=MESSAGE_MAX,
                 required=False,
                 initial=update.message_it,

@@ -77,6 +77,7 @@ def test_the_italian_form_has_italian_labels_help_and_choices(lost_card, alice, 
     assert page.status_code == 200
     for text in (
         "Segnala una carta smarrita",
+        "Account e accesso",  # the breadcrumb's category
         "Tieni a portata di mano il numero della carta.",
         "Ultime quattro cifre",
         "Come sono stampate sulla carta.",
