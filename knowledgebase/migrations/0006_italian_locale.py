@@ -105,9 +105,10 @@ def create_italian_tree(apps, schema_editor):
     kb = KnowledgeBaseIndexPage.objects.filter(
         path__startswith=home.path, depth=home.depth + 1, slug="kb", locale=english
     ).first()
-    if kb is None or Page.objects.filter(
-        translation_key=kb.translation_key, locale=italian
-    ).exists():
+    if (
+        kb is None
+        or Page.objects.filter(translation_key=kb.translation_key, locale=italian).exists()
+    ):
         return
     now = timezone.now()
     _add_child(
