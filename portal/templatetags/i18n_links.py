@@ -34,9 +34,7 @@ def hreflang_links(context) -> SafeString | str:
     if not links:
         return ""
     rows = [*links.items(), ("x-default", links[settings.LANGUAGE_CODE])]
-    return format_html_join(
-        "\n  ", '<link rel="alternate" hreflang="{}" href="{}">', rows
-    )
+    return format_html_join("\n  ", '<link rel="alternate" hreflang="{}" href="{}">', rows)
 
 
 @register.filter
