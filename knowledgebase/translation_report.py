@@ -6,9 +6,11 @@ articles, drafts included), one column per other content language, each cell one
 - **translated**: the language's tree holds a real page for it, up to date;
 - **missing**: no page, an alias showing the English text (``knowledgebase.translation``), or
   a translation not published yet;
-- **out of date**: the English page was published after the translation was last published,
-  or (translations made in wagtail-localize's editor) its strings were synced from a newer
-  English version and some are not translated yet.
+- **out of date**: the English page was published after the translation was last published
+  (its first publication excepted: a page translated while still a draft, as the demo does,
+  is published with the content the translation was made from), or (translations made in
+  wagtail-localize's editor) its strings were synced from a newer English version and some
+  are not translated yet.
 
 Each cell links to what to do next: translate (wagtail-localize's "Translate this page"), or
 edit the translation (wagtail-localize's editor, or the page editor for a translation made
@@ -88,6 +90,7 @@ def _status_expression(locale: Locale):
         ),
         When(
             Q(last_published_at__gt=F(f"tr_{code}_published"))
+            & ~Q(first_published_at=F("last_published_at"))
             | Q(**{f"tr_{code}_managed": True}, last_published_at__gt=F(f"tr_{code}_synced"))
             | Q(Exists(untranslated)),
             then=Value(OUTDATED),

@@ -76,6 +76,18 @@ def test_a_translation_goes_out_of_date_when_its_source_is_published(corpus):
     assert statuses()["Router keeps restarting"] == "missing"  # untouched
 
 
+def test_a_draft_translated_before_its_first_publication_is_up_to_date(corpus):
+    """The demo translates a new English page before publishing it (no alias made first)."""
+    from knowledgebase.translation import translate_page
+
+    draft = make_article(corpus["net"], "Set up your new router", live=False)
+    translate_page(draft, "it", title="Configurare il nuovo router", slug="configurare-router")
+    republish(draft)  # its first publication
+    assert statuses()["Set up your new router"] == "translated"
+    republish(draft, summary="Plug it in, then scan the code on the back.")
+    assert statuses()["Set up your new router"] == "outdated"
+
+
 def test_cells_link_to_translate_or_edit(corpus, client_for, root):
     from knowledgebase.translation import translate_page
 
