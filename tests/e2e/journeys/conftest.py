@@ -138,6 +138,10 @@ class PageGuard:
         text = message.text
         if message.type == "error" or "Content Security Policy" in text:
             where = message.location.get("url", "") if message.location else ""
+            # Chromium also logs an expected error response ("Failed to load resource").
+            failed = re.match(r"Failed to load resource: .* status of (\d+)", text)
+            if failed and self.is_expected(int(failed.group(1)), where):
+                return
             self.add(f"console {message.type}", f"{text} ({where})" if where else text)
 
     def on_page_error(self, error) -> None:
@@ -149,25 +153,25 @@ class PageGuard:
         failure = request.failure or ""
         self.add("request failed", f"{request.method} {request.url} ({failure})")
 
+    def is_expected(self, status: int, url: str) -> bool:
+        return any(status == s and part in url for s, part in self.expected)
+
     def on_response(self, response) -> None:
-        if response.status < 400:
+        if response.status < 400 or self.is_expected(response.status, response.url):
             return
-        for status, part in self.expected:
-            if response.status == status and part in response.url:
-                return
         self.add("HTTP error", f"{response.status} {response.request.method} {response.url}")
 
 
 class Journey:
     """One persona's walk at one width: ``page``, ``goto``, ``step`` and the final ``finish``."""
 
-    def __init__(self, browser, base: str, persona: str, width: int) -> None:
+    def __init__(self, browser, base: str, persona: str, width: int, locale: str = "en-GB") -> None:
         self.base = base
         self.persona = persona
         self.width = width
         self.guard = PageGuard(persona, width)
         self.context = browser.new_context(
-            locale="en-GB", viewport={"width": width, "height": HEIGHT[width]}
+            locale=locale, viewport={"width": width, "height": HEIGHT[width]}
         )
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
@@ -251,16 +255,17 @@ class Journey:
 
 @pytest.fixture
 def journey(chromium, live_server, transactional_db) -> Iterator:
-    """``journey(persona, width)``: a :class:`Journey` in its own browser context."""
+    """``journey(persona, width, locale="en-GB")``: a :class:`Journey` in its own browser
+    context (``locale``: the browser's language, sent as Accept-Language)."""
     if not AXE_JS.exists():
         pytest.fail(f"axe-core is missing at {AXE_JS}: run `make axe`.", pytrace=False)
     opened: list[Journey] = []
 
-    def start(persona: str, width: int) -> Journey:
+    def start(persona: str, width: int, locale: str = "en-GB") -> Journey:
         from django.core.cache import cache
 
         cache.clear()  # sign-in rate limits of the journeys before
-        walk = Journey(chromium, live_server.url, persona, width)
+        walk = Journey(chromium, live_server.url, persona, width, locale)
         opened.append(walk)
         return walk
 
