@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,30 +105,40 @@ def feedback_of(article: ArticlePage, request) -> ArticleFeedback | None:
     ).first()
 
 
-def _served_by_django(path: str) -> bool:
+def _url(name: str) -> str | None:
+    """The named page's URL in the active language (``/it/community/`` on an Italian page), or
+    None when its app is not installed."""
     try:
-        match = resolve(path)
-    except Resolver404:
-        return False
-    return match.url_name != "wagtail_serve"
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 HELP_PATHS = [
-    ("/community/", _("Ask the community"), _("Other customers and our staff answer questions.")),
-    ("/catalogue/", _("Do it yourself"), _("Reset a password, block a card, change an address.")),
-    ("/tickets/new/", _("Contact support"), _("Open a ticket; we reply within one working day.")),
+    (
+        "community:index",
+        _("Ask the community"),
+        _("Other customers and our staff answer questions."),
+    ),
+    (
+        "catalogue:index",
+        _("Do it yourself"),
+        _("Reset a password, block a card, change an address."),
+    ),
+    ("tickets:new", _("Contact support"), _("Open a ticket; we reply within one working day.")),
 ]
 
 
 def help_links() -> list[dict[str, str]]:
     """The "still need help?" paths that exist in this installation (features come online
-    one by one), falling back to the account page and the support email."""
+    one by one), falling back to the account page and the support email; URLs and texts in
+    the active language."""
     links = [
-        {"url": path, "label": str(label), "hint": str(hint)}
-        for path, label, hint in HELP_PATHS
-        if _served_by_django(path)
+        {"url": url, "label": str(label), "hint": str(hint)}
+        for name, label, hint in HELP_PATHS
+        if (url := _url(name)) is not None
     ]
-    if not any(link["url"] == "/tickets/new/" for link in links):
+    if _url("tickets:new") is None:
         email = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
         links.append(
             {
@@ -138,6 +148,10 @@ def help_links() -> list[dict[str, str]]:
             }
         )
         links.append(
-            {"url": "/me/", "label": str(_("Your account")), "hint": str(_("Requests, settings"))}
+            {
+                "url": reverse("portal:me"),
+                "label": str(_("Your account")),
+                "hint": str(_("Requests, settings")),
+            }
         )
     return links
