@@ -21,11 +21,12 @@ INDEX = Category(
     slug="kb",
     en=Text(
         title="Help centre",
-        summary="Answers to common questions about your account, cards, payments and connectivity.",
+        summary="Answers to common questions about your account and bills, cards and payments, "
+        "connectivity, orders and delivery, and privacy.",
     ),
     it=Text(
         title="Centro assistenza",
-        slug="assistenza",
+        slug="kb",  # as in English: the Italian help centre is /it/kb/
         summary="Le risposte alle domande più frequenti su account, carte, pagamenti, "
         "connessione, ordini e privacy.",
     ),

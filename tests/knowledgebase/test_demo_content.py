@@ -235,7 +235,8 @@ def test_seed_leaves_no_redirects_behind(seeded, db):
 def test_categories_and_index_in_both_languages(seeded, db):
     kb = KnowledgeBaseIndexPage.objects.get(locale=_english())
     kb_it = kb.get_translation(_italian())
-    assert kb_it.alias_of_id is None
+    assert kb_it.alias_of_id is None and kb_it.slug == kb.slug == "kb"
+    assert kb.intro == f"<p>{INDEX.en.summary}</p>"
     assert (kb_it.title, kb_it.intro) == (INDEX.it.title, f"<p>{INDEX.it.summary}</p>")
     categories = CategoryPage.objects.child_of(kb).live()
     assert set(categories.values_list("slug", flat=True)) >= REQUIRED_CATEGORIES
