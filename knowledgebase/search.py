@@ -205,10 +205,10 @@ class CombinedResults(Sequence):
         return any(count > COUNT_CAP for count in self.raw_counts)
 
     @property
-    def partial(self) -> bool:
-        """True when results were found only by matching some of the query's words."""
-        found = [part for part, count in zip(self.parts, self.raw_counts, strict=True) if count]
-        return bool(found) and not any(getattr(part, "matched_all", True) for part in found)
+    def full_match(self) -> bool:
+        """True when a source found results that match every word of the query (a source's
+        any-word fallback is not counted for this: no need to count it)."""
+        return any(getattr(part, "matched_all", True) and part.count() for part in self.parts)
 
     def __getitem__(self, index):
         if isinstance(index, int):
@@ -238,15 +238,15 @@ class TolerantResults(NamedTuple):
 
 
 def clearly_better(original: CombinedResults, corrected: CombinedResults) -> bool:
-    """The rule for replacing a query's results by its corrected query's."""
-    found, found_corrected = len(original), len(corrected)
-    if not found_corrected:
+    """The rule for replacing a query's results by its corrected query's: the correction
+    finds something, and the query found nothing, or nothing with all its words where the
+    correction does, or less than a third as much. (In that order: a query that matches no
+    source with all its words is never counted in full.)"""
+    if not len(corrected):
         return False
-    if not found:
-        return True
-    if original.partial and not corrected.partial:
-        return True
-    return found_corrected >= CLEARLY_MORE * found
+    if not original.full_match:
+        return corrected.full_match or not len(original)
+    return len(corrected) >= CLEARLY_MORE * len(original)
 
 
 def search_tolerant(

@@ -81,8 +81,8 @@ def test_did_you_mean_when_the_query_finds_enough(kb_index, client, monkeypatch)
 
 def test_the_rule_for_replacing_results():
     class Results:
-        def __init__(self, n: int, partial: bool = False):
-            self.n, self.partial = n, partial
+        def __init__(self, n: int, full: bool = True):
+            self.n, self.full_match = n, full and n > 0
 
         def __len__(self) -> int:
             return self.n
@@ -90,8 +90,9 @@ def test_the_rule_for_replacing_results():
     better = kb_search.clearly_better
     assert better(Results(0), Results(1))
     assert not better(Results(0), Results(0))
-    assert better(Results(4, partial=True), Results(1))
-    assert not better(Results(4, partial=True), Results(1, partial=True))
+    assert better(Results(4, full=False), Results(1))
+    assert not better(Results(4, full=False), Results(1, full=False))
+    assert better(Results(0), Results(1, full=False))
     assert better(Results(2), Results(6))
     assert not better(Results(2), Results(5))
 
