@@ -469,18 +469,23 @@ class ArticleSource:
             return And([found, within]) if within is not None else found
 
         results = backend.search(backend_query("and"), articles, order_by_relevance=True)
-        matched_all = True
-        if len(words) > 1 and not capped_count(results, 0):
-            results = backend.search(backend_query("or"), articles, order_by_relevance=True)
-            matched_all = False
+        matched_all, count = True, None
+        if len(words) > 1:
+            # Counted once here (the page needs the count anyway); none: any word may match.
+            count = capped_count(results, COUNT_CAP)
+            if not count:
+                results = backend.search(backend_query("or"), articles, order_by_relevance=True)
+                matched_all, count = False, None
         terms = highlight_terms(query_terms(params.backend_query), language)
-        return _ArticleResults(
+        found = _ArticleResults(
             results,
             terms,
             request,
             language=language if marked else "",
             matched_all=matched_all,
         )
+        found._count = count
+        return found
 
     def url_for(self, object_id: str, *, request: HttpRequest) -> str | None:
         from knowledgebase.models import ArticlePage
