@@ -27,6 +27,7 @@ from django.utils.translation import gettext, override
 from playwright.sync_api import expect
 
 from knowledgebase.demo_content import ARTICLES, CATEGORIES, INDEX
+from outages.demo import ITALIAN as INCIDENTS_IT
 from tests.e2e.journeys.conftest import WIDTHS
 
 pytestmark = [pytest.mark.e2e]
@@ -43,6 +44,7 @@ ITALIAN_CATEGORY_TITLES = tuple(c.it.title for c in CATEGORIES)
 FORUM_CATEGORIES = {"Broadband and TV": "Internet e TV", "Cards and payments": "Carte e pagamenti"}
 ITALIAN_THREAD = "Il Wi-Fi rallenta la sera in salotto"
 UNTRANSLATED_TITLE = "Paper invoices by post"  # made by the test, English only
+INCIDENT_TITLES_IT = re.compile("|".join(re.escape(t) for t, _m in INCIDENTS_IT.values()))
 
 # The long article of the journey (4 headings: a table of contents) in both languages.
 ARTICLE_EN = "/kb/account-and-billing/reset-your-password/"
@@ -58,6 +60,8 @@ JOURNEY_STRINGS = (
     "Services",
     "On this page",
     "Search the help centre",
+    "Still need help?",
+    "Ask the community",
     "Suggested articles",
     "Popular help articles",
     "Browse the help centre",
@@ -245,6 +249,13 @@ def test_italian_visitor(journey, width):
         "placeholder", italian("e.g. “reset PIN”")
     )
     expect(scoped.locator(".kb-scope")).to_contain_text(italian("All the help centre"))
+    help_box = page.locator("aside.kb-help").last
+    expect(help_box.locator("h2")).to_have_text(italian("Still need help?"))
+    assert attributes(help_box.locator("a"), "href") == [
+        "/it/community/",
+        "/it/catalogue/",
+        "/it/tickets/new/",
+    ]
     walk.step("article-toc")
 
     # 3. Search in Italian: stemming, a typo, suggestions while typing.
@@ -307,6 +318,7 @@ def test_italian_visitor(journey, width):
         page.locator("main a[href*='/it/status/incidents/']").first.click()
     assert re.match(r"/it/status/incidents/\d+/", path_of(page)), page.url
     assert_italian_page(page)
+    expect(page.locator("h1")).to_have_text(INCIDENT_TITLES_IT)
     walk.step("status-incident")
 
     # 5. The language switch on an article: the same article in English, and back.
