@@ -22,6 +22,12 @@ def _mirror_translations(sender, instance, **kwargs) -> None:
     mirror_page(instance)
 
 
+def _keep_audience(sender, instance, **kwargs) -> None:
+    from knowledgebase.translation import keep_audience
+
+    keep_audience(instance)
+
+
 def _page_moved(sender, instance, **kwargs) -> None:
     from knowledgebase.services import articles_reindex_below
 
@@ -47,5 +53,7 @@ class KnowledgebaseConfig(AppConfig):
         page_unpublished.connect(_pages_changed, dispatch_uid="kb-pages-unpublished")
         # A published English page gets an alias in every other language (issue 17).
         page_published.connect(_mirror_translations, dispatch_uid="kb-mirror-translations")
+        # ... and every version of an article has its English source's audience.
+        page_published.connect(_keep_audience, dispatch_uid="kb-keep-audience")
         # A move changes the categories an article is found under in search.
         post_page_move.connect(_page_moved, dispatch_uid="kb-page-moved")

@@ -81,6 +81,31 @@ def mirror_page(page: Page) -> list[Page]:
     return created
 
 
+def keep_audience(page: Page) -> list[int]:
+    """Give every version of an article its English source's audience (who may read it is
+    not a thing to translate): an article made agents-only in English must not stay public in
+    Italian because its translation was copied before. Runs when any version is published
+    (``KnowledgebaseConfig.ready``), so a translation published from an older revision takes
+    the source's audience again. Returns the ids of the pages changed (reindexed)."""
+    from wagtail.search import index
+
+    from knowledgebase.models import ArticlePage
+
+    source = locale_for(source_language())
+    if source is None or not isinstance(page.specific, ArticlePage):
+        return []
+    versions = ArticlePage.objects.filter(translation_key=page.translation_key)
+    audience = versions.filter(locale=source).values_list("audience", flat=True).first()
+    if audience is None:
+        return []
+    stale = list(versions.exclude(audience=audience).values_list("pk", flat=True))
+    if stale:
+        ArticlePage.objects.filter(pk__in=stale).update(audience=audience)
+        for article in ArticlePage.objects.filter(pk__in=stale):
+            index.insert_or_update_object(article)
+    return stale
+
+
 def sync_tree() -> int:
     """Mirror every published source-language page into every content language (in tree
     order, parents first); returns how many aliases were created."""

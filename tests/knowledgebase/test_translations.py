@@ -111,6 +111,23 @@ def test_translate_page_turns_the_alias_into_the_translation(corpus, client):
     assert "Lost or stolen card" in english.text and "Carta persa" not in english.text
 
 
+def test_an_article_made_agents_only_in_english_is_agents_only_in_italian(corpus, client):
+    from knowledgebase.models import Audience
+
+    translate_lost(corpus)
+    assert client.get("/it/kb/cards-and-payments/carta-persa-o-rubata/").status_code == 200
+    english = ArticlePage.objects.get(pk=corpus["lost"].pk)
+    english.audience = Audience.AGENTS
+    english.save_revision().publish()
+
+    assert italian(english).specific.audience == Audience.AGENTS
+    assert client.get("/it/kb/cards-and-payments/carta-persa-o-rubata/").status_code != 200
+    # publishing the translation from its older revision does not make it public again
+    translation = italian(english).specific
+    translation.get_latest_revision().publish()
+    assert italian(english).specific.audience == Audience.AGENTS
+
+
 def test_translate_page_twice_updates_the_same_translation(corpus):
     first = translate_lost(corpus)
     again = translate_page(corpus["lost"], "it", title="Carta smarrita o rubata")
