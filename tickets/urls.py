@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tickets.views import customer, inbound
+from tickets.views import customer
 
 app_name = "tickets"
 
@@ -22,6 +22,4 @@ urlpatterns = [
         customer.attachment_download,
         name="attachment",
     ),
-    # email service providers post received messages here (EMAIL_INBOUND_ESP; issue 16)
-    path("mail/inbound/", inbound.mail_inbound, name="mail_inbound"),
 ]

@@ -9,6 +9,7 @@ import hmac
 import json
 
 import pytest
+from django.urls import reverse
 
 from tickets.models import InboundMessage, Ticket
 
@@ -117,3 +118,11 @@ def test_the_webhook_is_off_unless_configured(client, settings, db, configured):
     settings.ANYMAIL = {"WEBHOOK_SECRET": configured.get("SECRET", SECRET)}
 
     assert postmark_post(client, compose(sender="x@example.org"), **AUTH).status_code == 404
+
+
+def test_the_webhook_has_one_address_outside_the_language_prefix(client, postmark, carol, queues):
+    assert reverse("tickets_inbound:mail_inbound") == URL
+    raw = compose(sender="carol@example.com", subject="Hello", message_id="<it-1@c.org>")
+    assert postmark_post(client, raw, **AUTH).status_code == 200
+    italian = client.post("/it" + URL, "{}", content_type="application/json", **AUTH)
+    assert italian.status_code == 404
