@@ -26,7 +26,7 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from knowledgebase.blocks import ArticleBodyBlock, heading_anchor
+from knowledgebase.blocks import ArticleBodyBlock
 from knowledgebase.text import reading_minutes, stream_plain_text
 from knowledgebase.translation import is_missing_translation, locale_for, source_language
 from portal import roles
@@ -287,14 +287,12 @@ class ArticlePage(VisitorCachedPage):
 
     @cached_property
     def toc(self) -> list[dict[str, str]]:
+        """The headings of the body with the unique anchors the page renders (``kb_toc``)."""
+        from knowledgebase.templatetags.kb_toc import article_toc
+
         return [
-            {
-                "text": b.value["text"],
-                "anchor": heading_anchor(b.value["text"]),
-                "level": b.value["level"],
-            }
-            for b in self.body
-            if b.block_type == "heading"
+            {"text": entry.text, "anchor": entry.anchor, "level": entry.level}
+            for entry in article_toc(self.body).entries
         ]
 
     def get_sitemap_urls(self, request=None):

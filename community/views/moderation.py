@@ -236,5 +236,10 @@ def moderation_context() -> dict:
     """What the thread page's moderator tools need (categories, KB categories)."""
     return {
         "move_categories": Category.objects.all(),
-        "kb_categories": CategoryPage.objects.live().order_by("path"),
+        # real categories of every language (an answer may become an Italian article), not
+        # the aliases standing in for missing translations
+        "kb_categories": CategoryPage.objects.live()
+        .filter(alias_of__isnull=True)
+        .select_related("locale")
+        .order_by("path"),
     }

@@ -262,3 +262,18 @@ def test_each_thread_action_has_its_own_url(client_for, mo, alice, general, ask,
     assert actions()[-5:] == ["move", "pin", "delete", "restore", "merge"]
     assert client.post(f"{base}/article/").status_code == 422  # no accepted answer
     assert client_for(alice).post(f"{base}/restore/").status_code == 403
+
+
+def test_the_promote_form_lists_real_kb_categories_of_each_language(kb_category):
+    from community.views.moderation import moderation_context
+    from knowledgebase.translation import translate_page
+
+    alias = CategoryPage.objects.get(
+        translation_key=kb_category.translation_key, locale__language_code="it"
+    )
+    assert alias.alias_of_id == kb_category.pk  # mirrored when published
+    listed = list(moderation_context()["kb_categories"])
+    assert [page.pk for page in listed] == [kb_category.pk]  # not the Italian alias
+
+    italian = translate_page(kb_category, "it", title="Connessione", slug="connessione")
+    assert italian.pk in {page.pk for page in moderation_context()["kb_categories"]}
