@@ -19,12 +19,14 @@ process's resident set size after every 1,000 messages (flat = bounded) and the
 it is not on while timing).
 
     .venv/bin/python bench/mail_intake.py [--messages 10000] [--sample 1000] [--database-url URL]
+        [--deliveries N]   # N processes at once on PostgreSQL, as a mail server delivers
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import subprocess
@@ -106,23 +108,36 @@ def child(
     chunk: int = 50,
     queue_emails: bool = False,
     profile: str = "",
+    part: tuple[int, int] | None = None,
 ) -> None:
+    """One delivering process. ``part`` (i, n): the i-th of n concurrent deliveries over a
+    database the ``--setup`` child prepared (messages i, i + n, i + 2n, ...); None: alone,
+    setting up first."""
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
-    import tracemalloc
+    from portal.models import User
 
+    if part is not None:
+        rng = random.Random(2026 + part[0])
+        emails = list(User.objects.filter(customer__isnull=False).values_list("email", flat=True))
+    else:
+        rng = random.Random(2026)
+        emails = set_up()
+    run_messages(
+        count_, sample, mode, chunk, queue_emails, profile, rng=rng, emails=emails, part=part
+    )
+
+
+def set_up() -> list[str]:
+    """The agent, the team, the default queue and the customers; their emails."""
     from django.contrib.auth.models import Group
-    from django.db import connection
 
     from portal import roles
     from portal.models import Customer, Team, User
-    from portal.services.notifications import emails_suppressed
-    from tickets.models import InboundMessage, Queue
-    from tickets.services.intake import intake_many, mail_intake
+    from tickets.models import Queue
 
-    rng = random.Random(2026)
     agent = User.objects.create_user(email="agent@example.com", password=None, is_staff=True)
     agent.groups.add(Group.objects.get_or_create(name=roles.AGENTS)[0])
     team = Team.objects.create(name="Support", slug="support", lead=agent)
@@ -140,11 +155,35 @@ def child(
             for i, user in enumerate(users)
         ]
     )
-    emails = [user.email for user in users]
+    return [user.email for user in users]
+
+
+def run_messages(
+    count_: int,
+    sample: int,
+    mode: str,
+    chunk: int,
+    queue_emails: bool,
+    profile: str,
+    *,
+    rng: random.Random,
+    emails: list[str],
+    part: tuple[int, int] | None,
+) -> None:
+    import tracemalloc
+
+    from django.db import connection
+
+    from portal.services.notifications import emails_suppressed
+    from tickets.models import InboundMessage
+    from tickets.services.intake import intake_many, mail_intake
+
+    first, step = part if part is not None else (0, 1)
     opened: list[tuple[int, str, str]] = []  # tickets opened in the run: id, requester, mail
     sent: list[bytes] = []
 
     def next_message(n: int) -> bytes:
+        n = first + n * step  # unique across concurrent deliveries
         roll = rng.random()
         if roll < 0.05 and sent:
             return rng.choice(sent)  # a redelivery
@@ -263,10 +302,12 @@ def child(
             statements[0] += 1
             return execute(sql, params, many, context)
 
+        started_at = time.time()
         wall = time.perf_counter()
         with connection.execute_wrapper(counted):
             run(0, count_, True)
         wall = time.perf_counter() - wall
+        ended_at = time.time()
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -299,6 +340,17 @@ def child(
         "per CPU second: about the rate on an idle machine, where the two take turns)"
     )
     print(f"statements sent to the database: {statements[0] / count_:.1f} a message")
+    if part is not None:  # for the parent, which adds the concurrent deliveries up
+        summary = {
+            "start": started_at,
+            "end": ended_at,
+            "messages": count_,
+            "cpu": cpu,
+            "db_cpu": db_cpu,
+            "statements": statements[0],
+            "outcomes": outcomes,
+        }
+        print("RESULT " + json.dumps(summary))
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     print("RSS MB: " + ", ".join(rss))
     print(f"tracemalloc peak over {sample} more messages: {peak / 1024 / 1024:.1f} MB")
@@ -333,11 +385,30 @@ def main() -> None:
     parser.add_argument(
         "--profile", default="", help="write cProfile statistics of the timed run to this file"
     )
+    parser.add_argument(
+        "--deliveries",
+        type=int,
+        default=1,
+        help="concurrent delivering processes sharing the messages (a mail server runs "
+        "several pipe deliveries at once; PostgreSQL only)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--part", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.messages, args.sample, args.mode, args.chunk, args.emails, args.profile)
+    if args.setup:
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        set_up()
         return
+    if args.child:
+        part = tuple(int(x) for x in args.part.split("/")) if args.part else None
+        child(args.messages, args.sample, args.mode, args.chunk, args.emails, args.profile, part)
+        return
+    if args.deliveries > 1 and not args.database_url.startswith("postgres"):
+        parser.error("--deliveries needs --database-url postgres://... (SQLite has one writer)")
     with tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
         if url.startswith("postgres"):
@@ -365,22 +436,78 @@ def main() -> None:
             check=True,
         )
         print(f"database: {url.split('@')[-1]}")
-        subprocess.run(  # noqa: S603
+        common = [
+            f"--sample={args.sample}",
+            f"--mode={args.mode}",
+            f"--chunk={args.chunk}",
+            *(["--emails"] if args.emails else []),
+            *([f"--profile={os.path.abspath(args.profile)}"] if args.profile else []),
+        ]
+        if args.deliveries == 1:
+            subprocess.run(  # noqa: S603
+                [python, __file__, "--child", f"--messages={args.messages}", *common],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+            return
+        concurrent(python, env, args.messages, args.deliveries, common)
+
+
+def concurrent(python: str, env: dict, messages: int, deliveries: int, common: list) -> None:
+    """``deliveries`` processes take in ``messages`` together, as a mail server delivering
+    several messages at once; reported: from the first one's start to the last one's end."""
+    subprocess.run([python, __file__, "--setup"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    share = messages // deliveries
+    children = [
+        subprocess.Popen(  # noqa: S603
             [
                 python,
                 __file__,
                 "--child",
-                f"--messages={args.messages}",
-                f"--sample={args.sample}",
-                f"--mode={args.mode}",
-                f"--chunk={args.chunk}",
-                *(["--emails"] if args.emails else []),
-                *([f"--profile={os.path.abspath(args.profile)}"] if args.profile else []),
+                f"--messages={share}",
+                f"--part={i}/{deliveries}",
+                *common,
             ],
             cwd=ROOT,
             env=env,
-            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
+        for i in range(deliveries)
+    ]
+    results = []
+    for i, process in enumerate(children):
+        out, _err = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"delivery {i} failed ({process.returncode})")
+        print(f"--- delivery {i + 1} of {deliveries}")
+        for line in out.splitlines():
+            if line.startswith("RESULT "):
+                results.append(json.loads(line[len("RESULT ") :]))
+            else:
+                print(f"  {line}")
+    total = sum(r["messages"] for r in results)
+    wall = max(r["end"] for r in results) - min(r["start"] for r in results)
+    cpu = sum(r["cpu"] for r in results)
+    db_cpu = sum(r["db_cpu"] for r in results)
+    outcomes: dict[str, int] = {}
+    for result in results:
+        for key, value in result["outcomes"].items():
+            outcomes[key] = outcomes.get(key, 0) + value
+    print(f"=== {deliveries} concurrent deliveries, {total} messages")
+    print(
+        f"wall time, first start to last end (generating the messages included): {wall:.1f} s "
+        f"({total / wall:.0f} messages/s); target 10,000 in < 60 s: "
+        + ("met" if wall * 10_000 / total < 60 else "NOT met")
+    )
+    print(
+        f"CPU: the deliveries {cpu:.1f} s, their database backends {db_cpu:.1f} s, together "
+        f"{(cpu + db_cpu) / total * 1000:.2f} ms a message"
+    )
+    statements = sum(r["statements"] for r in results) / total
+    print(f"statements sent to the database: {statements:.1f} a message")
+    print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
 
 
 if __name__ == "__main__":
