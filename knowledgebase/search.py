@@ -524,10 +524,11 @@ def suggest_titles(text: str, *, user, language: str, limit: int = 6) -> list:
 
 
 # Article suggestions while a customer writes a ticket: an article is shown only when it is
-# about the text: one of the text's words (stemmed) in its title or tags, or two in its
-# summary and body. Unrelated text shows nothing rather than the nearest articles.
+# about the text: at least two of the text's words (stemmed; one when the text has one) in the
+# article, one of them at least in its title or tags. Unrelated text shows nothing rather than
+# the nearest articles, and "card payment declined" does not bring "Block your card".
 SUGGEST_MIN_TITLE_WORDS = 1
-SUGGEST_MIN_BODY_WORDS = 2
+SUGGEST_MIN_WORDS = 2
 SUGGEST_CANDIDATES = 20
 
 
@@ -569,9 +570,9 @@ def relevant_articles(text: str, *, user, language: str, limit: int = 5) -> list
         for article in candidates:
             title = _stems(f"{article.title} {' '.join(tags.get(article.pk, []))}", tier_language)
             body = _stems(f"{article.summary} {article.body_text}", tier_language)
-            if (
-                len(stems & title) >= SUGGEST_MIN_TITLE_WORDS
-                or len(stems & body) >= SUGGEST_MIN_BODY_WORDS
+            matched = stems & (title | body)
+            if len(stems & title) >= SUGGEST_MIN_TITLE_WORDS and len(matched) >= min(
+                SUGGEST_MIN_WORDS, len(stems)
             ):
                 chosen.append(article)
     return chosen[: max(1, min(limit, 20))]

@@ -153,3 +153,14 @@ def test_ticket_suggestions_show_nothing_for_an_unrelated_subject(bilingual, ali
     suggested = articles_suggest(text="my card was declined in a shop", user=alice)
     assert suggested[0] == bilingual["declined"]
     assert bilingual["router"] not in suggested
+
+
+def test_the_ticket_form_suggests_nothing_for_an_unrelated_subject(bilingual, client_for, alice):
+    client = client_for(alice)
+    html = client.get("/tickets/new/suggest/", {"subject": "My cat likes sandwiches"}).text
+    assert "suggestion-title" not in html
+    assert "No article matches yet" in html
+    html = client.get("/tickets/new/suggest/", {"subject": "card payment declined"}).text
+    assert re.findall(r'class="suggestion-title"[^>]*>(.*?)</a>', html) == [
+        "A card payment was declined"
+    ]
