@@ -164,3 +164,11 @@ def test_the_ticket_form_suggests_nothing_for_an_unrelated_subject(bilingual, cl
     assert re.findall(r'class="suggestion-title"[^>]*>(.*?)</a>', html) == [
         "A card payment was declined"
     ]
+
+
+def test_many_untranslated_articles_are_excluded_by_a_subquery(bilingual, monkeypatch):
+    monkeypatch.setattr(kb_search, "UNTRANSLATED_LIST_MAX", 0)
+    assert [(plain(h), h.language) for h in found("router", "it")] == [
+        ("Router keeps restarting", "en")
+    ]
+    assert [plain(h) for h in found("app", "it")] == ["Bloccare la carta"]
