@@ -48,7 +48,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_for_signed_in(language.set_language), name="set_language"),
     path("api/v1/", api.urls),
     # email service providers post received messages here (EMAIL_INBOUND_ESP; issue 16)
-    path("tickets/", include("tickets.inbound_urls")),
+    path("tickets/mail/", include("tickets.inbound_urls")),
     # The Wagtail admin signs in through allauth (rate limits, MFA): no side door.
     path(
         "admin/login/",

@@ -11,5 +11,5 @@ from tickets.views import inbound
 app_name = "tickets_inbound"
 
 urlpatterns = [
-    path("mail/inbound/", inbound.mail_inbound, name="mail_inbound"),
+    path("inbound/", inbound.mail_inbound, name="mail_inbound"),
 ]
