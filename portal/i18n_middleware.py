@@ -184,6 +184,9 @@ def _on_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
     language = customer_language(user)
     if language:
         setattr(request, LOGIN_LANGUAGE, language)
+        # the rest of the sign-in (allauth's "Signed in as ..." message) in their language
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 def _forget_language(sender, **kwargs) -> None:

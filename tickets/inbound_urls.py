@@ -8,7 +8,7 @@ from django.urls import path
 
 from tickets.views import inbound
 
-app_name = "tickets_inbound"
+app_name = "mail_webhook"
 
 urlpatterns = [
     path("inbound/", inbound.mail_inbound, name="mail_inbound"),

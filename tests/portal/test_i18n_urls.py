@@ -21,6 +21,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from portal.languages import url_in_language
 from portal.models import Interaction, InteractionKind
@@ -352,6 +354,17 @@ def test_signing_in_lands_in_the_customers_language(alice):
     assert response.cookies[COOKIE].value == "it"
     response = _sign_in(Client(), alice, next="/community/")
     assert response["Location"] == "/it/community/"
+
+
+def test_the_signed_in_message_is_in_the_customers_language(alice):
+    set_preference(alice, "it")
+    client = Client()
+    landing = client.get(_sign_in(client, alice)["Location"])
+    text = landing.content.decode()
+    assert "Alice" in text and "Successfully signed in" not in text
+    with translation.override("it"):
+        expected = str(_("Successfully signed in as %(name)s.")).split("%(name)s")[0].strip()
+    assert expected and expected in text
 
 
 def test_signing_in_from_an_italian_page_as_an_english_customer(bob):

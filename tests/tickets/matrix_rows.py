@@ -482,7 +482,7 @@ def inbound_rows(m) -> dict:
         # off unless EMAIL_INBOUND_ESP and ANYMAIL_WEBHOOK_SECRET are set (tests: unset);
         # configured, it is verified by the provider's credentials, not by a session
         # (tests/tickets/test_mail_webhook.py)
-        "tickets_inbound:mail_inbound": [
+        "mail_webhook:mail_inbound": [
             Probe("POST", "/tickets/mail/inbound/", expect(404), data={"x": "1"}),
             Probe("GET", "/tickets/mail/inbound/", expect(404)),
         ],

@@ -121,7 +121,7 @@ def test_the_webhook_is_off_unless_configured(client, settings, db, configured):
 
 
 def test_the_webhook_has_one_address_outside_the_language_prefix(client, postmark, carol, queues):
-    assert reverse("tickets_inbound:mail_inbound") == URL
+    assert reverse("mail_webhook:mail_inbound") == URL
     raw = compose(sender="carol@example.com", subject="Hello", message_id="<it-1@c.org>")
     assert postmark_post(client, raw, **AUTH).status_code == 200
     italian = client.post("/it" + URL, "{}", content_type="application/json", **AUTH)
