@@ -117,11 +117,11 @@ def article_list(request, filters: Query[ListFilters]):
     window = slice(filters.offset, filters.offset + filters.limit)
     corrected = ""
     if params.backend_query:
-        results = articles.search(params.backend_query, operator="and")
+        results = _search(articles, params.backend_query.split(), language)
         count = results.count()
         fixed = None if count else spelling.correct(params.backend_query.split(), user=request.user)
         if fixed:
-            retry = articles.search(" ".join(fixed), operator="and")
+            retry = _search(articles, fixed, language)
             if retry_count := retry.count():
                 results, count, corrected = retry, retry_count, " ".join(fixed)
         page = list(results[window])
@@ -139,6 +139,20 @@ def article_list(request, filters: Query[ListFilters]):
         "items": [_article_out(a, request) for a in page],
         "corrected": corrected,
     }
+
+
+def _search(articles, words: list[str], language: str):
+    """``articles`` matching every word, searched with ``language``'s stemming and stop words
+    (as the search page does: ``knowledgebase.search_backend``)."""
+    from modelsearch.query import PlainText
+
+    from knowledgebase.search_backend import language_backend, query_words
+
+    backend = language_backend(language)
+    prepared = query_words(backend, words, language)
+    if not prepared:
+        return articles.none()
+    return backend.search(PlainText(" ".join(prepared), operator="and"), articles)
 
 
 @router.get("/articles/{article_id}", response=ArticleDetailOut, summary="One article")

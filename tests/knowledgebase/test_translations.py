@@ -244,6 +244,18 @@ def test_api_lists_the_requested_language(corpus, client):
     assert detail["language"] == "it" and "Blocca carta" in detail["body_html"]
 
 
+def test_api_search_uses_the_language_stemming(corpus, client):
+    from wagtail.search import index
+
+    index.insert_or_update_object(translate_lost(corpus))
+    # "bloccate" and "carte" are Italian inflections of the article's "blocco" and "carta"
+    found = client.get("/api/v1/kb/articles?lang=it&q=carte+bloccate").json()
+    assert [item["title"] for item in found["items"]] == ["Carta persa o rubata"]
+    # an English article not yet translated is found in Italian too, marked as such
+    router = client.get("/api/v1/kb/articles?lang=it&q=router").json()["items"]
+    assert [(i["title"], i["translated"]) for i in router] == [("Router keeps restarting", False)]
+
+
 def test_api_language_defaults_to_the_request_language(corpus, client):
     translate_lost(corpus)
     titles = [i["title"] for i in client.get("/api/v1/kb/articles").json()["items"]]
