@@ -17,5 +17,5 @@ def test_ticket_pages_are_localized(path):
 
 
 def test_the_inbound_webhook_is_outside_the_prefix():
-    assert reverse("tickets_inbound:mail_inbound") == "/tickets/mail/inbound/"
+    assert reverse("mail_webhook:mail_inbound") == "/tickets/mail/inbound/"
     assert not is_localized("/tickets/mail/inbound/")
