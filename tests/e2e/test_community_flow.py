@@ -142,7 +142,7 @@ def test_ask_answer_accept_and_promote(live_server, new_page, screenshot, settin
     sign_in(moderator, base, "mo.forum@example.com")
     moderator.goto(thread_url)
     tools = moderator.locator(".mod-tools")
-    tools.locator("select[name=parent]").select_option(label="Connectivity")
+    tools.locator("select[name=parent]").select_option(label="Connectivity (EN)")
     tools.get_by_role("button", name="Create KB draft").click()
     expect(moderator.locator(".mod-tools")).to_contain_text("Promoted into a KB draft")
     shoot(moderator, screenshot, "community-04-promoted")
