@@ -32,6 +32,8 @@ def in_italian(text: str) -> str:
     """The note as an Italian reader sees it (the interface is translated)."""
     with translation.override("it"):
         return translation.gettext(text)
+
+
 ITALIAN_BODY = [("text", "<p>Apri l'app e tocca Blocca carta: il blocco è immediato.</p>")]
 
 
