@@ -27,6 +27,7 @@ from catalogue.services import (
     request_reject,
     request_submit,
 )
+from portal.usercache import cache_signed_in
 
 PER_PAGE = 20
 TOKEN_SESSION_KEY = "catalogue_form_tokens"  # noqa: S105 - a session key name
@@ -114,6 +115,7 @@ def item_request(request, slug: str):
 
 @login_required
 @require_GET
+@cache_signed_in
 def request_list(request):
     visible = ServiceRequest.objects.visible_to(request.user).select_related("item", "customer")
     customer = getattr(request.user, "customer", None)
@@ -153,6 +155,7 @@ def _may_decide(request, service_request: ServiceRequest) -> bool:
 
 @login_required
 @require_GET
+@cache_signed_in
 def request_detail(request, pk: int):
     service_request = _request_for(request, pk)
     timeline = request_timeline(service_request.events.select_related("actor"))

@@ -21,6 +21,7 @@ from knowledgebase.selectors import help_links, popular_articles
 from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
 from portal.pagecache import csrf_for_signed_in
 from portal.ratelimit import RateLimited
+from portal.usercache import cache_signed_in, repeat_on_hit
 
 PER_PAGE = 10
 CLICK_SALT = "knowledgebase.search-click"
@@ -53,6 +54,7 @@ def _search_url(params: kb_search.SearchParams, query: str, *, exact: bool = Fal
 
 
 @require_GET
+@cache_signed_in
 def search(request):
     params, page_number = _params(request)
     exact = request.GET.get("exact") == "1"  # "search instead for" the query as typed
@@ -78,15 +80,15 @@ def search(request):
         ).distinct(),
     }
     if params.query:
-        logged = services.search_log(
-            query=params.query,
-            corrected=context["corrected"],
-            filters=params.filters,
-            page=page.number,
-            result_count=page.paginator.count,
-            user=request.user,
-            session_key=services.session_key_for(request),
-        )
+        logged_as = {
+            "query": params.query,
+            "corrected": context["corrected"],
+            "filters": params.filters,
+            "page": page.number,
+            "result_count": page.paginator.count,
+        }
+        # Served again from the signed-in page cache, it is one more search all the same.
+        logged = repeat_on_hit(request, search_log_again, logged_as)
         context["click_tokens"] = [
             signing.dumps(
                 [logged.pk, hit.source, hit.object_id, page.start_index() + i], salt=CLICK_SALT
@@ -98,6 +100,14 @@ def search(request):
         context["popular"] = popular_articles(user=request.user, limit=6)
         context["help_links"] = help_links()
     return render(request, "knowledgebase/search.html", context)
+
+
+def search_log_again(request, logged_as: dict) -> SearchQuery:
+    """Log a search of ``request``'s visitor (``logged_as``: ``services.search_log``'s query,
+    correction, filters, page and result count)."""
+    return services.search_log(
+        **logged_as, user=request.user, session_key=services.session_key_for(request)
+    )
 
 
 @require_GET

@@ -34,12 +34,16 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_signed_up
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
 
         from portal import accounts, checks  # noqa: F401 (checks: registers the system checks)
         from portal.converters import register as register_url_converters
+        from portal.usercache import tracking
 
         register_url_converters()  # <id:...> in URLs: bounded ids (portal/converters.py)
 
         user_signed_up.connect(accounts.on_user_signed_up, dispatch_uid="portal-signup")
         user_logged_in.connect(accounts.on_user_logged_in, dispatch_uid="portal-login")
         post_migrate.connect(ensure_role_groups, dispatch_uid="portal-role-groups")
+        # Every write on every connection changes its tables' versions (portal/usercache).
+        connection_created.connect(tracking.install, dispatch_uid="portal-table-versions")

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     # customer's preference) goes to the /it/ page; after AuthenticationMiddleware.
     "portal.i18n_middleware.LanguageRedirectMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in pages served again until a table they read changes (portal/usercache).
+    "portal.usercache.SignedInPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.AdminContentSecurityPolicyMiddleware",
@@ -191,6 +193,11 @@ else:
 
 # Full-page cache of public pages for anonymous visitors (portal.pagecache); off in tests.
 PORTAL_VISITOR_CACHE = env_bool("PORTAL_VISITOR_CACHE", default=not TESTING)
+# Signed-in pages kept per person and session until a table they read is written, at most
+# this many seconds (portal.usercache); off in tests, like the visitor cache. Every process
+# (web and task workers) must agree: it also switches the table versions on.
+PORTAL_SIGNED_IN_CACHE = env_bool("PORTAL_SIGNED_IN_CACHE", default=not TESTING)
+PORTAL_SIGNED_IN_CACHE_SECONDS = env_int("PORTAL_SIGNED_IN_CACHE_SECONDS", 30)
 
 # --- Background tasks ---------------------------------------------------------------------
 TASK_BACKEND = env_str(
@@ -363,6 +370,8 @@ else:
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Read from the shared cache, written to the database too (portal/sessions.py).
+SESSION_ENGINE = "portal.sessions"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

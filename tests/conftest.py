@@ -258,3 +258,23 @@ def seeded_demo(django_db_setup, django_db_blocker) -> dict[str, int]:
         users = User.objects.filter(email__in=[f"{name}@example.com" for name in names])
         yield {user.email.split("@")[0]: user.pk for user in users}
         transaction.set_rollback(True)
+
+
+# --- commits inside a test's transaction ----------------------------------------------------
+@pytest.fixture
+def committing(django_capture_on_commit_callbacks):
+    """``with committing():`` runs the on-commit callbacks of the writes inside, as a commit
+    would: e.g. the page-cache versions (portal/usercache/tracking.py), whose one callback per
+    transaction would otherwise have been registered by the fixtures' writes, never to run."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+
+    @contextmanager
+    def commit():
+        connection._usercache_bump = None
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+        connection._usercache_bump = None
+
+    return commit

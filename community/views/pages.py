@@ -26,6 +26,7 @@ from portal.clientip import client_ip
 from portal.idempotency import submit_once
 from portal.pagecache import csrf_for_signed_in, mark_cacheable
 from portal.services.idempotency import IdempotencyConflict
+from portal.usercache import cache_signed_in
 
 THREADS_PER_PAGE = 20
 ANSWERS_PER_PAGE = 30
@@ -85,6 +86,7 @@ def image(request, key: str):
 
 
 @require_GET
+@cache_signed_in
 def index(request):
     user = request.user
     context = {
@@ -98,6 +100,7 @@ def index(request):
 
 
 @require_GET
+@cache_signed_in
 def category(request, slug: str):
     category = get_object_or_404(Category.objects.visible_to(request.user), slug=slug)
     form = SortForm(request.GET)
@@ -174,6 +177,7 @@ def _view_record(request, thread: Thread) -> None:
 
 
 @require_GET
+@cache_signed_in
 def thread(request, pk: int):
     thread = _thread_for(request, pk)
     if thread.merged_into_id is not None and not is_moderator(request.user):

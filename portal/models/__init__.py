@@ -3,6 +3,7 @@ from portal.models.badges import Badge, BadgeAward
 from portal.models.idempotency import IdempotencyKey
 from portal.models.interactions import Channel, Interaction, InteractionKind
 from portal.models.notifications import Notification, NotificationDelivery
+from portal.models.pagecache import TableVersion
 from portal.models.products import Product, Subscription
 from portal.models.purchases import Purchase
 from portal.models.tokens import ApiToken
@@ -23,6 +24,7 @@ __all__ = [
     "Product",
     "Purchase",
     "Subscription",
+    "TableVersion",
     "Team",
     "User",
     "WorkerHeartbeat",

@@ -21,12 +21,14 @@ from portal.pagecache import mark_cacheable
 from portal.selectors import customer_since
 from portal.services.customers import profile_update
 from portal.services.tokens import api_token_create, api_token_revoke
+from portal.usercache import cache_signed_in
 
 LIVE_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAUSED)
 HOME_CACHE_SECONDS = 60
 
 
 @require_GET
+@cache_signed_in
 def home(request):
     user = request.user
     if not user.is_authenticated:
@@ -83,6 +85,7 @@ def _me_context(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@cache_signed_in
 def me(request):
     if request.method == "POST":
         form = ProfileForm(request.POST)

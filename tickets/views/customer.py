@@ -20,6 +20,7 @@ from knowledgebase.models import ArticlePage
 from portal import roles
 from portal.idempotency import submit_once
 from portal.services.idempotency import IdempotencyConflict
+from portal.usercache import cache_signed_in
 from tickets.forms import ReplyForm, TicketForm, TicketListFilter
 from tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Attachment, Status, Ticket
 from tickets.presenters import customer_expectation
@@ -43,6 +44,7 @@ def _customer(request):
 
 @login_required
 @require_GET
+@cache_signed_in
 def ticket_list(request):
     if roles.is_agent(request.user):
         return redirect("desk:index")
@@ -209,6 +211,7 @@ def _detail_context(request, ticket: Ticket, form: ReplyForm | None = None) -> d
 
 @login_required
 @require_GET
+@cache_signed_in
 def ticket_detail(request, pk: int):
     ticket = _ticket_for(request, pk)
     if roles.is_agent(request.user):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.decorators import agent_required
 from portal.templatetags.dates import relative_text, span_text
+from portal.usercache import cache_signed_in
 from tickets.desk_forms import BulkForm, DeskFilterForm, SavedViewForm
 from tickets.models import SavedView, Status, Ticket
 from tickets.presenters import sla_state_label
@@ -82,6 +83,7 @@ def filter_query(querydict) -> str:
 
 @agent_required
 @require_GET
+@cache_signed_in
 def desk_index(request):
     form = DeskFilterForm(request.GET)
     params = form.params()

@@ -18,6 +18,7 @@ from portal.idempotency import KEY_FIELD, submit_once
 from portal.markdown import escape_markdown
 from portal.selectors import customer_since
 from portal.services.idempotency import IdempotencyConflict
+from portal.usercache import cache_signed_in
 from tickets.desk_forms import ComposerForm, MergeForm, PropertiesForm
 from tickets.models import Attachment, CannedReply, Priority, Ticket
 from tickets.panels import panel_for
@@ -93,6 +94,7 @@ def _page(request, ticket: Ticket, *, composer=None, properties=None, merge=None
 
 @agent_required
 @require_GET
+@cache_signed_in
 def desk_ticket(request, pk: int):
     return _page(request, _ticket(request, pk))
 
