@@ -287,11 +287,11 @@ def measure(rounds: int) -> None:
     from knowledgebase import search as kb_search
     from knowledgebase.models import ArticlePage, CategoryPage
 
-    request = RequestFactory().get("/search/")
-    request.user = AnonymousUser()
     category = CategoryPage.objects.get(slug="topic-0")
 
     def one_search(text: str, filtered: str | None, language: str) -> tuple[float, int, str]:
+        request = RequestFactory().get("/search/")  # a new request each time, as served
+        request.user = AnonymousUser()
         params = kb_search.SearchParams(
             query=text, category=category.pk if filtered else None, language=language
         )

@@ -285,6 +285,15 @@ def _locales_by_language() -> dict[str, list[int]]:
     return by_language
 
 
+def _per_request(request: HttpRequest, key: tuple, build):
+    """``build()``, once per request and ``key``: a misspelled query is searched twice (as
+    typed and corrected) over the same articles, tiers and permissions."""
+    memo = request.__dict__.setdefault("_kb_search_memo", {})
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
 def in_language(pages, language: str):
     """``pages`` in ``language``'s locales; all of them on a site with one language."""
     by_language = _locales_by_language()
@@ -436,7 +445,12 @@ class ArticleSource:
 
         from knowledgebase.models import category_key
 
-        articles = without_aliases(self.queryset(params, user=request.user, category=False))
+        user = request.user
+        articles = _per_request(
+            request,
+            ("articles", params.product),
+            lambda: without_aliases(self.queryset(params, user=user, category=False)),
+        )
         within = None
         if params.category:
             # "Below this category" is one more term of the query (``category_keys``): the
@@ -446,9 +460,14 @@ class ArticleSource:
                 return EmptyResults()
             within = PlainText(category_key(found.path))
         visitor = params.lang
+        tiers = _per_request(
+            request,
+            ("tiers", params.product, visitor),
+            lambda: language_tiers(articles, visitor, user=user),
+        )
         parts = [
             self._search_tier(tier, language, params, within, request, marked=language != visitor)
-            for tier, language in language_tiers(articles, visitor, user=request.user)
+            for tier, language in tiers
         ]
         return parts[0] if len(parts) == 1 else ChainedResults(parts)
 
