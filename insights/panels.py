@@ -5,12 +5,13 @@ link to their timeline. Registered from ``InsightsConfig.ready()`` (tickets does
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from insights.clv import customer_score
 from insights.models import CustomerScore, Survey, SurveyKind
 from insights.money import rounded, shop_currency
+from insights.services.lifetime_value import clv_fit_latest, clv_fit_status
 from insights.story import customer_stage
 from portal.models import Purchase
 from tickets.panels import PanelContext, PanelSection, register
@@ -19,10 +20,12 @@ from tickets.panels import PanelContext, PanelSection, register
 def _context(panel: PanelContext) -> dict:
     customer = panel.customer
     currency = shop_currency()
-    spent = Purchase.objects.filter(customer=customer, currency=currency).aggregate(
-        total=Sum("amount")
+    # One pass over the customer's purchases: spent in the shop's currency, and orders.
+    totals = Purchase.objects.filter(customer=customer).aggregate(
+        spent=Sum("amount", filter=Q(currency=currency)),
+        orders=Count("pk", filter=Purchase.ORDER),
     )
-    orders = Purchase.objects.orders().filter(customer=customer).count()
+    fit = clv_fit_latest()  # read once: the score and the status line both show it
     latest = {}
     for survey in (
         Survey.objects.filter(customer=customer, answered_at__isnull=False).order_by(
@@ -32,10 +35,11 @@ def _context(panel: PanelContext) -> dict:
         latest.setdefault(survey.kind, survey)
     return {
         "customer": customer,
-        "spent": rounded(spent["total"] or 0, currency),  # in the shop's currency
+        "spent": rounded(totals["spent"] or 0, currency),  # in the shop's currency
         "currency": currency,
-        "orders": orders,
-        "score": customer_score(customer.pk),
+        "orders": totals["orders"],
+        "score": customer_score(customer.pk, stored=fit) if fit is not None else None,
+        "fit": clv_fit_status(fit, user=panel.user),
         "stored": CustomerScore.objects.filter(customer=customer).first(),
         "stage": customer_stage(customer),
         "surveys": [latest[kind] for kind in SurveyKind.values if kind in latest],

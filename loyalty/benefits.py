@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from loyalty.models import Account, Tier
 from portal.badges import badges_of
 from portal.models import Customer
-from portal.services.memo import memoized
+from portal.services.memo import memoized, run_memo
 
 
 def _tier_of_customer_id(customer_id: int | None) -> Tier | None:
@@ -137,12 +137,16 @@ def panel_context(panel) -> dict | None:
         tier = account.tier
     else:  # no points yet: the entry tier every account starts in
         tier = Tier.objects.filter(threshold=0).order_by("rank").first()
+    with run_memo():
+        # The SLA factor asks for the customer's tier again: it is the account's, read above.
+        memoized(("loyalty.tier", customer.pk), lambda: account.tier if account else None)
+        sla_why = sla_explanation(panel.ticket, tier)
     return {
         "account": account,
         "tier": tier,
         "name_badge": tier_badge_html(tier),
         "badges": badges_of(customer.user) if customer.user_id else [],
-        "sla_why": sla_explanation(panel.ticket, tier),
+        "sla_why": sla_why,
     }
 
 

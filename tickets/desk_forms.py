@@ -94,10 +94,15 @@ class DeskFilterForm(forms.Form):
     tag = forms.ChoiceField(label=_("Tag"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, queues: list[Queue] | None = None, **kwargs):
+        """``queues``: the queues, when the page has read them already (the counters)."""
         super().__init__(*args, **kwargs)
         fields = self.fields
-        fields["queue"].choices = _choices(Queue.objects.all(), _("All queues"))
+        fields["queue"].choices = (
+            _choices(Queue.objects.all(), _("All queues"))
+            if queues is None
+            else [("", _("All queues")), *((str(queue.pk), queue.name) for queue in queues)]
+        )
         fields["product"].choices = _choices(Product.objects.all(), _("All products"))
         fields["organisation"].choices = _choices(
             Organisation.objects.all(), _("All organisations")

@@ -116,15 +116,17 @@ class QueueCount:
 COUNTERS_TTL = 10  # seconds
 
 
-def desk_counters(*, user) -> dict:
-    """Sidebar numbers, cached for a few seconds per agent (every desk page shows them)."""
+def desk_counters(*, user, queues: list[Queue] | None = None) -> dict:
+    """Sidebar numbers, cached for a few seconds per agent (every desk page shows them).
+    ``queues``: every queue, when the caller has read them already."""
     key = f"tickets:desk-counters:{user.pk}"
     counters = cache.get(key)
     if counters is None:
         counters = _counters(user)
         cache.set(key, counters, COUNTERS_TTL)
     queues = [
-        QueueCount(queue, counters["queues"].get(queue.pk, 0)) for queue in Queue.objects.all()
+        QueueCount(queue, counters["queues"].get(queue.pk, 0))
+        for queue in (Queue.objects.all() if queues is None else queues)
     ]
     return {**counters, "queues": queues}
 

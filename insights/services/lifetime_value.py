@@ -47,6 +47,16 @@ def clv_fit_next_due(latest: ClvFit | None) -> datetime | None:
     return None if latest is None else latest.created_at + FIT_EVERY
 
 
+def clv_fit_status(latest: ClvFit | None, *, user) -> dict:
+    """What the fit's status line shows: the latest fit, when the next one is due, and
+    whether ``user`` may ask for one now."""
+    return {
+        "latest": latest,
+        "next_due": clv_fit_next_due(latest),
+        "can_run": roles.is_admin(user),
+    }
+
+
 @transaction.atomic
 def clv_fit_run(
     *, force: bool = False, as_of: date | None = None, unit: str = "week"

@@ -9,9 +9,9 @@ from django.template.defaultfilters import floatformat
 
 from insights.models import Survey
 from insights.money import decimals, shop_currency
-from insights.services.lifetime_value import clv_fit_latest, clv_fit_next_due
+from insights.services import lifetime_value
+from insights.services.lifetime_value import clv_fit_latest
 from insights.services.surveys import question, survey_url
-from portal import roles
 
 register = template.Library()
 
@@ -39,12 +39,7 @@ def cell(value) -> str:
 
 @register.simple_tag
 def clv_fit_status(user) -> dict:
-    latest = clv_fit_latest()
-    return {
-        "latest": latest,
-        "next_due": clv_fit_next_due(latest),
-        "can_run": roles.is_admin(user),
-    }
+    return lifetime_value.clv_fit_status(clv_fit_latest(), user=user)
 
 
 @register.filter

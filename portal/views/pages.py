@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from allauth.account.utils import has_verified_email
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +16,7 @@ from portal.i18n_middleware import set_language_cookie
 from portal.languages import url_in_language
 from portal.models import ApiToken, Interaction, Notification, Purchase, Subscription
 from portal.pagecache import mark_cacheable
-from portal.selectors import customer_since
+from portal.selectors import account_facts
 from portal.services.customers import profile_update
 from portal.services.tokens import api_token_create, api_token_revoke
 from portal.usercache import cache_signed_in
@@ -35,9 +33,10 @@ def home(request):
         response = render(request, "portal/home.html")
         return mark_cacheable(response, HOME_CACHE_SECONDS)
     customer = getattr(user, "customer", None)
+    facts = account_facts(user, customer, security=True)
     context = {
         "customer": customer,
-        "customer_since": customer_since(customer),
+        "customer_since": facts.customer_since,
         "subscriptions": (
             Subscription.objects.visible_to(user)
             .filter(customer=customer, status__in=LIVE_STATUSES)
@@ -45,8 +44,8 @@ def home(request):
             if customer
             else []
         ),
-        "mfa_enabled": is_mfa_enabled(user),
-        "email_verified": has_verified_email(user),
+        "mfa_enabled": facts.mfa_enabled,
+        "email_verified": facts.email_verified,
     }
     return render(request, "portal/home.html", context)
 
@@ -66,7 +65,7 @@ def _me_context(
         "new_token": raw,
         "new_token_name": new_token.name if new_token else "",
         "customer": customer,
-        "customer_since": customer_since(customer),
+        "customer_since": account_facts(user, customer).customer_since,
         "subscriptions": Subscription.objects.visible_to(user)
         .filter(customer=customer)
         .select_related("product")

@@ -18,7 +18,7 @@ from portal.decorators import agent_required
 from portal.templatetags.dates import relative_text, span_text
 from portal.usercache import cache_signed_in
 from tickets.desk_forms import BulkForm, DeskFilterForm, SavedViewForm
-from tickets.models import SavedView, Status, Ticket
+from tickets.models import Queue, SavedView, Status, Ticket
 from tickets.presenters import sla_state_label
 from tickets.selectors import DeskPaginator, desk_counters, desk_tickets
 from tickets.services import (
@@ -85,7 +85,8 @@ def filter_query(querydict) -> str:
 @require_GET
 @cache_signed_in
 def desk_index(request):
-    form = DeskFilterForm(request.GET)
+    queues = list(Queue.objects.all())  # the filter's choices and the sidebar's counters
+    form = DeskFilterForm(request.GET, queues=queues)
     params = form.params()
     now = timezone.now()
     tickets = desk_tickets(params, user=request.user, now=now)
@@ -101,7 +102,7 @@ def desk_index(request):
             "params": params,
             "page_obj": page,
             "rows": rows,
-            "counters": desk_counters(user=request.user),
+            "counters": desk_counters(user=request.user, queues=queues),
             "saved_views": views,
             "current_query": query,
             "query": query,
