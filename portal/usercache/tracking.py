@@ -132,6 +132,7 @@ class _Bump:
     def __init__(self, alias: str) -> None:
         self.alias = alias
         self.tables: set[str] = set()
+        self.index = -1  # its place in connection.run_on_commit
 
     def __call__(self) -> None:
         bump(self.tables, using=self.alias)
@@ -157,13 +158,22 @@ def _after_commit(connection, tables: set[str]) -> None:
         bump(tables, using=connection.alias)
         return
     pending = getattr(connection, "_usercache_bump", None)
-    if pending is None or not any(func is pending for _s, func, _r in connection.run_on_commit):
+    if pending is None or not _registered(connection, pending):
         # The first write of this transaction (or the savepoint that registered the callback
         # was rolled back, taking the callback with it).
         pending = _Bump(connection.alias)
-        connection._usercache_bump = pending
         connection.on_commit(pending, robust=True)
+        pending.index = len(connection.run_on_commit) - 1
+        connection._usercache_bump = pending
     pending.tables |= tables
+
+
+def _registered(connection, pending: _Bump) -> bool:
+    """``pending`` is still among the transaction's on-commit callbacks. A savepoint rolled
+    back removes the callbacks registered inside it; those before ``pending`` stay if it does,
+    so its position tells (no scan of a long list at every write)."""
+    callbacks = connection.run_on_commit
+    return pending.index < len(callbacks) and callbacks[pending.index][1] is pending
 
 
 def bump(tables: set[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
