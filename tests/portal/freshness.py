@@ -53,7 +53,7 @@ from portal.services.notifications import (
 from tests.conftest import build_acme, build_ada, build_alice, build_bob, build_carol, make_user
 from tests.factories import SubscriptionFactory
 from tickets.models import DONE_STATUSES, TRANSITIONS, Message, Queue, Ticket
-from tickets.services import ticket_open, ticket_reply, ticket_status_change
+from tickets.services import ticket_assign, ticket_open, ticket_reply, ticket_status_change
 
 CACHE_HEADER = "X-Page-Cache"
 HIT = "hit"
@@ -304,6 +304,27 @@ def status_change(world: World) -> dict:
     return {("alice", "tickets"): [f"status-{new}"]}
 
 
+def assignment(world: World) -> dict:
+    """ada takes alice's router ticket, or gives it back to nobody."""
+    ticket = Ticket.objects.get(pk=world.tickets["router"].pk)
+    ada = world.users["ada"]
+    with committed():
+        ticket_assign(ticket=ticket, assignee=None if ticket.assignee_id else ada, actor=ada)
+    return {}
+
+
+def consent(world: World) -> dict:
+    """alice changes her marketing consent (her customer record only)."""
+    alice = world.user("alice")
+    with committed():
+        profile_update(
+            user=alice, full_name=alice.full_name, language=alice.customer.language,
+            notification_preferences={}, consent_surveys=alice.customer.consent_surveys,
+            consent_marketing=not alice.customer.consent_marketing,
+        )  # fmt: skip
+    return {}
+
+
 def notification(world: World) -> dict:
     title = token("notice")
     with committed():
@@ -418,6 +439,8 @@ def new_ticket(world: World) -> dict:
 WRITES = [
     Write("an agent's reply on alice's ticket", ("alice", "ada"), agent_reply),
     Write("a status change on alice's ticket", ("alice", "ada"), status_change),
+    Write("ada takes alice's ticket (or gives it back)", ("ada",), assignment),
+    Write("alice's marketing consent changed", ("alice",), consent),
     Write("a notification for alice", ("alice",), notification),
     Write("alice marks her notifications read (form)", ("alice",), notifications_read),
     Write("alice's language switched", ("alice",), language_flip),
@@ -564,6 +587,8 @@ def _desk(world: World, user: User, seen: Seen, prefix: str) -> list[str]:
         ):
             if text not in row:
                 problems.append(f"the row of {ticket.subject!r} does not show {what}")
+        if (f"/desk/tickets/{ticket.pk}/claim/" in row) != (ticket.assignee_id is None):
+            problems.append(f"the row of {ticket.subject!r} is not for assignee {ticket.assignee}")
     return problems
 
 
@@ -605,6 +630,9 @@ def _me(world: World, user: User, seen: Seen, prefix: str) -> list[str]:
     problems = []
     if f'name="full_name" value="{escape(user.full_name)}"' not in seen.html:
         problems.append(f"the profile form does not hold the name {user.full_name!r}")
+    box = re.search(r'<input type="checkbox" name="consent_marketing"[^>]*>', seen.html)
+    if box is None or ("checked" in box.group(0)) != user.customer.consent_marketing:
+        problems.append(f"the marketing consent is not {user.customer.consent_marketing}")
     newest = Notification.objects.visible_to(user).first()
     if newest is not None and escape(newest.title) not in seen.html:
         problems.append(f"the newest notification {newest.title!r} is missing")
