@@ -32,6 +32,7 @@ from knowledgebase.translation import is_missing_translation, locale_for, source
 from portal import roles
 from portal.pagecache import mark_cacheable
 from portal.selectors import person_or_none
+from portal.services.memo import memoized
 
 RELATED_LIMIT = 5
 
@@ -168,10 +169,16 @@ class ArticleTag(TaggedItemBase):
         return self.tag.name
 
 
+def public_pages[Pages: PageQuerySet](pages: Pages) -> Pages:
+    """``pages.public()``: Wagtail reads every page view restriction each time; inside a
+    ``run_memo()`` (the search page asks for articles and categories) once."""
+    return pages.exclude(memoized("wagtail.private_q", pages.private_q))
+
+
 class ArticlePageQuerySet(PageQuerySet):
     def visible_to(self, user) -> ArticlePageQuerySet:
         """Live, unrestricted articles whose audience includes ``user``."""
-        return self.live().public().filter(audience__in=audiences_for(user))
+        return public_pages(self.live()).filter(audience__in=audiences_for(user))
 
     def in_language(self, language: str | None = None) -> ArticlePageQuerySet:
         """The articles of one language's tree (translations and aliases standing in for

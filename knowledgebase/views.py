@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 from knowledgebase import search as kb_search
 from knowledgebase import services
 from knowledgebase.forms import BeaconForm, FeedbackForm, SearchForm
-from knowledgebase.models import ArticlePage, CategoryPage, SearchQuery
+from knowledgebase.models import ArticlePage, CategoryPage, SearchQuery, public_pages
 from knowledgebase.selectors import help_links, popular_articles
 from knowledgebase.text import QUERY_MAX_LENGTH, normalise_query
 from portal.pagecache import csrf_for_signed_in
 from portal.ratelimit import RateLimited
+from portal.services.memo import run_memo
 from portal.usercache import cache_signed_in, repeat_on_hit
 
 PER_PAGE = 10
@@ -53,8 +54,11 @@ def _search_url(params: kb_search.SearchParams, query: str, *, exact: bool = Fal
     return f"{reverse('knowledgebase:search')}?{urlencode(args)}"
 
 
+# run_memo: the articles searched and the filters' categories and products read the page view
+# restrictions once (``public_pages``).
 @require_GET
 @cache_signed_in
+@run_memo()
 def search(request):
     params, page_number = _params(request)
     exact = request.GET.get("exact") == "1"  # "search instead for" the query as typed
@@ -74,7 +78,7 @@ def search(request):
         "result_count": page.paginator.count,
         "result_cap": kb_search.COUNT_CAP if results.capped else None,
         "sources": kb_search.sources(),
-        "categories": CategoryPage.objects.live().public().filter(depth__lte=4),
+        "categories": public_pages(CategoryPage.objects.live()).filter(depth__lte=4),
         "products": ArticlePage.products.field.related_model.objects.filter(
             kb_articles__in=ArticlePage.objects.visible_to(request.user)
         ).distinct(),
