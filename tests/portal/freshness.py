@@ -296,12 +296,17 @@ def agent_reply(world: World) -> dict:
 
 
 def status_change(world: World) -> dict:
-    """An agent moves alice's invoice ticket to a status the state machine allows."""
-    ticket = Ticket.objects.get(pk=world.tickets["invoice"].pk)
+    """An agent moves one of alice's tickets (the one the ticket pages show, or another) to a
+    status the state machine allows."""
+    name = world.rng.choice(["router", "invoice"])
+    ticket = Ticket.objects.get(pk=world.tickets[name].pk)
     new = world.rng.choice(sorted(TRANSITIONS[ticket.status]))
     with committed():
         ticket_status_change(ticket=ticket, status=new, actor=world.users["ada"])
-    return {("alice", "tickets"): [f"status-{new}"]}
+    shown = {("alice", "tickets"): [f"status-{new}"]}
+    if name == "router":
+        shown[("alice", "ticket")] = shown[("ada", "desk_ticket")] = [f"status-{new}"]
+    return shown
 
 
 def assignment(world: World) -> dict:
@@ -438,7 +443,7 @@ def new_ticket(world: World) -> dict:
 
 WRITES = [
     Write("an agent's reply on alice's ticket", ("alice", "ada"), agent_reply),
-    Write("a status change on alice's ticket", ("alice", "ada"), status_change),
+    Write("a status change on one of alice's tickets", ("alice", "ada"), status_change),
     Write("ada takes alice's ticket (or gives it back)", ("ada",), assignment),
     Write("alice's marketing consent changed", ("alice",), consent),
     Write("a notification for alice", ("alice",), notification),

@@ -112,6 +112,7 @@ def test_every_page_reflects_each_write_on_the_next_request(world, seed):
                 if diff:
                     found.append(Problem(label, seen, f"a render now differs:\n      {diff}"))
             problems += found
+    print(f"seed {seed}: {len(order)} writes, pages read after them: {dict(served)}")
     history = "\n".join(f"  #{n} {w.name}" for n, w in enumerate(order, 1))
     listed = "\n".join(f"- {p}" for p in problems[:PROBLEMS_SHOWN])
     more = (
