@@ -5,9 +5,13 @@ The randomized test warms every page (the second GET is served from the cache), 
 the writes of ``tests/portal/freshness.py`` in a random order (seeded; the seed is in the failure
 message) and after each one reads every page of the personas it concerns. Each page is checked
 against the database (name, unread count, role, language, incident banner, its own rows), and a
-page served from the cache is compared with a render made now. The other tests: two users never
-share a page, a second session gets its own CSRF token, a pending message is shown once and not
-kept, a signed-out browser gets no signed-in page.
+page served from the cache is compared with a render made now.
+
+The others: two users never share a page; a second session gets its own page and CSRF token; two
+tabs of one browser each send their reply (a form key per render); a pending message is shown
+once and not kept; a signed-out browser gets no signed-in page; the cached fragments a page shows
+(the incident banner, the desk counters) do not outlive what they stand for; a search served from
+the cache gets its own clicks.
 """
 
 from __future__ import annotations
