@@ -778,6 +778,7 @@ def run_mode(
     """One gunicorn (+ task worker, + writer) with the signed-in cache on or off; returns the
     result per page label, the memory peaks, the writer's and the task counts' lines."""
     mode_env = {**env, "PORTAL_SIGNED_IN_CACHE": "1" if cache_on else "0"}
+    tasks_before = shell_lines(TASKS_SCRIPT, mode_env).get("tasks", "")
     worker_log = open(tmp / f"worker-{int(cache_on)}.log", "w")  # noqa: SIM115
     task_worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--queue-name", "*", "--no-reload"],
@@ -873,7 +874,7 @@ def run_mode(
         except subprocess.TimeoutExpired:
             task_worker.kill()
         worker_log.close()
-    tasks = shell_lines(TASKS_SCRIPT, mode_env).get("tasks", "")
+    tasks = f"{tasks_before} before, {shell_lines(TASKS_SCRIPT, mode_env).get('tasks', '')} after"
     return results, memory, writes_line, tasks
 
 
@@ -1019,7 +1020,7 @@ def report(pages: list[Page], runs: list, args: argparse.Namespace) -> None:
             f"{', '.join(f'{hwm / 1024:.0f} MB' for hwm, _ in web)}; task worker "
             f"{', '.join(f'{hwm / 1024:.0f} MB' for hwm, _ in task) or '-'}"
             + (f"; writer: {writes}" if writes else "")
-            + (f"; tasks by status after the run: {tasks}" if tasks else "")
+            + (f"; tasks by status: {tasks}" if tasks else "")
         )
     print(f"\n{'all targets met' if not failures else f'{failures} target(s) not met'}")
 
