@@ -222,6 +222,17 @@ PAGE_QUERIES = {
 }
 
 
+#: PostgreSQL's full-text search (Wagtail's database backend) counts a source's matches in two
+#: queries (every word, then title words: ``knowledgebase.search_backend``) where SQLite's FTS5
+#: needs one: two more on the search page (articles and threads), one more for the articles
+#: suggested on the desk ticket page.
+POSTGRESQL_QUERIES = {**PAGE_QUERIES, "search": 26, "desk_ticket": 37}
+
+
+def _expected() -> dict[str, int]:
+    return POSTGRESQL_QUERIES if connection.vendor == "postgresql" else PAGE_QUERIES
+
+
 def _pages(world: World) -> dict[str, tuple[object, str]]:
     ticket, thread = world.tickets[0], world.threads[0]
     alice, ada = world.alice, world.ada
@@ -269,8 +280,9 @@ def test_queries_per_page_are_fixed_and_do_not_grow_with_data(
 
     for label, statements in (("small", small), ("grown", grown)):
         counts = {name: len(sql) for name, sql in statements.items()}
-        wrong = [name for name in PAGE_QUERIES if counts[name] != PAGE_QUERIES[name]]
-        assert counts == PAGE_QUERIES, f"{label} data:\n" + _shown(statements, wrong)
+        expected = _expected()
+        wrong = [name for name in expected if counts[name] != expected[name]]
+        assert counts == expected, f"{label} data:\n" + _shown(statements, wrong)
     for statements in (small, grown):
         repeated = {
             name: [sql[:200] for sql, times in Counter(sql).items() if times > 1]
