@@ -357,7 +357,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers each")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/0",
+        help="our REDIS_URL (cache, sessions, page cache); '' for the database cache",
+    )
     args = parser.parse_args()
+    # A stop (SIGTERM) still runs the clean-up below: the servers are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing (Debian: apt-get install wrk)")
     ours_url = f"{args.server}/bench_peer_ours"
@@ -369,8 +376,13 @@ def main() -> None:
     os.environ["DATABASE_URL"] = ours_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.setdefault("TASK_BACKEND", "django.tasks.backends.dummy.DummyBackend")
-    os.environ["PORTAL_SIGNED_IN_CACHE"] = "0"  # queries counted without the page cache
+    # Queries are counted without the page caches (signed-in and anonymous visitors').
+    os.environ["PORTAL_SIGNED_IN_CACHE"] = os.environ["PORTAL_VISITOR_CACHE"] = "0"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if args.redis:  # as deployed (README: production settings)
+        os.environ["REDIS_URL"] = args.redis
+        # A prefix of this run's own: no page cached by an earlier run (other data) is served.
+        os.environ["CACHE_KEY_PREFIX"] = f"bench-peers-{int(time.time())}"
     # Sessions carry a hash keyed by SECRET_KEY: the servers must have the loaders' key.
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)
     existing = existing_tickets(ours_url, "tickets_ticket")
@@ -478,7 +490,7 @@ def main() -> None:
                     Path(sys.executable),
                     "portal.wsgi:application",
                     {**common, "DJANGO_SETTINGS_MODULE": "bench.settings"}
-                    | {"PORTAL_SIGNED_IN_CACHE": cache},
+                    | {"PORTAL_SIGNED_IN_CACHE": cache, "PORTAL_VISITOR_CACHE": cache},
                     port=port,
                     workers=args.workers,
                     ready="/bench/minimal/",
@@ -562,6 +574,9 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     report(rows, args, theirs, messages, size, pg_version, versions)
+    out = ROOT / "var" / "peers" / f"last-{args.tickets}.json"
+    out.write_text(json.dumps({"rows": rows, "theirs": theirs, "args": vars(args)}, indent=1))
+    print(f"\nfigures also in {out.relative_to(ROOT)}")
     if not args.keep:
         drop_database(ours_url)
         drop_database(theirs_url)
@@ -571,28 +586,30 @@ def report(rows, args, theirs, messages, size, pg_version, versions) -> None:
     print(
         f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs; load average after: "
         f"{os.getloadavg()[0]:.1f}; Python {platform.python_version()}; "
-        f"{pg_version.split(',')[0]}; django-helpdesk, Django, gunicorn: {versions}"
+        f"{pg_version.split(',')[0]}; django-helpdesk, Django, gunicorn: {versions}; "
+        f"our cache: {'Redis' if args.redis else 'database'}"
     )
     print(
         f"data: {args.tickets:,} tickets each; ours {messages:,} messages ({size}); theirs "
         f"{theirs['followups']:,} follow-ups + descriptions, {theirs['kb_items']:,} KB items "
         f"({theirs['size']})\n"
     )
-    head = (
-        f"{'page':<24} {'queries':>9} {'theirs/s':>9} {'p95':>8} {'ours/s':>8} {'p95':>8} "
-        f"{'ratio/s':>8} {'cached/s':>9} {'p95':>8} {'ratio/s':>8}"
+    print(
+        "| page | queries ours / theirs | theirs req/s | p95 | ours req/s | p95 | ours/theirs "
+        "req/s, p95 | ours cached req/s | p95 | cached/theirs req/s, p95 |"
     )
-    print(head)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         their, plain, cached = row["theirs"], row["ours"], row["ours_cached"]
         print(
-            f"{row['label']:<24} {row['ours_queries']:>4}/{row['theirs_queries']:<4} "
-            f"{their[0]:>9.1f} {their[1]:>7.1f}ms {plain[0]:>8.1f} {plain[1]:>7.1f}ms "
-            f"{plain[0] / their[0]:>7.2f}x {cached[0]:>9.1f} {cached[1]:>7.1f}ms "
-            f"{cached[0] / their[0]:>7.2f}x"
+            f"| {row['label']} | {row['ours_queries']} / {row['theirs_queries']} "
+            f"| {their[0]:.1f} | {their[1]:.0f} ms | {plain[0]:.1f} | {plain[1]:.0f} ms "
+            f"| {plain[0] / their[0]:.2f}x, {plain[1] / their[1]:.2f}x "
+            f"| {cached[0]:.1f} | {cached[1]:.0f} ms "
+            f"| {cached[0] / their[0]:.2f}x, {cached[1] / their[1]:.2f}x |"
         )
     print("\nqueries: ours/theirs (theirs: page + data request where the list loads by JSON)")
-    print("ratio/s: our requests/s over theirs (above 1: ours serves more)")
+    print("ours/theirs: requests/s (above 1: ours serves more) and p95 (below 1: ours is faster)")
     for row in rows:
         if len(row["theirs_parts"]) > 1:
             parts = "; ".join(
