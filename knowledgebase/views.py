@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
@@ -90,15 +92,12 @@ def search(request):
             "filters": params.filters,
             "page": page.number,
             "result_count": page.paginator.count,
+            "shown": [[hit.source, hit.object_id] for hit in page.object_list],
+            "start": page.start_index(),
         }
-        # Served again from the signed-in page cache, it is one more search all the same.
-        logged = repeat_on_hit(request, search_log_again, logged_as)
-        context["click_tokens"] = [
-            signing.dumps(
-                [logged.pk, hit.source, hit.object_id, page.start_index() + i], salt=CLICK_SALT
-            )
-            for i, hit in enumerate(page.object_list)
-        ]
+        # Served again from the signed-in page cache, it is one more search all the same, and
+        # its result links name that search (portal.usercache.repeat_on_hit).
+        context["click_tokens"] = repeat_on_hit(request, search_logged, logged_as)
         context["results"] = list(zip(page.object_list, context["click_tokens"], strict=True))
     if not params.query or not page.paginator.count:
         context["popular"] = popular_articles(user=request.user, limit=6)
@@ -106,12 +105,24 @@ def search(request):
     return render(request, "knowledgebase/search.html", context)
 
 
-def search_log_again(request, logged_as: dict) -> SearchQuery:
-    """Log a search of ``request``'s visitor (``logged_as``: ``services.search_log``'s query,
-    correction, filters, page and result count)."""
-    return services.search_log(
-        **logged_as, user=request.user, session_key=services.session_key_for(request)
+def search_logged(request, logged_as: dict) -> list[str]:
+    """Log a search of ``request``'s visitor (``logged_as``: the query, correction, filters,
+    page and result count ``services.search_log`` takes, the results shown and the position of
+    the first) and return the click token of each result shown, URL-encoded as the page
+    shows it: the click is attributed to this search and position."""
+    logged = services.search_log(
+        **{key: logged_as[key] for key in ("query", "corrected", "filters", "page")},
+        result_count=logged_as["result_count"],
+        user=request.user,
+        session_key=services.session_key_for(request),
     )
+    return [
+        quote(
+            signing.dumps([logged.pk, source, object_id, logged_as["start"] + i], salt=CLICK_SALT),
+            safe="",
+        )
+        for i, (source, object_id) in enumerate(logged_as["shown"])
+    ]
 
 
 @require_GET

@@ -58,7 +58,34 @@ FALLBACK_MAX_SECONDS = 60
 DATABASE_CACHE_TABLE = "portal_cache"
 
 
-class SharedDatabaseCache(DatabaseCache):
+class RecordedReads:
+    """Reads made while a signed-in page renders are recorded with a fingerprint of what they
+    found (``portal.usercache.tracking``): a page built from cached values (the outage banner,
+    the desk counters, the spelling vocabulary's id) is served again only while those values
+    are unchanged, as a page built from tables is only while their versions are."""
+
+    def get(self, key, default=None, version=None):
+        from portal.usercache import tracking
+
+        value = super().get(key, default, version)
+        tracking.cache_read(key, version, value, default)
+        return value
+
+    def get_many(self, keys, version=None):
+        from portal.usercache import tracking
+
+        keys = list(keys)
+        found = super().get_many(keys, version)
+        for key in keys:
+            tracking.cache_read(key, version, found.get(key, tracking.MISSING), tracking.MISSING)
+        return found
+
+
+class LocalCache(RecordedReads, LocMemCache):
+    """The tests' per-process cache, with recorded reads like the shared ones."""
+
+
+class SharedDatabaseCache(RecordedReads, DatabaseCache):
     """Django's ``DatabaseCache`` whose ``incr`` and ``add`` hold between processes."""
 
     def _sql(self, write: bool):
@@ -211,7 +238,11 @@ class ResilientRedisCache(RedisCache):
         return self._run("add", key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
-        return self._run("get", key, default, version)
+        from portal.usercache import tracking
+
+        value = self._run("get", key, default, version)
+        tracking.cache_read(key, version, value, default)
+        return value
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._run("set", key, value, timeout, version)
@@ -223,7 +254,13 @@ class ResilientRedisCache(RedisCache):
         return self._run("delete", key, version)
 
     def get_many(self, keys, version=None):
-        return self._run("get_many", list(keys), version)
+        from portal.usercache import tracking
+
+        keys = list(keys)
+        found = self._run("get_many", keys, version)
+        for key in keys:
+            tracking.cache_read(key, version, found.get(key, tracking.MISSING), tracking.MISSING)
+        return found
 
     def has_key(self, key, version=None):
         return self._run("has_key", key, version)

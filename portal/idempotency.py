@@ -45,7 +45,13 @@ API_SCOPE = "api"
 
 
 def new_key() -> str:
-    return uuid.uuid4().hex
+    """A new submission key; in a page kept by the signed-in page cache, a new one on every
+    serving of it (``portal.usercache``)."""
+    from portal.usercache import tracking
+
+    key = uuid.uuid4().hex
+    tracking.fresh_on_hit(key, new_key)
+    return key
 
 
 # --- forms ---------------------------------------------------------------------------------

@@ -177,7 +177,7 @@ if REDIS_URL:
 elif TESTING:
     # The tests' cache is per process (fast, counted queries stay exact); a test proves the
     # embedded default below is shared (tests/portal/test_shared_cache.py).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "portal.cache_backend.LocalCache"}}
 else:
     # Embedded default: the database cache in the portal's database (table made by portal's
     # migration 0011), shared by web and task workers like Redis: MFA codes used once, rate

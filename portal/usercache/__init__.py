@@ -62,11 +62,14 @@ def cache_signed_in(view: Callable) -> Callable:
 def repeat_on_hit[T](request: HttpRequest, func: Callable[[HttpRequest, dict], T], data: dict) -> T:
     """Run ``func(request, data)`` now, and again each time this response is served from the
     cache (a module-level function: it is kept by its dotted name), for writes a GET must make
-    on every request, such as the search log. What it reads is not part of the page."""
+    on every request, such as the search log. What it reads is not part of the page. When it
+    returns a list of strings (tokens it put in the page, such as signed links naming the row
+    it wrote), a hit replaces each of them in the page by what it returns then."""
     repeats = getattr(request, REPEAT, None)
     if repeats is None:
         repeats = []
         setattr(request, REPEAT, repeats)
-    repeats.append((f"{func.__module__}.{func.__qualname__}", data))
     with tracking.reads_ignored():
-        return func(request, data)
+        result = func(request, data)
+    repeats.append((f"{func.__module__}.{func.__qualname__}", data, result))
+    return result

@@ -33,9 +33,11 @@ class SignedInPageCacheMiddleware:
             return self.get_response(request)
         entry = cache.get(key)
         if entry is not None:
-            stored_versions, content, headers, repeats = entry
-            if tracking.versions(list(stored_versions)) == stored_versions:
-                return self._hit(request, content, headers, repeats)
+            stored_versions, cached, fresh, content, headers, repeats = entry
+            if tracking.versions(list(stored_versions)) == stored_versions and (
+                not cached or tracking.cached_unchanged(cached)
+            ):
+                return self._hit(request, content, headers, fresh, repeats)
         before = tracking.versions()  # all of them: the page's tables are not known yet
         with tracking.recording() as recorder:
             response = self.get_response(request)
@@ -62,7 +64,7 @@ class SignedInPageCacheMiddleware:
             stored = {table: before.get(table, "") for table in sorted(recorder.read)}
             cache.set(
                 key,
-                (stored, response.content, headers, repeats),
+                (stored, recorder.cached, recorder.fresh, response.content, headers, repeats),
                 timeout=settings.PORTAL_SIGNED_IN_CACHE_SECONDS,
             )
             response["X-Page-Cache"] = "miss"
@@ -79,12 +81,18 @@ class SignedInPageCacheMiddleware:
         return response
 
     @staticmethod
-    def _hit(request: HttpRequest, content: bytes, headers: list, repeats: list) -> HttpResponse:
-        for path, data in repeats:
+    def _hit(
+        request: HttpRequest, content: bytes, headers: list, fresh: dict, repeats: list
+    ) -> HttpResponse:
+        for old, factory in fresh.items():
+            content = content.replace(old.encode(), str(import_string(factory)()).encode())
+        for path, data, before in repeats:
             try:
-                import_string(path)(request, data)
+                after = import_string(path)(request, data)
             except Exception:  # the page is right; a lost log line is logged, not a 500
                 logger.exception("repeating %s on a cached page failed", path)
+                continue
+            content = _replaced(content, before, after)
         response = HttpResponse(content)
         for name, value in headers:
             response[name] = value
@@ -126,3 +134,14 @@ class SignedInPageCacheMiddleware:
             )
         )
         return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _replaced(content: bytes, before, after) -> bytes:
+    """``content`` with the strings a repeated function returned when the page was rendered
+    (``before``: a list of tokens shown in the page) replaced by those it returned now."""
+    if not isinstance(before, list) or not isinstance(after, list) or len(before) != len(after):
+        return content
+    for old, new in zip(before, after, strict=True):
+        if isinstance(old, str) and isinstance(new, str) and old != new:
+            content = content.replace(old.encode(), new.encode())
+    return content

@@ -28,7 +28,9 @@ a table a statement writes, because every write statement names its table after 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import pickle
 import re
 import threading
 import time
@@ -78,10 +80,56 @@ IGNORED: frozenset[str] = frozenset()
 
 @dataclass
 class Recorder:
-    """The tables one request read and wrote (``recording``)."""
+    """The tables one request read and wrote, and the cache entries it read with a
+    fingerprint of each (``recording``)."""
 
     read: set[str] = field(default_factory=set)
     wrote: set[str] = field(default_factory=set)
+    cached: dict[tuple[str, int | None], str] = field(default_factory=dict)
+    fresh: dict[str, str] = field(default_factory=dict)
+
+
+def fresh_on_hit(value: str, factory) -> None:
+    """``value`` (a one-time token this render put in the page, e.g. a form's submission key)
+    is replaced by a new ``factory()`` each time the page is served from the cache, so two
+    tabs or two visits never submit the same one. ``factory``: a module-level function."""
+    recorder = getattr(_local, "recorder", None)
+    if recorder is not None:
+        recorder.fresh[value] = f"{factory.__module__}.{factory.__qualname__}"
+
+
+MISSING = object()  # a cache entry that was not there
+#: Cache keys that are not page content: the sessions (the session is in the page's key).
+_NOT_CONTENT = ("django.contrib.sessions.",)
+
+
+def fingerprint(value) -> str:
+    if value is MISSING:
+        return "-"
+    return hashlib.blake2b(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), digest_size=12).hexdigest()
+
+
+def cache_read(key: str, version: int | None, value, default) -> None:
+    """Record a cache read of the page being rendered, if any (``portal.cache_backend``)."""
+    recorder = getattr(_local, "recorder", None)
+    if recorder is None or key.startswith(_NOT_CONTENT):
+        return
+    recorder.cached.setdefault((key, version), fingerprint(MISSING if value is default else value))
+
+
+def cached_unchanged(cached: dict[tuple[str, int | None], str]) -> bool:
+    """The cache entries a page read still hold what they held then."""
+    from django.core.cache import cache
+
+    by_version: dict[int | None, list[str]] = {}
+    for key, version in cached:
+        by_version.setdefault(version, []).append(key)
+    for version, keys in by_version.items():
+        found = cache.get_many(keys, version=version)
+        for key in keys:
+            if fingerprint(found.get(key, MISSING)) != cached[(key, version)]:
+                return False
+    return True
 
 
 _local = threading.local()
@@ -106,11 +154,11 @@ def reads_ignored() -> Iterator[None]:
     if recorder is None:
         yield
         return
-    read = set(recorder.read)
+    read, cached = set(recorder.read), dict(recorder.cached)
     try:
         yield
     finally:
-        recorder.read = read
+        recorder.read, recorder.cached = read, cached
 
 
 def classify(sql: str) -> tuple[set[str], set[str]]:

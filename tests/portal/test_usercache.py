@@ -208,3 +208,56 @@ def test_a_page_not_opted_in_is_never_kept(cache_on, client_for, alice):
     _warm(client, "/tickets/")
     client.get("/me/notifications/")
     assert "X-Page-Cache" not in client.get("/me/notifications/")
+
+
+@pytest.mark.django_db
+def test_a_cached_page_gets_new_submission_keys_on_every_hit(
+    cache_on, client_for, alice, committing
+):
+    import re
+
+    ticket = _committed(committing, lambda: _ticket(alice))
+    client = client_for(alice)
+    url = f"/tickets/{ticket.pk}/"
+    _warm(client, url)
+    keys = re.compile(rb'name="idempotency_key" value="([0-9a-f]{32})"')
+    rendered = client.get(url)
+    served = client.get(url)
+    assert (rendered["X-Page-Cache"], served["X-Page-Cache"]) == ("miss", "hit")
+    first, second = keys.findall(rendered.content), keys.findall(served.content)
+    assert first and len(first) == len(second)
+    assert not set(first) & set(second)
+    # The page is otherwise the same.
+    assert keys.sub(b"", rendered.content) == keys.sub(b"", served.content)
+
+
+@pytest.mark.django_db
+def test_a_result_link_of_a_cached_search_names_the_search_it_was_served_as(
+    cache_on, client_for, alice, committing
+):
+    import re
+    from urllib.parse import unquote
+
+    from django.core import signing
+
+    from knowledgebase.models import KnowledgeBaseIndexPage
+    from knowledgebase.views import CLICK_SALT
+    from tests.knowledgebase.conftest import make_article, make_category
+
+    index = KnowledgeBaseIndexPage.objects.get(slug="kb", locale__language_code="en")
+    category = make_category(index, "Accounts")
+    for title in ("Reset your password", "Change your password"):
+        make_article(category, title, summary="Passwords.")
+    client = client_for(alice)
+    _warm(client, "/search/?q=password")
+    tokens = re.compile(rb"/search/click/\?t=([^\"&]+)")
+    pages = [client.get("/search/?q=password") for _ in range(2)]
+    assert [page["X-Page-Cache"] for page in pages] == ["miss", "hit"]
+    logged = list(
+        SearchQuery.objects.filter(user=alice).order_by("pk").values_list("pk", flat=True)
+    )
+    for page, search_id in zip(pages, logged[-2:], strict=True):
+        found = tokens.findall(page.content)
+        assert len(found) == 2
+        for token in found:
+            assert signing.loads(unquote(token.decode()), salt=CLICK_SALT)[0] == search_id
