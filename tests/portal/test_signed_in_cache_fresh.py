@@ -191,7 +191,10 @@ def test_two_tabs_of_one_browser_each_send_their_reply(world):
         html = tab.content.decode()
         data = {"body": f"Tab {n} says hello.", "idempotency_key": form_key(html)}
         sent = world.post("alice", f"{url}reply/", data)
-        assert sent.status_code == 302, (n, sent.status_code, sent.content.decode()[-2000:])
+        errors = re.findall(
+            r'class="(?:errorlist|alert)[^"]*"[^>]*>\s*(?:<li>|<p>)?([^<]+)', sent.content.decode()
+        )
+        assert sent.status_code == 302, f"tab {n}'s reply: {sent.status_code} {errors}"
     bodies = set(Message.objects.filter(ticket=ticket).values_list("body", flat=True))
     assert {"Tab 0 says hello.", "Tab 1 says hello."} <= bodies
 
