@@ -40,7 +40,12 @@ from catalogue.services import request_submit
 from community.models import Category, Post, Thread
 from community.services import post_answer, thread_ask
 from outages.models import Incident
-from outages.services import incident_declare, incident_publish, incident_resolve
+from outages.services import (
+    incident_declare,
+    incident_publish,
+    incident_resolve,
+    incident_translation_set,
+)
 from portal import roles
 from portal.i18n_middleware import remember_language
 from portal.models import Notification, Organisation, Product, Team, User
@@ -415,6 +420,24 @@ def incident(world: World) -> dict:
     return {("alice", name): [title] for name in ("home", "tickets", "me")}
 
 
+def incident_italian_title(world: World) -> dict:
+    """The open incident gets a new Italian title (or one is published with an Italian title):
+    alice's pages in Italian show it in the banner."""
+    title_it = token("Guasto")
+    open_ones = [i for i in world.incidents if Incident.objects.get(pk=i.pk).status != "resolved"]
+    with committed():
+        if open_ones:
+            incident_translation_set(incident=open_ones[-1], title_it=title_it)
+            return {}
+        declared = incident_declare(
+            title=token("Outage"), title_it=title_it, products=[world.product], impact="partial",
+            message="Slow lines.", message_it="Linee lente.", by=world.users["ada"],
+        )  # fmt: skip
+        incident_publish(incident=declared)
+    world.incidents.append(declared)
+    return {}
+
+
 def forum_post(world: World) -> dict:
     body = token("answer")
     thread = world.threads["alice"]
@@ -453,6 +476,9 @@ WRITES = [
     Write("carol's role changed (agent <-> customer)", ("carol",), promote_carol),
     Write("ava's role changed (Agents group)", ("ava",), demote_ava),
     Write("an incident on alice's service (published or resolved)", ("alice", "bob"), incident),
+    Write(
+        "the open incident's Italian title (or a new incident)", ("alice",), incident_italian_title
+    ),
     Write("a new forum answer", ("alice", "bob"), forum_post),
     Write("a new request by alice", ("alice", "ada"), new_request),
     Write("a new ticket by alice", ("alice", "ada"), new_ticket),
@@ -499,7 +525,7 @@ def check(world: World, seen: Seen) -> list[str]:
     has_desk_link = 'data-nav="desk"' in html
     if has_desk_link != roles.is_agent(user):
         problems.append(f"the desk link is {'shown' if has_desk_link else 'missing'}")
-    problems += _banner(world, user, html)
+    problems += _banner(world, user, html, language)
     page_check = PAGE_CHECKS.get(seen.page.name)
     if page_check is not None:
         problems += page_check(world, user, seen, "/it" if language == "it" else "")
@@ -510,7 +536,9 @@ def _unread(user: User) -> int:
     return Notification.objects.visible_to(user).unread().count()
 
 
-def _banner(world: World, user: User, html: str) -> list[str]:
+def _banner(world: World, user: User, html: str, language: str) -> list[str]:
+    """The banner shows the open published incidents the user is in the audience of (three at
+    most), each by its title in the page's language."""
     shown = set(
         Incident.objects.published()
         .open()
@@ -519,12 +547,18 @@ def _banner(world: World, user: User, html: str) -> list[str]:
         .values_list("pk", flat=True)[:3]
     )
     problems = []
-    for one in world.incidents:
-        if (one.pk in shown) != (escape(one.title) in html):
-            problems.append(
-                f"the banner {'misses' if one.pk in shown else 'still shows'} the incident "
-                f"{one.title!r}"
-            )
+    for one in Incident.objects.filter(pk__in=[i.pk for i in world.incidents]):
+        title = one.title_it.strip() if language == "it" and one.title_it.strip() else one.title
+        others = {one.title, one.title_it} - {title, ""}
+        if one.pk in shown and escape(title) not in html:
+            problems.append(f"the banner misses the incident {title!r}")
+        elif one.pk not in shown and escape(title) in html:
+            problems.append(f"the banner still shows the incident {title!r}")
+        problems += [
+            f"the banner shows the incident's title in another language: {other!r}"
+            for other in others
+            if escape(other) in html
+        ]
     return problems
 
 
