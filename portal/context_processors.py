@@ -19,6 +19,6 @@ def portal(request) -> dict:
 
 
 def _unread(user) -> int:
-    from portal.models import Notification
+    from portal.services.notifications import unread_count
 
-    return Notification.objects.visible_to(user).unread().count()
+    return unread_count(user)

@@ -52,6 +52,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
@@ -370,6 +371,7 @@ def notify(
             deliveries.append(
                 (event_key, user_id, "web", kind, "sent", pk, "", "", title, "", 0, "", at, at)
             )
+    unread_changed({n.user_id for n in result.notifications})
     deliveries += email_rows
     emails = {row[1]: row for row in email_rows}
     for pk, user_id, channel in insert_new(
@@ -504,7 +506,39 @@ def notifications_mark_read(*, user: User, notification: Notification | None = N
     unread = Notification.objects.visible_to(user).unread()
     if notification is not None:
         unread = unread.filter(pk=notification.pk)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        unread_changed({user.pk})
+    return changed
+
+
+# --- the unread count in every page's header --------------------------------------------------
+UNREAD_SECONDS = 300
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def unread_count(user: User) -> int:
+    """The user's unread notifications (the header's badge), kept in the cache per user until
+    one of theirs is added or read (``unread_changed``), at most ``UNREAD_SECONDS``: a page
+    kept by the signed-in page cache then depends on this user's count, not on every write
+    to the notifications table (``portal.usercache``)."""
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.visible_to(user).unread().count()
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def unread_changed(user_ids: set[int]) -> None:
+    """Drop the cached unread counts of ``user_ids`` once the writing transaction commits (a
+    count read meanwhile from the old rows would otherwise be kept)."""
+    if user_ids:
+        keys = [_unread_key(user_id) for user_id in sorted(user_ids)]
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 @transaction.atomic
@@ -656,6 +690,7 @@ def _insert_web(event_key: str, kind: str, rows: list[tuple], at) -> set[int]:
         rows,
         ["id", "user"],
     )
+    unread_changed({user_id for _pk, user_id in created})
     subjects = {row[0]: row[3] for row in rows}
     insert_new(
         NotificationDelivery,

@@ -206,3 +206,27 @@ def test_me_links_to_notifications(client_for, alice):
     html = client_for(alice).get(reverse("portal:me")).content.decode()
     assert reverse("portal:notification_settings") in html
     assert "Hello Alice" in html
+
+
+def test_the_unread_count_is_kept_per_user_until_one_of_theirs_is_added_or_read(
+    alice, bob, committing, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    from portal.services.notifications import notifications_mark_read, unread_count
+
+    cache.clear()
+    assert unread_count(alice) == 0
+    with django_assert_num_queries(0):
+        assert unread_count(alice) == 0  # kept
+    with committing():
+        send([alice, bob])
+    assert (unread_count(alice), unread_count(bob)) == (1, 1)
+    with committing():
+        send([bob], key="event:2")
+    with django_assert_num_queries(0):
+        assert unread_count(alice) == 1  # bob's notification left alice's count alone
+    assert unread_count(bob) == 2
+    with committing():
+        notifications_mark_read(user=bob)
+    assert (unread_count(alice), unread_count(bob)) == (1, 0)
