@@ -56,6 +56,9 @@ def cache_signed_in(view: Callable) -> Callable:
         setattr(response, ATTRIBUTE, True)
         return response
 
+    # Read by the middleware on the resolved view (``functools.wraps`` carries it through the
+    # decorators above this one): other views' requests never touch the cache.
+    setattr(wrapped, ATTRIBUTE, True)
     return wrapped
 
 

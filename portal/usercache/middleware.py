@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, get_resolver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -29,7 +30,7 @@ class SignedInPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = self._key(request) if settings.PORTAL_SIGNED_IN_CACHE else None
-        if key is None:
+        if key is None or not _opted_in(request):
             return self.get_response(request)
         entry = cache.get(key)
         if entry is not None:
@@ -134,6 +135,18 @@ class SignedInPageCacheMiddleware:
             )
         )
         return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _opted_in(request: HttpRequest) -> bool:
+    """Whether the view this request goes to is marked ``cache_signed_in`` (resolved here, as
+    the handler will: requests for other views pay for nothing else)."""
+    from portal.usercache import ATTRIBUTE
+
+    try:
+        match = get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, ATTRIBUTE, False)
 
 
 def _replaced(content: bytes, before, after) -> bytes:

@@ -261,3 +261,20 @@ def test_a_result_link_of_a_cached_search_names_the_search_it_was_served_as(
         assert len(found) == 2
         for token in found:
             assert signing.loads(unquote(token.decode()), salt=CLICK_SALT)[0] == search_id
+
+
+@pytest.mark.django_db
+def test_a_request_for_a_view_not_opted_in_reads_neither_the_cache_nor_the_versions(
+    cache_on, client_for, alice
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(alice)
+    _warm(client, "/tickets/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/me/notifications/")
+    assert not [q for q in queries.captured_queries if "portal_tableversion" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/tickets/")
+    assert [q for q in queries.captured_queries if "portal_tableversion" in q["sql"]]
