@@ -21,9 +21,10 @@ What it does:
 4. Queries per page: one request each (after a warm-up) through Django's test client with
    ``CaptureQueriesContext``, in each side's own process.
 5. Timing: gunicorn (sync workers, ``DEBUG`` off) for theirs and for ours twice, with the
-   signed-in page cache off (``PORTAL_SIGNED_IN_CACHE=0``: rendering against rendering) and on
-   (``=1``: what customers get); then wrk against each page in turn (theirs, ours without,
-   ours with the cache), signed in with a session cookie. helpdesk's lists are a page and a
+   page caches off (``PORTAL_SIGNED_IN_CACHE=0``, ``PORTAL_VISITOR_CACHE=0``: rendering against
+   rendering) and on (what customers get; Redis as our cache, ``--redis``); then wrk against
+   each page in turn (theirs, ours without, ours with the caches), signed in with a session
+   cookie and the CSRF cookie the page hands out. helpdesk's lists are a page and a
    JSON request that its JavaScript makes once the page has loaded; each is measured, and the
    "page" row adds them up (time of both, in a row: 1 / (1/a + 1/b) requests/s, p95 of each
    added).
